@@ -1,0 +1,230 @@
+"""The Hub: builds the plugin manager, config, bus, storage, scheduler and web server, and runs them.
+
+Start order: storage → bus → scheduler → plugins' ``livehub_startup`` → connectors → web server.
+Stop runs the same steps in reverse, so the web server stops taking requests first and the bus drains
+every accepted event into storage before the database closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Gauge
+
+from hub.bus import EventBus
+from hub.config import HubConfig, safe_database_url
+from hub.connector import Connector
+from hub.errors import PluginError
+from hub.events import Event
+from hub.plugins import BUILTIN_PLUGINS, PluginManager
+from hub.registry import PluginSettings, Registry, await_each, collect, validate_plugin_sections
+
+log = logging.getLogger("livehub")
+
+
+class Hub:
+    """One running hub. Create, :meth:`build` (sync: plugins and config), then ``await start()``."""
+
+    def __init__(self, config: HubConfig, *, plugins: PluginManager | None = None,
+                 extra_plugins: Iterable[tuple[str, Any]] = (), builtins: Iterable[str] = BUILTIN_PLUGINS,
+                 autoload: bool | None = None, web: bool | None = None) -> None:
+        self.config = config
+        self.plugins = plugins or PluginManager()
+        self._builtins, self._autoload, self._extra = tuple(builtins), autoload, list(extra_plugins)
+        self.metrics = CollectorRegistry()
+        self.bus = EventBus(self.metrics, on_error=self.report_error)
+        self.registry = Registry()
+        self.settings = PluginSettings()
+        self.connectors: dict[str, Connector] = {}
+        self.storage: Any = None
+        self.scheduler: Any = None
+        self.web: Any = None
+        self.web_enabled = config.web.enabled if web is None else web
+        self.started_at: float | None = None
+        self.ready = False
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._stack: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        self._built = False
+        Gauge("livehub_up", "1 while the hub is ready", registry=self.metrics).set_function(
+            lambda: 1.0 if self.ready else 0.0)
+
+    # -- building (sync) ------------------------------------------------------------------------
+
+    def build(self) -> Hub:
+        """Load plugins, collect what they register and validate their config. Raises ConfigError."""
+        if self._built:
+            return self
+        if not self.plugins.infos:
+            self.plugins.load(enabled=self.config.plugin_enabled, builtins=self._builtins,
+                              autoload=self._autoload)
+        for name, plugin in self._extra:
+            self.plugins.register(plugin, name, source="runtime", is_enabled=self.config.plugin_enabled)
+        self.registry = collect(self.plugins)
+        self.settings = validate_plugin_sections(self.config, self.registry, self.plugins)
+        self._built = True
+        return self
+
+    def plugin_config(self, section: str) -> Any:
+        """The validated settings of ``[plugins.<section>]`` (the model's defaults if absent)."""
+        return self.settings.plugins.get(section)
+
+    # -- running --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every part in order; a part that fails to start stops what already started."""
+        self.build()
+        self.started_at = time.time()
+        try:
+            await self._start_storage()
+            await self.bus.start()
+            self._stack.append(("bus", self._stop_bus))
+            await self._start_scheduler()
+            await await_each(self.plugins, "livehub_startup", on_error=self._plugin_failed, hub=self)
+            self._stack.append(("plugins", self._shutdown_plugins))
+            self._start_connectors()
+            if self.web_enabled:
+                await self._start_web()
+        except BaseException:
+            await self.stop()
+            raise
+        self.ready = True
+        log.info("hub %s ready (database %s, plugins: %s)", self.config.hub.name,
+                 safe_database_url(self.config.database_url), ", ".join(self.plugins.loaded()))
+
+    async def _start_storage(self) -> None:
+        from hub.storage import Storage
+
+        self.storage = Storage(self.config.database_url, registry=self.metrics)
+        await self.storage.start()
+        self._stack.append(("storage", self.storage.stop))
+
+    async def _start_scheduler(self) -> None:
+        if not self.config.scheduler.enabled:
+            return
+        from hub.scheduler import Scheduler
+
+        self.scheduler = Scheduler(self, {n: j for n, (_, j) in self.registry.job_types.items()})
+        await self.scheduler.start()
+        self._stack.append(("scheduler", self.scheduler.stop))
+
+    def _start_connectors(self) -> None:
+        for name, (spec, cfg) in self.settings.connectors.items():
+            try:
+                connector = spec.factory(name, cfg, self)
+                connector.type_name = spec.type  # type: ignore[attr-defined]
+            except Exception as exc:
+                self.report_error(exc, f"connector:{name}:create")
+                continue
+            self.connectors[name] = connector
+            self.create_task(connector.supervise(), name=f"connector:{name}")
+        self._stack.append(("connectors", self._stop_connectors))
+
+    async def _start_web(self) -> None:
+        from hub.web import WebServer
+
+        self.web = WebServer(self)
+        await self.web.start()
+        self._stack.append(("web", self.web.stop))
+
+    async def stop(self) -> None:
+        """Stop every started part in reverse order. Safe to call twice."""
+        self.ready = False
+        while self._stack:
+            name, stop = self._stack.pop()
+            try:
+                await stop()
+            except Exception as exc:
+                self.report_error(exc, f"stop:{name}")
+        await self._cancel_tasks(list(self._tasks))
+
+    async def _stop_connectors(self) -> None:
+        await self._cancel_tasks([n for n in self._tasks if n.startswith("connector:")])
+
+    async def _shutdown_plugins(self) -> None:
+        await await_each(self.plugins, "livehub_shutdown", reverse=True, on_error=self._plugin_error_logged,
+                         hub=self)
+        await self._cancel_tasks(list(self._tasks))
+
+    async def _stop_bus(self) -> None:
+        lost = await self.bus.stop(self.config.hub.shutdown_timeout)
+        if lost:
+            log.error("%d events were still queued when the bus stopped", lost)
+
+    async def __aenter__(self) -> Hub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    def create_task(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Start a named task the hub owns: its failure is reported and it is cancelled on stop."""
+        if name in self._tasks and not self._tasks[name].done():
+            coro.close()
+            raise ValueError(f"a task named {name!r} is already running")
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks[name] = task
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        if self._tasks.get(task.get_name()) is task:
+            del self._tasks[task.get_name()]
+        if not task.cancelled() and task.exception() is not None:
+            self.report_error(task.exception(), f"task:{task.get_name()}")  # type: ignore[arg-type]
+
+    async def _cancel_tasks(self, names: list[str]) -> None:
+        tasks = [self._tasks[n] for n in reversed(names) if n in self._tasks]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- events and errors ----------------------------------------------------------------------
+
+    async def publish(self, event: Event) -> None:
+        """Put ``event`` on the bus; once this returns, it is accepted (and will be stored)."""
+        await self.bus.publish(event)
+
+    def publish_nowait(self, event: Event) -> bool:
+        return self.bus.publish_nowait(event)
+
+    def report_error(self, error: BaseException, where: str) -> None:
+        """Report a caught error through ``livehub_handle_exception``, else log it."""
+        try:
+            handled = self.plugins.hook.livehub_handle_exception(error=error, where=where, hub=self)
+        except Exception:
+            handled = None
+        if not handled:
+            log.error("%s: %s: %s", where, type(error).__name__, error,
+                      exc_info=(type(error), error, error.__traceback__))
+
+    def _plugin_failed(self, error: PluginError) -> None:
+        self.plugins.record_failure(error)
+
+    def _plugin_error_logged(self, error: PluginError) -> None:
+        log.error("%s", error)
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """What ``/api/v1/status`` shows. Never contains a secret."""
+        return {
+            "name": self.config.hub.name,
+            "ready": self.ready,
+            "started_at": self.started_at,
+            "uptime_s": round(time.time() - self.started_at, 3) if self.started_at else 0,
+            "database": safe_database_url(self.config.database_url),
+            "plugins": {"loaded": self.plugins.loaded(),
+                        "failed": [{"name": f.name, "stage": f.stage, "error": self.config.redactor.redact(f.error)}
+                                   for f in self.plugins.failures()]},
+            "connectors": [c.status() for c in self.connectors.values()],
+            "bus": {"accepted": self.bus.accepted, "subscribers": self.bus.stats()},
+            "scheduler": {"running": self.scheduler is not None},
+        }

@@ -1,0 +1,84 @@
+"""``livehub check``: validate the config, list plugins, try the database and every connector.
+
+Exits non-zero on any problem. Everything printed passes through the config's secret redactor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from hub.cli import build_hub_or_exit, config_option, load_or_exit
+from hub.config import safe_database_url
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+@click.command()
+@config_option
+def check(config_path: Path) -> None:
+    """Validate the config, list plugins and what they provide, and try every connector."""
+    console = Console(highlight=False, soft_wrap=True)
+    config = load_or_exit(config_path)
+    say = lambda text, style="": console.print(config.redactor.redact(text), style=style or None,  # noqa: E731
+                                               markup=False)
+    say(f"config {config_path}: valid", "green")
+    hub = build_hub_or_exit(config)
+    problems: list[str] = []
+    say("plugins:")
+    for info in hub.plugins.infos.values():
+        provides = hub.registry.provides(info.name)
+        summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in provides.items()) or "hooks only"
+        if info.status == "failed":
+            problems.append(f"plugin {info.name} failed to {info.stage}: {info.error}")
+            say(f"  ✗ {info.name}: failed to {info.stage}: {info.error}", "red")
+        else:
+            say(f"  {'✓' if info.status == 'loaded' else '-'} {info.name} ({info.status}): {summary}")
+    with console.status("checking the database and connectors ..."):
+        results = asyncio.run(_probe(hub))
+    for name, ok, detail in results:
+        say(f"  {'✓' if ok else '✗'} {name}: {detail}", "" if ok else "red")
+        if not ok:
+            problems.append(f"{name}: {detail}")
+    if problems:
+        say(f"{len(problems)} problem(s) found", "red")
+        sys.exit(1)
+    say("all checks passed", "green")
+
+
+async def _probe(hub) -> list[tuple[str, bool, str]]:
+    results = [await _probe_database(hub.config.database_url)]
+    for name, (spec, cfg) in hub.settings.connectors.items():
+        label = f"connector {name} ({spec.type})"
+        try:
+            connector = spec.factory(name, cfg, hub)
+            detail = await asyncio.wait_for(connector.check(), CONNECT_TIMEOUT_S)
+            results.append((label, True, detail))
+        except TimeoutError:
+            results.append((label, False, f"no answer within {CONNECT_TIMEOUT_S:.0f} s"))
+        except Exception as exc:
+            results.append((label, False, f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+async def _probe_database(url: str) -> tuple[str, bool, str]:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    label = f"database {safe_database_url(url)}"
+    engine = None
+    try:
+        engine = create_async_engine(url)
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        return (label, True, "reachable")
+    except Exception as exc:
+        return (label, False, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    finally:
+        if engine is not None:
+            await engine.dispose()

@@ -1,0 +1,185 @@
+"""``livehub.toml``: one file, validated at start by typed models, with file, key path and reason.
+
+Top-level sections:
+
+* ``[hub]`` — name, database URL, log level, prompts folder, shutdown timeout (:class:`HubSettings`);
+* ``[web]`` — host, port, API token (:class:`WebSettings`);
+* ``[scheduler]`` — on/off, timezone (:class:`SchedulerSettings`);
+* ``[plugins.<name>]`` — ``enabled`` plus the plugin's own model (``livehub_config_models``);
+* ``[connectors.<instance>]`` — ``type`` plus that connector type's model;
+* ``[backends.<kind>]`` — ``default`` and ``fallback`` chain, and ``[backends.<kind>.<name>]`` settings;
+* ``[rooms.<room>]`` — free-form per-room settings read by the plugins that run rooms.
+
+The core sections are validated by :func:`load_config`; the plugin-owned ones by
+:func:`hub.registry.validate_plugin_sections` once plugins are loaded. Environment variables
+``LIVEHUB_DATABASE_URL`` and ``LIVEHUB_API_TOKEN`` override the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.errors import ConfigError
+from hub.secrets import Redactor, Secret, SecretValue, resolve_references
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./livehub.db"
+CORE_SECTIONS = ("hub", "web", "scheduler", "plugins", "connectors", "backends", "rooms")
+
+
+class Strict(BaseModel):
+    """Base for config models: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class HubSettings(Strict):
+    name: str = "LiveHub"
+    database_url: str | Secret = DEFAULT_DATABASE_URL
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    prompts_dir: Path | None = None
+    locale: str = "zh-CN"
+    shutdown_timeout: float = Field(30.0, gt=0)
+
+
+class WebSettings(Strict):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    token: Secret | None = None
+
+
+class SchedulerSettings(Strict):
+    enabled: bool = True
+    timezone: str = "UTC"
+
+
+class BackendChoice(Strict):
+    default: str | None = None
+    fallback: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class HubConfig:
+    """The validated configuration. Plugin-owned parts are filled in by the registry at start."""
+
+    hub: HubSettings = field(default_factory=HubSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    raw_plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    raw_connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    raw_backends: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rooms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path: Path | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "<defaults>"
+
+    @property
+    def database_url(self) -> str:
+        url = self.hub.database_url
+        return url.get() if isinstance(url, SecretValue) else url
+
+    def plugin_enabled(self, name: str) -> bool:
+        table = self.raw_plugins.get(name) or {}
+        return bool(table.get("enabled", True))
+
+
+def format_validation_error(exc: ValidationError, prefix: str) -> list[str]:
+    """One ``key.path: reason`` line per error. Input values are never shown (they may be secrets)."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) for p in err["loc"] if p != "__root__")
+        key = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{key}: {msg}")
+    return lines
+
+
+def parse_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found (run `livehub init` to write one): {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror}", file=str(path)) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+
+
+def _apply_env_overrides(data: dict[str, Any]) -> None:
+    if url := os.environ.get("LIVEHUB_DATABASE_URL"):
+        data.setdefault("hub", {})["database_url"] = url
+    if token := os.environ.get("LIVEHUB_API_TOKEN"):
+        data.setdefault("web", {})["token"] = SecretValue(token, "env:LIVEHUB_API_TOKEN")
+
+
+def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None = None,
+                env: bool = True) -> HubConfig:
+    """Read, resolve and validate the core sections of a config file (or of ``data``).
+
+    Raises :class:`ConfigError` listing every problem with its key path. ``env`` False ignores the
+    ``LIVEHUB_*`` environment overrides (tests).
+    """
+    file = Path(path) if path is not None else None
+    raw = parse_toml(file) if file is not None else dict(data or {})
+    base_dir = file.parent if file is not None else Path.cwd()
+    redactor = Redactor()
+    problems: list[str] = []
+    for section in raw:
+        if section not in CORE_SECTIONS:
+            problems.append(f"{section}: unknown section (known sections: {', '.join(CORE_SECTIONS)})")
+    raw = resolve_references(raw, base_dir=base_dir, redactor=redactor, problems=problems)
+    if env:
+        _apply_env_overrides(raw)
+        token = raw.get("web", {}).get("token")
+        if isinstance(token, SecretValue):
+            redactor.add(token.get())
+    cfg = HubConfig(path=file, redactor=redactor)
+    for name, model in (("hub", HubSettings), ("web", WebSettings), ("scheduler", SchedulerSettings)):
+        try:
+            setattr(cfg, name, model.model_validate(raw.get(name, {})))
+        except ValidationError as exc:
+            problems.extend(format_validation_error(exc, name))
+    for name in ("plugins", "connectors", "backends", "rooms"):
+        table = raw.get(name, {})
+        if not isinstance(table, dict) or any(not isinstance(v, dict) for v in table.values()):
+            problems.append(f"{name}: must be a table of tables ([{name}.<name>])")
+            continue
+        setattr(cfg, "raw_" + name if name != "rooms" else name, table)
+    _register_url_password(cfg, redactor)
+    if problems:
+        raise ConfigError(problems, file=cfg.source)
+    return cfg
+
+
+def _register_url_password(cfg: HubConfig, redactor: Redactor) -> None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(cfg.database_url).password
+    except Exception:
+        return
+    if password:
+        redactor.add(str(password))
+
+
+def safe_database_url(url: str) -> str:
+    """The URL with its password masked, for display."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"

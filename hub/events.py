@@ -1,0 +1,259 @@
+"""The one typed schema for what platforms send and what the hub does.
+
+Every event carries the platform, the room, the user (platform id and display name), the platform's own
+message id and two timestamps: when the platform says it happened (``platform_ts``) and when the hub
+received it (``received_ts``). Events are plain slotted dataclasses: cheap to build on the hot path,
+serialised with :func:`to_dict` and rebuilt with :func:`from_dict`.
+
+Platform events: :class:`Comment`, :class:`Gift`, :class:`Like`, :class:`Enter`, :class:`Follow`,
+:class:`Order`, :class:`RoomStats`. Hub events: :class:`StageChange` (the product now presented),
+:class:`Reply` (what the host says or posts), :class:`StreamState` (an output's state) and
+:class:`ConnectorState` (a connector's state).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+import time
+import types
+import typing
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+__all__ = [
+    "User", "Event", "Comment", "Gift", "Like", "Enter", "Follow", "Order", "RoomStats",
+    "StageChange", "Reply", "StreamState", "ConnectorState", "EVENT_TYPES", "PLATFORM_EVENT_TYPES",
+    "to_dict", "from_dict", "new_event_id",
+]
+
+HUB_PLATFORM = "livehub"
+"""The ``platform`` of events the hub itself produces (replies, stage changes, states)."""
+
+_prefix = f"{os.getpid():x}-{int(time.time() * 1000):x}-"
+_counter = itertools.count(1)
+
+
+def new_event_id() -> str:
+    """A process-unique, cheap event id (pid, start time and a counter)."""
+    return f"{_prefix}{next(_counter):x}"
+
+
+@dataclass(slots=True, frozen=True)
+class User:
+    """A viewer or account on a platform: its platform id and its display name."""
+
+    id: str
+    name: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class Event:
+    """Fields every event has. ``type`` is the class's wire name."""
+
+    type: ClassVar[str] = "event"
+
+    platform: str
+    room: str
+    user: User | None = None
+    message_id: str | None = None
+    platform_ts: float | None = None
+    received_ts: float = field(default_factory=time.time)
+    id: str = field(default_factory=new_event_id)
+
+    @property
+    def dedup_key(self) -> tuple[str, str]:
+        """What makes two deliveries the same event: platform and the platform's message id."""
+        return (self.platform, self.message_id or self.id)
+
+
+@dataclass(slots=True, kw_only=True)
+class Comment(Event):
+    """A viewer's chat message."""
+
+    type: ClassVar[str] = "comment"
+    text: str
+
+
+@dataclass(slots=True, kw_only=True)
+class Gift(Event):
+    """A paid gift. ``value`` is in the platform's own unit (coins, diamonds), if known."""
+
+    type: ClassVar[str] = "gift"
+    gift: str
+    count: int = 1
+    value: Decimal | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Like(Event):
+    """One or more likes (platforms batch them)."""
+
+    type: ClassVar[str] = "like"
+    count: int = 1
+
+
+@dataclass(slots=True, kw_only=True)
+class Enter(Event):
+    """A viewer entered the room."""
+
+    type: ClassVar[str] = "enter"
+
+
+@dataclass(slots=True, kw_only=True)
+class Follow(Event):
+    """A viewer followed the account."""
+
+    type: ClassVar[str] = "follow"
+
+
+@dataclass(slots=True, kw_only=True)
+class Order(Event):
+    """A viewer placed an order for ``qty`` of ``sku``."""
+
+    type: ClassVar[str] = "order"
+    order_id: str
+    sku: str
+    qty: int = 1
+    amount: Decimal | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class RoomStats(Event):
+    """Periodic room statistics."""
+
+    type: ClassVar[str] = "stats"
+    viewers: int
+    likes_total: int | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class StageChange(Event):
+    """The product now being presented changed (``sku`` None: nothing on stage)."""
+
+    type: ClassVar[str] = "stage"
+    sku: str | None
+
+
+@dataclass(slots=True, kw_only=True)
+class Reply(Event):
+    """Something the host says (``channel`` "voice") or posts (``channel`` "chat").
+
+    ``answers`` lists the event ids this reply answers; ``kind`` says what it is (answer, pitch,
+    thanks, takeover, ...); ``source`` names what produced it (a backend or the operator).
+    """
+
+    type: ClassVar[str] = "reply"
+    text: str
+    kind: str = "answer"
+    channel: str = "voice"
+    answers: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class StreamState(Event):
+    """An output's state changed (starting, live, retrying, stopped, failed)."""
+
+    type: ClassVar[str] = "stream_state"
+    output: str
+    state: str
+    detail: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class ConnectorState(Event):
+    """A connector's state changed; ``error`` is the last error's message, if any."""
+
+    type: ClassVar[str] = "connector_state"
+    connector: str
+    state: str
+    error: str = ""
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (Comment, Gift, Like, Enter, Follow, Order, RoomStats, StageChange, Reply, StreamState,
+                ConnectorState)
+}
+PLATFORM_EVENT_TYPES = frozenset({"comment", "gift", "like", "enter", "follow", "order", "stats"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, User):
+        return {"id": value.id, "name": value.name}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """A JSON-ready dict of ``event`` with its ``type``; decimals become strings."""
+    out: dict[str, Any] = {"type": event.type}
+    for f in dataclasses.fields(event):
+        out[f.name] = _plain(getattr(event, f.name))
+    return out
+
+
+class EventFormatError(ValueError):
+    """A dict that does not describe a valid event; the message says which field and why."""
+
+
+_SCALARS: dict[type[Event], dict[str, tuple[type, ...]]] = {}
+
+
+def _scalar_types(cls: type[Event]) -> dict[str, tuple[type, ...]]:
+    """Per field, the plain JSON types it accepts (None included when optional), cached per class."""
+    if cls not in _SCALARS:
+        hints = typing.get_type_hints(cls)
+        table: dict[str, tuple[type, ...]] = {}
+        for name, hint in hints.items():
+            args = typing.get_args(hint) if typing.get_origin(hint) in (types.UnionType, typing.Union) else (hint,)
+            accepted = tuple(a for a in args if a in (str, int, float, type(None)))
+            if float in accepted:
+                accepted += (int,)
+            if accepted and len(accepted) == len(args) + (float in accepted):
+                table[name] = accepted
+        _SCALARS[cls] = table
+    return _SCALARS[cls]
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from :func:`to_dict` output (or from an API client's JSON)."""
+    if not isinstance(data, dict):
+        raise EventFormatError("an event must be a JSON object")
+    kind = data.get("type")
+    cls = EVENT_TYPES.get(kind)  # type: ignore[arg-type]
+    if cls is None:
+        raise EventFormatError(f"type: unknown event type {kind!r}; known: {', '.join(sorted(EVENT_TYPES))}")
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    scalars = _scalar_types(cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "type":
+            continue
+        if key not in names:
+            raise EventFormatError(f"{key}: not a field of {kind!r} events")
+        if key == "user" and value is not None:
+            if not isinstance(value, dict) or "id" not in value:
+                raise EventFormatError("user: must be an object with an 'id'")
+            value = User(id=str(value["id"]), name=str(value.get("name", "")))
+        elif key in ("value", "amount") and value is not None:
+            try:
+                value = Decimal(str(value))
+            except Exception:
+                raise EventFormatError(f"{key}: not a decimal number: {value!r}") from None
+        elif key in scalars and (not isinstance(value, scalars[key]) or isinstance(value, bool)):
+            wanted = " or ".join("null" if t is type(None) else t.__name__ for t in scalars[key])
+            raise EventFormatError(f"{key}: expected {wanted}, got {type(value).__name__}")
+        elif key == "answers" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise EventFormatError("answers: expected a list of event ids")
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise EventFormatError(f"{kind}: {exc}") from None

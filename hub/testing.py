@@ -1,0 +1,166 @@
+"""Testing helpers for plugin authors; also a pytest plugin (entry point ``pytest11``).
+
+Fixtures:
+
+* ``hub`` — a started :class:`hub.app.Hub` on in-memory SQLite with no web server and no network;
+* ``make_hub`` — an async context manager factory for hubs with your own plugins and config.
+
+Helpers:
+
+* :func:`register_plugin` — register a plugin on a running hub for the duration of a ``with`` block;
+* :func:`feed` — publish events; :func:`collect` — gather what the hub emits; :func:`wait_for` — poll;
+* :func:`comment` and :func:`make_event` — build events with test defaults.
+
+Example::
+
+    async def test_my_plugin(make_hub):
+        async with make_hub(plugins=[("mine", MyPlugin())]) as hub:
+            with collect(hub, types={"reply"}) as replies:
+                await feed(hub, comment("1号链接多少钱"))
+                await wait_for(lambda: replies)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+
+from hub.app import Hub
+from hub.config import load_config
+from hub.events import Comment, Event, User, from_dict
+from hub.plugins import BUILTIN_PLUGINS
+from hub.registry import collect as collect_registry
+
+try:
+    import pytest_asyncio
+
+    _async_fixture = pytest_asyncio.fixture
+except ImportError:  # pragma: no cover - integrators without pytest-asyncio get sync fixtures only
+    _async_fixture = None
+
+MEMORY_DB = "sqlite+aiosqlite:///:memory:"
+_ids = itertools.count(1)
+
+
+def config_for_tests(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Config for tests: in-memory SQLite, web server and scheduler off (turn them on in ``overrides``)."""
+    data: dict[str, Any] = {"hub": {"database_url": MEMORY_DB, "shutdown_timeout": 10},
+                            "web": {"enabled": False, "port": 0}, "scheduler": {"enabled": False}}
+    for section, table in (overrides or {}).items():
+        if isinstance(table, dict) and isinstance(data.get(section), dict):
+            data[section] = {**data[section], **table}
+        else:
+            data[section] = table
+    return data
+
+
+@contextlib.asynccontextmanager
+async def running_hub(*, plugins: Iterable[tuple[str, Any]] = (), config: dict[str, Any] | None = None,
+                      builtins: Iterable[str] = BUILTIN_PLUGINS) -> AsyncIterator[Hub]:
+    """Start a hub with ``plugins`` (``(name, plugin)`` pairs) added to ``builtins``; stop it after."""
+    hub = Hub(load_config(data=config_for_tests(config), env=False), extra_plugins=plugins,
+              builtins=builtins, autoload=False)
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await hub.stop()
+
+
+@contextlib.contextmanager
+def register_plugin(hub: Hub, plugin: Any, name: str | None = None) -> Iterator[str]:
+    """Register ``plugin`` on a running hub for the block; its startup and shutdown hooks run.
+
+    Routes it registers are not mounted (the web server is already running); use :func:`running_hub`
+    with ``plugins=`` for those.
+    """
+    name = name or getattr(plugin, "PLUGIN_NAME", None) or f"test-plugin-{next(_ids)}"
+    hub.plugins.register(plugin, name)
+    hub.registry = collect_registry(hub.plugins)
+    startup = getattr(plugin, "livehub_startup", None)
+    if startup is not None:
+        _run_now(hub, startup, "startup")
+    try:
+        yield name
+    finally:
+        shutdown = getattr(plugin, "livehub_shutdown", None)
+        if shutdown is not None:
+            _run_now(hub, shutdown, "shutdown")
+        hub.plugins.unregister(name)
+        hub.registry = collect_registry(hub.plugins)
+
+
+def _run_now(hub: Hub, func: Callable[..., Any], what: str) -> None:
+    result = func(hub=hub) if "hub" in inspect.signature(func).parameters else func()
+    if inspect.isawaitable(result):
+        hub.create_task(_await(result), name=f"test-plugin-{what}-{next(_ids)}")
+
+
+async def _await(awaitable: Any) -> None:
+    await awaitable
+
+
+async def feed(hub: Hub, *events: Event | dict[str, Any]) -> None:
+    """Publish ``events`` (objects or dicts in the wire format) as a platform connector would."""
+    for event in events:
+        await hub.publish(event if isinstance(event, Event) else from_dict(event))
+
+
+@contextlib.contextmanager
+def collect(hub: Hub, types: Iterable[str] | None = None) -> Iterator[list[Event]]:
+    """Collect every event (of ``types``) the bus delivers during the block into a list."""
+    seen: list[Event] = []
+    sub = hub.bus.subscribe(f"test-collector-{next(_ids)}", seen.append, types=types, maxsize=1_000_000)
+    try:
+        yield seen
+    finally:
+        hub.create_task(hub.bus.unsubscribe(sub, timeout=1.0), name=f"test-unsubscribe-{sub.name}")
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s: {getattr(predicate, '__name__', predicate)}")
+        await asyncio.sleep(interval)
+
+
+def comment(text: str, *, user: str = "viewer-1", name: str = "", room: str = "test-room",
+            platform: str = "test", message_id: str | None = None, **kwargs: Any) -> Comment:
+    """A viewer comment with test defaults; the message id is unique unless given."""
+    return Comment(platform=platform, room=room, user=User(user, name or user), text=text,
+                   message_id=message_id or f"msg-{next(_ids)}", platform_ts=time.time(), **kwargs)
+
+
+def make_event(type: str, **fields: Any) -> Event:
+    """Any event from its wire-format ``type`` and fields, with test platform and room defaults."""
+    fields.setdefault("platform", "test")
+    fields.setdefault("room", "test-room")
+    return from_dict({"type": type, **fields})
+
+
+if _async_fixture is not None:
+
+    @_async_fixture
+    async def hub() -> AsyncIterator[Hub]:
+        """A started hub: in-memory SQLite, built-in plugins, no web server, no network."""
+        async with running_hub() as started:
+            yield started
+
+    @pytest.fixture
+    def make_hub() -> Callable[..., Any]:
+        """``async with make_hub(plugins=[...], config={...}) as hub:`` — a hub of your own."""
+        return running_hub

@@ -1,0 +1,1 @@
+"""Plugins: backends and policies with no connection of their own."""

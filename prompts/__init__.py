@@ -1,0 +1,1 @@
+"""Prompt templates and word lists, per locale (data only)."""
