@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from hub.bus import EventBus
 from hub.config import HubConfig, safe_database_url
 from hub.connector import Connector
-from hub.errors import PluginError
+from hub.errors import ConfigError, PluginError
 from hub.events import Event
 from hub.plugins import BUILTIN_PLUGINS, PluginManager
 from hub.registry import PluginSettings, Registry, await_each, collect, validate_plugin_sections
@@ -65,6 +65,11 @@ class Hub:
             self.plugins.register(plugin, name, source="runtime", is_enabled=self.config.plugin_enabled)
         self.registry = collect(self.plugins)
         self.settings = validate_plugin_sections(self.config, self.registry, self.plugins)
+        if self.web_enabled:
+            from hub.web.common import bind_problem
+
+            if problem := bind_problem(self.config.web):
+                raise ConfigError(problem, file=self.config.source)
         self._built = True
         return self
 

@@ -168,6 +168,11 @@ class EventBus:
         await sub.drain(timeout)
         if sub in self._started:
             self._started.remove(sub)
+        for metric in (self._depth, self._dropped, self._errors):
+            try:
+                metric.remove(sub.name)
+            except KeyError:
+                pass
 
     # -- publishing -----------------------------------------------------------------------------
 

@@ -227,7 +227,7 @@ def from_dict(data: dict[str, Any]) -> Event:
     if not isinstance(data, dict):
         raise EventFormatError("an event must be a JSON object")
     kind = data.get("type")
-    cls = EVENT_TYPES.get(kind)  # type: ignore[arg-type]
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise EventFormatError(f"type: unknown event type {kind!r}; known: {', '.join(sorted(EVENT_TYPES))}")
     names = {f.name: f for f in dataclasses.fields(cls)}
@@ -253,7 +253,8 @@ def from_dict(data: dict[str, Any]) -> Event:
         elif key == "answers" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise EventFormatError("answers: expected a list of event ids")
         kwargs[key] = value
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise EventFormatError(f"{kind}: {exc}") from None
+    missing = [f.name for f in names.values() if f.name not in kwargs and f.init
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise EventFormatError(f"{missing[0]}: required for {kind!r} events")
+    return cls(**kwargs)

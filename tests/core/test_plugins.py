@@ -62,7 +62,7 @@ async def test_a_plugin_that_raises_on_start_is_reported_and_the_hub_keeps_runni
         assert hub.ready
         info = hub.plugins.infos["failing"]
         assert info.status == "failed" and info.stage == "startup" and "no widget" in info.error
-        assert hub.status()["plugins"]["failed"][0]["name"] == "failing"
+        assert "failing" in [f["name"] for f in hub.status()["plugins"]["failed"]]
         await feed(hub, comment("still working"))
         await wait_for(lambda: any(e.type == "comment" for e in listener.seen))
 

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run every LiveHub test (slow and PostgreSQL suites included) after making sure the setup is complete.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PYTHONDONTWRITEBYTECODE=1
+.venv/bin/python -m pytest -ra "$@"
