@@ -16,6 +16,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge
 
 from hub.bus import EventBus
+from hub.catalog import Catalog
 from hub.config import HubConfig, safe_database_url
 from hub.connector import Connector
 from hub.errors import ConfigError, PluginError
@@ -49,6 +50,7 @@ class Hub:
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._stack: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._built = False
+        self._metrics: dict[str, Any] = {}
         Gauge("livehub_up", "1 while the hub is ready", registry=self.metrics).set_function(
             lambda: 1.0 if self.ready else 0.0)
 
@@ -215,6 +217,22 @@ class Hub:
 
     def _plugin_error_logged(self, error: PluginError) -> None:
         log.error("%s", error)
+
+    # -- metrics and catalog ----------------------------------------------------------------------
+
+    def metric(self, kind: type, name: str, documentation: str, labels: Iterable[str] = (), **kw: Any) -> Any:
+        """The hub's metric ``name`` (a prometheus_client class such as Counter), created on first use."""
+        if name not in self._metrics:
+            self._metrics[name] = kind(name, documentation, list(labels), registry=self.metrics, **kw)
+        return self._metrics[name]
+
+    def catalog(self) -> Catalog | None:
+        """The product catalog: the first catalog connector's last good load (None before one loads)."""
+        for connector in self.connectors.values():
+            catalog = getattr(connector, "catalog", None)
+            if connector.kind == "catalog" and catalog is not None:
+                return catalog
+        return None
 
     # -- status ---------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from hub.app import Hub
     from hub.events import Event
+    from hub.review import ReviewContext, ReviewResult
     from hub.specs import BackendSpec, ConnectorSpec, JobType, WebRoute
 
 PROJECT = "livehub"
@@ -128,6 +129,22 @@ def livehub_on_event(event: Event, hub: Hub) -> Awaitable[None] | None:
 
     Called from one bus subscriber, in bus order, after the event was accepted. It must be quick; start
     long work as a task with ``hub.create_task``. An exception is logged and counted, never propagated.
+    """
+
+
+# -- review (every implementation, in order) --------------------------------------------------------
+
+
+@hookspec
+def livehub_review_output(text: str, context: ReviewContext, hub: Hub) -> ReviewResult | None:
+    """Review a line the host is about to say (``context.channel`` "voice") or post ("chat"),
+    whatever produced it: an LLM, a template, a script, an operator.
+
+    Return None to pass ``text`` unchanged, ``ReviewResult(text=new, reasons=[...])`` to rewrite it, or
+    ``ReviewResult(text=None, reasons=[...])`` to block it. Implementations run one after another, each
+    seeing the previous one's output, until one blocks. Every rewrite and block is written to the audit
+    log with its reasons by the core (:func:`hub.review.review_output`). An implementation that raises
+    blocks the line (fail closed) and is reported.
     """
 
 
