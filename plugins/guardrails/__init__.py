@@ -1,0 +1,108 @@
+"""Guardrails: banned terms, the fact guard and injection defences on everything the host says or posts.
+
+One ``livehub_review_output`` implementation runs the guards in turn, each on the previous one's
+output: obeyed injections (:mod:`.injection`, blocks), banned terms (:mod:`.terms`), facts
+(:mod:`.facts`), then viewer echoes and contact details (:mod:`.injection`). A guard that blocks stops
+the line. Reasons are specific ("banned term '全网最低价' (ad_law) replaced
+with '很实惠的价格'", "price '99元': not the price of TEA-001 (高山乌龙茶 250g); replaced with 128
+(TEA-001)"); the core writes them to the audit log.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from hub.hookspecs import hookimpl
+from hub.review import ReviewContext, ReviewResult
+from hub.wordlists import TermMatcher
+
+from .facts import check_facts
+from .injection import find_obeyed, strip_echoes_and_contacts
+from .products import view_of
+from .settings import GuardrailsSettings
+from .terms import output_matcher, rewrite_banned
+
+PLUGIN_NAME = "guardrails"
+SECTION = "guardrails"
+
+# Matchers per hub and platform, built once (word lists are read at the first line a platform speaks).
+_MATCHERS: weakref.WeakKeyDictionary[Any, dict[str, TermMatcher]] = weakref.WeakKeyDictionary()
+
+
+def settings_of(hub: Any) -> GuardrailsSettings:
+    found = hub.plugin_config(SECTION) if hub is not None else None
+    return found if isinstance(found, GuardrailsSettings) else GuardrailsSettings()
+
+
+_NO_HUB: dict[str, TermMatcher] = {}  # built-in lists and default settings, for use without a hub
+
+
+def matcher_for(hub: Any, platform: str = "") -> TermMatcher:
+    """The output matcher for ``platform`` on ``hub`` (cached; ``hub`` None: built-in lists only).
+
+    A merchant list that cannot be read is reported and skipped: the shipped lists still guard the show
+    (failing here would unregister the plugin and leave no guard at all).
+    """
+    per_hub = _NO_HUB if hub is None else _MATCHERS.setdefault(hub, {})
+    if platform not in per_hub:
+        def report(error: Exception) -> None:
+            if hub is not None:
+                hub.report_error(error, f"plugin:{PLUGIN_NAME}:wordlists")
+
+        per_hub[platform] = output_matcher(hub, settings_of(hub), platform, on_error=report)
+    return per_hub[platform]
+
+
+@hookimpl
+def livehub_config_models() -> dict[str, type[GuardrailsSettings]]:
+    return {SECTION: GuardrailsSettings}
+
+
+@hookimpl
+def livehub_startup(hub: Any) -> None:
+    """Read the word lists now, so a broken merchant file fails at start and not on air."""
+    _MATCHERS.pop(hub, None)
+    matcher_for(hub)
+
+
+@hookimpl
+def livehub_review_output(text: str, context: ReviewContext, hub: Any) -> ReviewResult | None:
+    """Obeyed injections block first; then banned terms and facts; echoes and contacts are cut last,
+    so the fact guard still sees every product the line names."""
+    settings = settings_of(hub)
+    catalog = context.catalog if context.catalog is not None else (hub.catalog() if hub is not None else None)
+    if settings.injection_guard:
+        blocked = find_obeyed(text, free_allowed=_gifts_allowed(settings, catalog))
+        if blocked:
+            return ReviewResult(None, blocked)
+    reasons: list[str] = []
+    current: str | None = text
+    if settings.banned_terms:
+        current, found = rewrite_banned(text, matcher_for(hub, context.platform))
+        reasons += found
+    if current is not None and settings.fact_guard:
+        current, found = check_facts(current, context, catalog, settings.allow_free_gifts)
+        reasons += found
+    if current is not None and settings.injection_guard:
+        current, found = strip_echoes_and_contacts(current, context.viewer_texts, known=_known(catalog),
+                                                   max_quote=settings.max_viewer_quote_chars)
+        reasons += found
+    if current is None:
+        return ReviewResult(None, reasons or ["nothing left to say after review"])
+    if current == text and not reasons:
+        return None
+    return ReviewResult(current, reasons)
+
+
+def _known(catalog: Any) -> list[str]:
+    """Catalog texts the host may repeat even when a viewer wrote them first."""
+    if catalog is None:
+        return []
+    shop = catalog.shop
+    return [shop.name, shop.shipping, shop.returns] + [
+        t for p in catalog.products for t in [p.name, *p.aliases, *p.selling_points, p.description]]
+
+
+def _gifts_allowed(settings: GuardrailsSettings, catalog: Any) -> bool:
+    return settings.allow_free_gifts and catalog is not None and view_of(catalog).offers_gifts()
