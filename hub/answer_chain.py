@@ -1,0 +1,262 @@
+"""The answer chain: try the configured backends in order, fall back on failure, cache good answers.
+
+``[backends.llm] default = "openai", fallback = ["langchain"]`` gives the chain openai → langchain →
+catalog; ``catalog`` always comes last, so a show never goes silent because a vendor did. A backend
+that errors, misses its first-sentence deadline or says nothing hands over to the next one. One that
+fails *after* saying something ends the answer there: switching voices mid-answer would repeat or
+contradict what was already said. A listener that stops early (its time budget is full) has the
+answer it wants: what it took is cached.
+
+With a simulated clock (``livehub replay --fast``) the chain marks itself busy while it waits for a
+backend, so the real time an LLM takes shows in the simulated timeline; it is not busy while the caller
+holds a sentence. Backend deadlines are wall-clock time: an LLM is as slow in a replay as live.
+
+The cache keys on (locale, intent, product sku, normalised question): fifty viewers asking "1号链接多少
+钱" within the TTL cost one LLM call. Only LLM answers are cached; the catalog answers fresh each time,
+so its stock and price figures are never stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import unicodedata
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import Counter
+
+from hub.answers import AnswerBackend, AnswerChunk, AnswerRequest, canonical_intent
+from hub.clock import Clock, RealClock, busy
+from hub.errors import BackendError, ConfigError
+
+if TYPE_CHECKING:
+    from hub.app import Hub
+
+log = logging.getLogger("livehub.answers")
+
+FINAL_BACKEND = "catalog"
+
+
+def normalise_question(text: str) -> str:
+    """The question as a cache key: NFKC, case-folded, without spaces and punctuation."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+@dataclass(slots=True)
+class CachedAnswer:
+    sentences: list[str]
+    backend: str
+    stored_at: float
+
+
+class AnswerCache:
+    """Recent complete answers by key, for ``ttl_s`` seconds on ``clock``; at most ``max_entries``."""
+
+    def __init__(self, ttl_s: float, *, max_entries: int = 512, clock: Clock | None = None) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self.clock = clock or RealClock()
+        self._entries: OrderedDict[tuple[str, ...], CachedAnswer] = OrderedDict()
+
+    @staticmethod
+    def key(request: AnswerRequest) -> tuple[str, ...]:
+        product = request.product
+        return (request.locale, canonical_intent(request.intent), product.sku if product else "",
+                normalise_question(request.question))
+
+    def get(self, key: tuple[str, ...]) -> CachedAnswer | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self.clock.now() - entry.stored_at > self.ttl_s:
+            del self._entries[key]
+            return None
+        return entry
+
+    def put(self, key: tuple[str, ...], sentences: list[str], backend: str) -> None:
+        if self.ttl_s <= 0 or not sentences:
+            return
+        self._entries[key] = CachedAnswer(list(sentences), backend, self.clock.now())
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+@dataclass
+class ChainStats:
+    """What the chain did, for replay reports and tests (the same is exported as metrics)."""
+
+    questions: int = 0
+    cache_hits: int = 0
+    fallbacks: int = 0
+    unanswered: int = 0
+    calls: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    llm_calls: int = 0  # calls to backends that use an LLM (the catalog does not)
+
+
+class AnswerChain:
+    """Backends tried in order; the last one should be (and by :func:`build_answer_chain` is) catalog."""
+
+    def __init__(self, hub: Hub | None, backends: Sequence[AnswerBackend], *, cache_ttl_s: float = 120.0,
+                 cache_size: int = 512, clock: Clock | None = None) -> None:
+        if not backends:
+            raise ValueError("an answer chain needs at least one backend")
+        self.hub = hub
+        self.backends = list(backends)
+        self.clock = clock or RealClock()
+        self.cache = AnswerCache(cache_ttl_s, max_entries=cache_size, clock=self.clock)
+        self.stats = ChainStats()
+
+    @property
+    def names(self) -> list[str]:
+        return [b.name for b in self.backends]
+
+    async def answer(self, request: AnswerRequest) -> AsyncIterator[AnswerChunk]:
+        """Yield the answer's sentences as they come, then one chunk with ``final=True`` and no text.
+
+        The final chunk names the backend that answered (``""`` if none could: then no sentence came).
+        Never raises for a backend's failure.
+        """
+        self.stats.questions += 1
+        key = self.cache.key(request)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.stats.cache_hits += 1
+            self._metric(Counter, "livehub_answer_cache_hits", "Answers served from the answer cache").inc()
+            for sentence in hit.sentences:
+                yield AnswerChunk(sentence, hit.backend, cached=True)
+            yield AnswerChunk("", hit.backend, final=True, cached=True)
+            return
+        for position, backend in enumerate(self.backends):
+            if position:
+                self.stats.fallbacks += 1
+            said: list[str] = []
+            self.stats.calls[backend.name] = self.stats.calls.get(backend.name, 0) + 1
+            self.stats.llm_calls += int(backend.uses_llm)
+            try:
+                async with contextlib.aclosing(backend.answer(request)) as sentences:
+                    while True:
+                        with busy(self.clock):  # a replay's simulated clock counts the backend's real time
+                            try:
+                                sentence = await anext(sentences)
+                            except StopAsyncIteration:
+                                break
+                        said.append(sentence)
+                        try:
+                            yield AnswerChunk(sentence, backend.name)
+                        except GeneratorExit:  # the listener has all it wants: that is the answer
+                            if backend.cacheable:
+                                self.cache.put(key, said, backend.name)
+                            raise
+            except BackendError as exc:
+                self.stats.failures[backend.name] = self.stats.failures.get(backend.name, 0) + 1
+                if not said:
+                    log.warning("answer backend %s failed, trying the next one: %s", backend.name, exc)
+                    continue
+                log.warning("answer backend %s failed after %d sentences: %s", backend.name, len(said), exc)
+                yield AnswerChunk("", backend.name, final=True)
+                return
+            if backend.cacheable:
+                self.cache.put(key, said, backend.name)
+            yield AnswerChunk("", backend.name, final=True)
+            return
+        self.stats.unanswered += 1
+        log.error("no answer backend could answer (tried %s)", ", ".join(self.names))
+        yield AnswerChunk("", "", final=True)
+
+    async def text(self, request: AnswerRequest) -> tuple[str, str]:
+        """The whole answer at once: ``(text, backend)``; sentences joined for the locale."""
+        sentences, backend = [], ""
+        async with contextlib.aclosing(self.answer(request)) as chunks:
+            async for chunk in chunks:
+                if chunk.text:
+                    sentences.append(chunk.text)
+                backend = chunk.backend
+        joiner = "" if request.locale.lower().startswith("zh") else " "
+        return joiner.join(sentences), backend
+
+    async def aclose(self) -> None:
+        """Close every backend's clients."""
+        for backend in self.backends:
+            try:
+                await backend.aclose()
+            except Exception as exc:  # closing must not stop the others from closing
+                log.warning("closing answer backend %s: %s", backend.name, exc)
+
+    def _metric(self, kind: type, name: str, doc: str) -> Any:
+        if self.hub is None:
+            return _NullMetric()
+        return self.hub.metric(kind, name, doc)
+
+
+class _NullMetric:
+    def inc(self, amount: float = 1) -> None:
+        pass
+
+
+def chain_names(hub: Hub, names: Sequence[str] | None = None) -> list[str]:
+    """Backend names to try: ``names``, else ``[backends.llm] default`` + ``fallback``; then catalog."""
+    if names is None:
+        choice = hub.settings.backend_choice.get("llm")
+        names = [n for n in ([choice.default, *choice.fallback] if choice else []) if n]
+    out: list[str] = []
+    for name in [*names, FINAL_BACKEND]:
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def backend_settings(hub: Hub, name: str, overrides: dict[str, Any] | None = None) -> Any:
+    """The validated settings of LLM backend ``name`` (``[backends.llm.<name>]`` or the defaults),
+    with ``overrides`` applied and validated again. Raises :class:`ConfigError`."""
+    spec = hub.registry.backends[("llm", name)][1]
+    model = spec.config_model
+    current = hub.settings.backends.get(("llm", name))
+    if model is None:
+        if overrides:
+            raise ConfigError(f"backends.llm.{name}: this backend has no settings to override "
+                              f"({', '.join(overrides)})")
+        return None
+    data = {k: getattr(current, k) for k in model.model_fields} if current is not None else {}
+    unknown = sorted(set(overrides or {}) - set(model.model_fields))
+    if unknown:
+        raise ConfigError(f"backends.llm.{name}: no setting named {', '.join(map(repr, unknown))} "
+                          f"(settings: {', '.join(model.model_fields)})")
+    data.update(overrides or {})
+    from pydantic import ValidationError
+
+    from hub.config import format_validation_error
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, f"backends.llm.{name}")) from None
+
+
+def build_answer_chain(hub: Hub, names: Sequence[str] | None = None, *,
+                       overrides: dict[str, Any] | None = None, cache_ttl_s: float = 120.0,
+                       clock: Clock | None = None) -> AnswerChain:
+    """Build the hub's chain from config (or from ``names``, e.g. ``livehub replay --llm openai``).
+
+    ``overrides`` (e.g. ``{"model": "qwen2.5:7b"}`` for ``--llm-model``) apply to the *first* backend's
+    settings. Raises :class:`ConfigError` for an unknown backend or bad settings, and
+    :class:`hub.errors.MissingExtraError` when a backend's optional package is not installed.
+    """
+    backends: list[AnswerBackend] = []
+    for position, name in enumerate(chain_names(hub, names)):
+        if ("llm", name) not in hub.registry.backends:
+            known = ", ".join(n for k, n in hub.registry.backends if k == "llm") or "none"
+            raise ConfigError(f"unknown llm backend {name!r} (known: {known})")
+        spec = hub.registry.backends[("llm", name)][1]
+        settings = backend_settings(hub, name, overrides if position == 0 else None)
+        backends.append(spec.factory(settings, hub))
+    return AnswerChain(hub, backends, cache_ttl_s=cache_ttl_s, clock=clock)
+

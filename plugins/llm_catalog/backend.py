@@ -1,0 +1,76 @@
+"""Answers from the catalog alone: one template per intent and locale, ``prompts/<locale>/answers/``.
+
+No network, no model, the same answer for the same question and catalog: this backend is the default
+and the last fallback of every chain. Its templates state only catalog figures (the current price, the
+list and promotion price, the stock, the shop's shipping and returns text), never a computed discount,
+so what it says always passes the fact guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from hub.answers import AnswerBackend, AnswerBackendSettings, AnswerRequest, canonical_intent
+from hub.errors import BackendError
+
+# Intents that make no sense without knowing which product is meant.
+NEEDS_PRODUCT = frozenset({"price", "stock", "spec", "promotion", "purchase"})
+
+
+class CatalogSettings(AnswerBackendSettings):
+    low_stock: int = Field(20, ge=0, description="at or below this, the stock answer urges to order")
+    max_products: int = Field(3, ge=1, description="products named in one answer at most")
+    max_sentences: int = Field(6, ge=1)
+
+
+class CatalogBackend(AnswerBackend):
+    """Renders ``answers/<intent>.j2`` (``answers/which_product.j2`` when the product is unknown)."""
+
+    name: ClassVar[str] = "catalog"
+    uses_llm: ClassVar[bool] = False
+    cacheable: ClassVar[bool] = False
+
+    def __init__(self, settings: CatalogSettings | None = None, hub: Any = None) -> None:
+        super().__init__(settings if settings is not None else CatalogSettings(), hub)
+
+    def template_for(self, request: AnswerRequest) -> str:
+        """The template that answers ``request``."""
+        intent = canonical_intent(request.intent)
+        if intent in NEEDS_PRODUCT and request.product is None:
+            return "answers/which_product.j2"
+        return f"answers/{intent}.j2"
+
+    def render(self, request: AnswerRequest) -> str:
+        """The whole answer text (several sentences)."""
+        from hub.prompts import BUILTIN_DIR, PromptLibrary, prompt_library
+
+        library = prompt_library(self.hub) if self.hub is not None else PromptLibrary([BUILTIN_DIR])
+        name = self.template_for(request)
+        if not library.has(name, request.locale):
+            name = "answers/other.j2"
+        variables = request.template_vars()
+        settings: CatalogSettings = self.settings  # type: ignore[assignment]
+        products = variables["products"] or ([request.product] if request.product else [])
+        variables.update(products=products[: settings.max_products], low_stock=settings.low_stock,
+                         choices=self._choices(request, settings.max_products))
+        return library.render(name, request.locale, **variables)
+
+    def _choices(self, request: AnswerRequest, limit: int) -> list[Any]:
+        """Products to offer when the question names none: the stage product first, then the catalog's."""
+        out = [request.stage_product] if request.stage_product else []
+        catalog = self.hub.catalog() if self.hub is not None else None
+        for product in (catalog.products if catalog else []):
+            if all(p.sku != product.sku for p in out):
+                out.append(product)
+        return out[:limit]
+
+    async def _stream(self, request: AnswerRequest) -> AsyncIterator[str]:
+        try:
+            text = self.render(request)
+        except Exception as exc:  # a merchant's broken template: say which one
+            raise BackendError(f"catalog: template for {request.intent!r} ({request.locale}) failed: "
+                               f"{type(exc).__name__}: {exc}", backend=self.name) from exc
+        yield text
