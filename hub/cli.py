@@ -65,7 +65,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def init(force: bool) -> None:
-    """Write a commented livehub.toml and a sample catalog.json into the current folder."""
+    """Write a commented livehub.toml, a sample catalog.json and its product images into the current folder."""
     from importlib.resources import files
 
     starter = files("hub.starter")
@@ -77,6 +77,14 @@ def init(force: bool) -> None:
             continue
         target.write_text(starter.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
         written.append(name)
+    images = starter.joinpath("images")
+    for image in sorted((p for p in images.iterdir() if p.name.endswith(".png")), key=lambda p: p.name):
+        target = Path.cwd() / "images" / image.name
+        if target.exists() and not force:
+            continue
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(image.read_bytes())
+        written.append(f"images/{image.name}")
     for name in written:
         click.echo(f"wrote {name}")
     click.echo("Next: `livehub check`, then `livehub run`.")

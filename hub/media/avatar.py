@@ -1,0 +1,176 @@
+"""The host: its state at an instant, the avatar backend base class, and idle animation.
+
+A backend implements one method, ``_draw(state, size)``, returning an RGBA picture of the host. The
+base class snaps the state to a few levels (mouth shapes, eyes open/closed, breath steps) and keeps
+the pictures it drew: at 25 fps the same few dozen pictures repeat all show, so each is drawn once.
+Cached pictures are read-only arrays; the compositor relies on that to cache its own work on them.
+
+Idle animation is a pure function of time: :func:`blink_at` gives natural, irregular blinks (every 2 to
+6 s, 120 to 180 ms, now and then a double blink) from a seed, so any frame can be drawn without replaying
+the ones before it (rendering is as fast as possible, live is paced by a clock; both give the same frames).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import math
+import random
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from hub.errors import BackendError
+
+BREATH_PERIOD = 4.2  # seconds per breath, a calm speaker's pace
+
+
+@dataclass(frozen=True, slots=True)
+class HostState:
+    """The host at time ``t``: mouth openness 0..1, blink 0 (open) .. 1 (closed), breath -1..1."""
+
+    t: float = 0.0
+    mouth: float = 0.0
+    blink: float = 0.0
+    breath: float = 0.0
+    speaking: bool = False
+
+
+class _BlinkSchedule:
+    """Blink start times and lengths for one seed, generated lazily and deterministically."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+        self.starts: list[float] = []
+        self.lengths: list[float] = []
+        self._next = self._rng.uniform(0.8, 3.0)
+
+    def extend_to(self, t: float) -> None:
+        while self._next <= t + 1.0:
+            start = self._next
+            self.starts.append(start)
+            self.lengths.append(self._rng.uniform(0.12, 0.18))
+            if self._rng.random() < 0.12:  # a quick double blink
+                gap = self.lengths[-1] + self._rng.uniform(0.10, 0.18)
+                self.starts.append(start + gap)
+                self.lengths.append(self._rng.uniform(0.12, 0.16))
+                start += gap
+            self._next = start + self._rng.uniform(2.0, 6.0)
+
+
+@functools.lru_cache(maxsize=64)
+def _schedule(seed: int) -> _BlinkSchedule:
+    return _BlinkSchedule(seed)
+
+
+def blink_at(t: float, seed: int = 0) -> float:
+    """How closed the eyes are at ``t`` seconds: 0 open, 1 shut (at the middle of a blink)."""
+    if t < 0:
+        return 0.0
+    schedule = _schedule(seed)
+    schedule.extend_to(t)
+    i = bisect.bisect_right(schedule.starts, t) - 1
+    if i < 0:
+        return 0.0
+    phase = (t - schedule.starts[i]) / schedule.lengths[i]
+    if phase >= 1.0:
+        return 0.0
+    return 1.0 - abs(2.0 * phase - 1.0) ** 1.5  # closes fast, stays shut briefly, opens
+
+
+def breath_at(t: float, period: float = BREATH_PERIOD) -> float:
+    """A slow breathing sine, -1..1."""
+    return math.sin(2.0 * math.pi * t / period)
+
+
+def idle_state(t: float, *, mouth: float = 0.0, speaking: bool = False, seed: int = 0) -> HostState:
+    """The host at ``t`` with natural blinks and breathing, and the given mouth openness."""
+    return HostState(t=t, mouth=mouth, blink=blink_at(t, seed), breath=breath_at(t), speaking=speaking)
+
+
+class AvatarBackend:
+    """Base class of avatar backends: quantisation, a frame cache, and the result checked.
+
+    Subclasses implement :meth:`_draw` and may set ``mouth_levels`` (how many mouth shapes they draw),
+    ``breath_levels`` and ``cacheable`` (False if ``_draw`` depends on ``state.t``). ``_draw`` is called
+    with the snapped state only, so the picture depends on the cache key alone.
+    """
+
+    name: str = "avatar"
+    mouth_levels: int = 6
+    blink_levels: int = 2
+    breath_levels: int = 5
+    cacheable: bool = True
+    cache_size: int = 96
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def _draw(self, state: HostState, size: tuple[int, int]) -> np.ndarray:
+        """Draw the host for ``state`` as an RGBA ``uint8`` array of shape ``(height, width, 4)``."""
+        raise NotImplementedError
+
+    def mouth_box(self, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+        """Where the mouth is drawn at ``size`` (x0, y0, x1, y1 within the host picture, covering every
+        breath offset), for lip-sync measurement; None if the backend cannot tell."""
+        return None
+
+    @staticmethod
+    def _snap(value: float, levels: int, lo: float, hi: float) -> float:
+        if levels <= 1:
+            return lo
+        value = min(max(float(value), lo), hi)
+        step = round((value - lo) / (hi - lo) * (levels - 1))
+        return lo + (hi - lo) * step / (levels - 1)
+
+    def quantize(self, state: HostState) -> HostState:
+        """``state`` snapped to the levels this backend draws (its cache key, with ``t`` dropped)."""
+        return replace(
+            state,
+            t=state.t if not self.cacheable else 0.0,
+            mouth=self._snap(state.mouth, self.mouth_levels, 0.0, 1.0),
+            blink=self._snap(state.blink, self.blink_levels, 0.0, 1.0),
+            breath=self._snap(state.breath, self.breath_levels, -1.0, 1.0),
+            speaking=False,
+        )
+
+    def frame(self, state: HostState, size: tuple[int, int]) -> np.ndarray:
+        """The host for ``state`` at ``size`` (width, height): a read-only RGBA array, cached."""
+        snapped = self.quantize(state)
+        key = (snapped.mouth, snapped.blink, snapped.breath, tuple(size))
+        if self.cacheable:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return hit
+        self.misses += 1
+        drawn = self._check(self._draw(snapped, (int(size[0]), int(size[1]))), size)
+        drawn.flags.writeable = False
+        if self.cacheable:
+            self._cache[key] = drawn
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return drawn
+
+    def prepare(self, size: tuple[int, int]) -> None:
+        """Draw every snapped state at ``size`` now (if they fit the cache), so the first seconds of a
+        show do not stutter while the cache fills. Safe to skip; call it off the event loop."""
+        levels = [(m, b, r) for m in range(self.mouth_levels) for b in range(self.blink_levels)
+                  for r in range(self.breath_levels)]
+        if not self.cacheable or len(levels) > self.cache_size:
+            return
+        for m, b, r in levels:
+            self.frame(HostState(mouth=m / max(1, self.mouth_levels - 1), blink=b / max(1, self.blink_levels - 1),
+                                 breath=-1.0 + 2.0 * r / max(1, self.breath_levels - 1)), size)
+
+    def _check(self, drawn: object, size: tuple[int, int]) -> np.ndarray:
+        width, height = size
+        if not isinstance(drawn, np.ndarray) or drawn.dtype != np.uint8 or drawn.shape != (height, width, 4):
+            got = getattr(drawn, "shape", type(drawn).__name__)
+            raise BackendError(f"avatar {self.name} drew {got}, expected ({height}, {width}, 4) uint8",
+                               backend=self.name)
+        return np.ascontiguousarray(drawn)

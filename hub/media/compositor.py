@@ -1,0 +1,225 @@
+"""The compositor: one video frame from the scene (host, product card, captions, comment, countdown).
+
+Everything that does not change from frame to frame is drawn once and cached: the backdrop with the
+top bar (and the card, where it does not overlap the host) is the static layer; captions, comment and
+countdown are small overlays cached by their text; the host over the static layer is cached per host
+picture (the avatar returns the same read-only array for the same mouth/blink/breath). A frame is then
+a copy of the static layer and a few pastes. ``transparent=True`` draws no backdrop and returns RGBA,
+for the OBS overlay page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from hub.catalog import Product
+from hub.media.avatar import AvatarBackend
+from hub.media.backdrop import draw_backdrop
+from hub.media.captions import (
+    Overlay,
+    caption_lines,
+    caption_page,
+    countdown_text,
+    draw_caption,
+    draw_comment,
+    draw_countdown,
+    draw_top_bar,
+)
+from hub.media.card import draw_card
+from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE
+from hub.media.layout import Box, Layout, make_layout
+from hub.media.mouth_meter import MouthLayout, mouth_layout_for
+from hub.media.theme import Theme
+
+HOST_CACHE = 128
+OVERLAY_CACHE = 64
+
+
+@dataclass(slots=True)
+class SceneState:
+    """What one frame shows. ``host`` is the avatar's RGBA picture at :attr:`Compositor.host_size`.
+
+    ``comment_*`` is viewer text, shown as plain text only. ``caption_progress`` (0..1, how much of the
+    caption has been spoken) pages long captions forward; ``countdown`` is seconds left, None for none.
+    """
+
+    host: np.ndarray | None = None
+    product: Product | None = None
+    catalog_dir: Path | None = None
+    currency: str = "CNY"
+    locale: str = "zh-CN"
+    caption: str = ""
+    caption_progress: float | None = None
+    comment_author: str = ""
+    comment_text: str = ""
+    countdown: float | None = None
+    shop_name: str = ""
+
+
+def _product_key(product: Product | None) -> tuple[Any, ...] | None:
+    if product is None:
+        return None
+    return (product.sku, product.link, product.name, product.price, product.promo_price, product.stock,
+            product.image)
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a.x < b.x1 and b.x < a.x1 and a.y < b.y1 and b.y < a.y1
+
+
+class Compositor:
+    """Draws frames of ``size`` (width, height); see the module docstring for the caching.
+
+    Not thread-safe: one thread draws with a compositor at a time (the timeline's drawing thread).
+    ``average_ms`` reports the drawing time so far."""
+
+    def __init__(self, size: tuple[int, int] = DEFAULT_SIZE, fps: int = DEFAULT_FPS, theme: Theme | None = None,
+                 *, transparent: bool = False) -> None:
+        self.size = (int(size[0]), int(size[1]))
+        self.fps = fps
+        self.theme = theme or Theme()
+        self.transparent = transparent
+        self.layout: Layout = make_layout(self.size)
+        self._card_on_top = _overlaps(self.layout.card, self.layout.host)
+        self._mode = "RGBA" if transparent else "RGB"
+        self._canvas = Image.new(self._mode, self.size)
+        self._backdrop: Image.Image | None = None
+        self._static_key: tuple[Any, ...] | None = None
+        self._static: Image.Image | None = None
+        self._card: Overlay | None = None
+        self._hosts: OrderedDict[int, tuple[np.ndarray, Image.Image]] = OrderedDict()
+        self._overlays: OrderedDict[tuple[Any, ...], Overlay | None] = OrderedDict()
+        self._wrapped: dict[str, list[str]] = {}
+        self.frames = 0
+        self.seconds = 0.0
+
+    # -- geometry -----------------------------------------------------------------------------------
+
+    @property
+    def host_size(self) -> tuple[int, int]:
+        """The size to ask the avatar for: ``avatar.frame(state, compositor.host_size)``."""
+        return self.layout.host.size
+
+    def mouth_layout(self, avatar: AvatarBackend) -> MouthLayout | None:
+        """Where the avatar's mouth is on this compositor's frames (for lip-sync measurement)."""
+        return mouth_layout_for(avatar, self.host_size, (self.layout.host.x, self.layout.host.y))
+
+    @property
+    def average_ms(self) -> float:
+        return 1000.0 * self.seconds / self.frames if self.frames else 0.0
+
+    # -- layers -----------------------------------------------------------------------------------
+
+    def _static_layer(self, scene: SceneState) -> Image.Image:
+        key = (scene.shop_name, _product_key(scene.product), scene.catalog_dir, scene.currency, scene.locale)
+        if key == self._static_key and self._static is not None:
+            return self._static
+        if self._backdrop is None:
+            self._backdrop = (Image.new("RGBA", self.size, (0, 0, 0, 0)) if self.transparent
+                              else draw_backdrop(self.layout, self.theme))
+        static = self._backdrop.copy()
+        draw_top_bar(static, scene.shop_name, self.layout, self.theme)
+        self._card = None
+        if scene.product is not None:
+            target = static
+            if self._card_on_top:
+                target = Image.new("RGBA", self.size, (0, 0, 0, 0))
+            draw_card(target, self.layout.card, self.layout.unit, self.theme, scene.product,
+                      catalog_dir=scene.catalog_dir, currency=scene.currency, locale=scene.locale)
+            if self._card_on_top:
+                box = target.getbbox() or (0, 0, 1, 1)
+                self._card = Overlay(target.crop(box), box[0], box[1])
+        self._static = static if self.transparent else static.convert("RGB")
+        self._static_key = key
+        self._hosts.clear()
+        return self._static
+
+    def _host_layer(self, host: np.ndarray) -> Image.Image:
+        """The host over the static layer's host box (opaque) or the host itself (transparent)."""
+        cacheable = not host.flags.writeable
+        if cacheable:
+            hit = self._hosts.get(id(host))
+            if hit is not None and hit[0] is host:
+                self._hosts.move_to_end(id(host))
+                return hit[1]
+        box = self.layout.host
+        picture = Image.fromarray(np.ascontiguousarray(host), "RGBA")
+        if picture.size != box.size:
+            raise ValueError(f"host picture is {picture.size}, the compositor's host box is {box.size}")
+        if not self.transparent:
+            assert self._static is not None
+            region = self._static.crop(box.corners())
+            region.paste(picture, (0, 0), picture)
+            picture = region
+        if cacheable:  # keep the array alive with its entry, so its id cannot be reused meanwhile
+            self._hosts[id(host)] = (host, picture)
+            while len(self._hosts) > HOST_CACHE:
+                self._hosts.popitem(last=False)
+        return picture
+
+    def _overlay(self, key: tuple[Any, ...], make: Any) -> Overlay | None:
+        if key in self._overlays:
+            self._overlays.move_to_end(key)
+            return self._overlays[key]
+        overlay = make()
+        self._overlays[key] = overlay
+        while len(self._overlays) > OVERLAY_CACHE:
+            self._overlays.popitem(last=False)
+        return overlay
+
+    def _paste(self, overlay: Overlay | None) -> None:
+        if overlay is None:
+            return
+        if self.transparent:
+            self._canvas.alpha_composite(overlay.image, (overlay.x, overlay.y))
+        else:
+            self._canvas.paste(overlay.image, (overlay.x, overlay.y), overlay.image)
+
+    def overlays(self, scene: SceneState) -> list[Overlay]:
+        """The overlays ``scene`` shows over the host, bottom to top (cached by their text)."""
+        layout, theme = self.layout, self.theme
+        found: list[Overlay | None] = [self._card]
+        if scene.comment_text:
+            found.append(self._overlay(("comment", scene.comment_author, scene.comment_text),
+                                       lambda: draw_comment(scene.comment_author, scene.comment_text, layout,
+                                                            theme)))
+        if scene.caption:
+            wrapped = self._wrapped.get(scene.caption)
+            if wrapped is None:
+                if len(self._wrapped) >= OVERLAY_CACHE:
+                    self._wrapped.clear()
+                wrapped = self._wrapped[scene.caption] = caption_lines(scene.caption, layout, theme)
+            lines = tuple(caption_page(wrapped, scene.caption_progress))
+            found.append(self._overlay(("caption", lines), lambda: draw_caption(list(lines), layout, theme)))
+        if scene.countdown is not None:
+            text = countdown_text(scene.countdown, scene.locale)
+            found.append(self._overlay(("countdown", text), lambda: draw_countdown(text, layout, theme)))
+        return [o for o in found if o is not None]
+
+    # -- drawing ----------------------------------------------------------------------------------
+
+    def draw(self, scene: SceneState) -> np.ndarray:
+        """The frame for ``scene``: ``(height, width, 3)`` RGB uint8, or ``(height, width, 4)`` RGBA if
+        transparent. The returned array is a fresh copy; the caller may keep it."""
+        started = time.perf_counter()
+        static = self._static_layer(scene)
+        self._canvas.paste(static)
+        if scene.host is not None:
+            host = self._host_layer(scene.host)
+            if self.transparent:
+                self._canvas.alpha_composite(host, (self.layout.host.x, self.layout.host.y))
+            else:
+                self._canvas.paste(host, (self.layout.host.x, self.layout.host.y))
+        for overlay in self.overlays(scene):
+            self._paste(overlay)
+        frame = np.array(self._canvas)
+        self.frames += 1
+        self.seconds += time.perf_counter() - started
+        return frame
