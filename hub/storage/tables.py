@@ -1,0 +1,195 @@
+"""The database schema, as SQLAlchemy Core tables. Migrations create it; this module describes it.
+
+Conventions, so every table reads the same on SQLite and PostgreSQL:
+
+* Times are Unix epoch seconds in ``DOUBLE`` columns named ``*_ts``, like the events' own timestamps:
+  no time-zone conversions, and ordering and arithmetic work the same on both databases.
+* Money is ``NUMERIC(14, 2)`` and comes back as :class:`decimal.Decimal`, never a float.
+* Free-form extras live in a ``data``/``detail``/``payload`` JSON column (``JSONB`` on PostgreSQL).
+* Constraint and index names follow :data:`NAMING_CONVENTION`, so migrations can refer to them.
+
+``events`` holds every event the bus accepted, once: ``UNIQUE(platform, message_id)`` where
+``message_id`` is :attr:`hub.events.Event.dedup_key` (the platform's message id, or the event's own id
+when the platform gave none), so a redelivered comment is stored once. ``payload`` is
+:func:`hub.events.to_dict` of the event, enough to rebuild it with :func:`hub.events.from_dict`.
+
+APScheduler keeps its own tables; ``schedules`` holds only the hub's metadata about them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# BIGINT ids on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the auto-incrementing rowid.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Money = sa.Numeric(14, 2, asdecimal=True)
+Timestamp = sa.Double()
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", BigId, primary_key=True, autoincrement=True)
+
+
+events = sa.Table(
+    "events", metadata,
+    _id(),
+    sa.Column("event_id", sa.String(), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("platform", sa.String(64), nullable=False),
+    sa.Column("room", sa.String(), nullable=False),
+    sa.Column("user_id", sa.String()),
+    sa.Column("user_name", sa.String()),
+    sa.Column("message_id", sa.String(), nullable=False),
+    sa.Column("platform_ts", Timestamp),
+    sa.Column("received_ts", Timestamp, nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.UniqueConstraint("platform", "message_id"),
+    sa.Index(None, "room", "received_ts"),
+    sa.Index(None, "type", "received_ts"),
+)
+
+shops = sa.Table(
+    "shops", metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("platform", sa.String(64)),
+    sa.Column("currency", sa.String(3), nullable=False, server_default="CNY"),
+    sa.Column("data", Json),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+)
+
+products = sa.Table(
+    "products", metadata,
+    _id(),
+    sa.Column("shop", sa.String(), sa.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sku", sa.String(), nullable=False),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("price", Money, nullable=False),
+    sa.Column("promo_price", Money),
+    sa.Column("stock", sa.Integer()),
+    sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("data", Json),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+    sa.UniqueConstraint("shop", "sku"),
+)
+
+viewers = sa.Table(
+    "viewers", metadata,
+    _id(),
+    sa.Column("platform", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(), nullable=False),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("first_seen_ts", Timestamp, nullable=False),
+    sa.Column("last_seen_ts", Timestamp, nullable=False),
+    sa.Column("data", Json),
+    sa.UniqueConstraint("platform", "user_id"),
+)
+
+contacts = sa.Table(
+    "contacts", metadata,
+    _id(),
+    sa.Column("viewer_id", BigId, sa.ForeignKey("viewers.id", ondelete="SET NULL")),
+    sa.Column("kind", sa.String(32), nullable=False),  # phone, email, wechat, crm, ...
+    sa.Column("value", sa.String(), nullable=False),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("source", sa.String(), nullable=False),
+    sa.Column("consent", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("data", Json),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.UniqueConstraint("kind", "value"),
+)
+
+rooms = sa.Table(
+    "rooms", metadata,
+    sa.Column("name", sa.String(), primary_key=True),  # the [rooms.<name>] key
+    sa.Column("platform", sa.String(64)),
+    sa.Column("platform_room_id", sa.String()),
+    sa.Column("shop", sa.String(), sa.ForeignKey("shops.id", ondelete="SET NULL")),
+    sa.Column("title", sa.String(), nullable=False),
+    sa.Column("data", Json),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+)
+
+broadcasts = sa.Table(
+    "broadcasts", metadata,
+    _id(),
+    sa.Column("room", sa.String(), nullable=False),
+    sa.Column("title", sa.String(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="planned"),  # planned/live/ended
+    sa.Column("planned_ts", Timestamp),
+    sa.Column("started_ts", Timestamp),
+    sa.Column("ended_ts", Timestamp),
+    sa.Column("data", Json),
+    sa.Index(None, "room", "started_ts"),
+)
+
+replies = sa.Table(
+    "replies", metadata,
+    _id(),
+    sa.Column("event_id", sa.String(), nullable=False, unique=True),
+    sa.Column("room", sa.String(), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(), nullable=False),
+    sa.Column("answers", Json, nullable=False),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Index(None, "room", "created_ts"),
+)
+
+schedules = sa.Table(
+    "schedules", metadata,
+    sa.Column("id", sa.String(), primary_key=True),  # the scheduler's schedule id
+    sa.Column("job_type", sa.String(), nullable=False),
+    sa.Column("args", Json, nullable=False),
+    sa.Column("trigger", Json, nullable=False),
+    sa.Column("room", sa.String()),
+    sa.Column("description", sa.String(), nullable=False),
+    sa.Column("enabled", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("created_by", sa.String(), nullable=False),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+)
+
+outbound_content = sa.Table(
+    "outbound_content", metadata,
+    _id(),
+    sa.Column("room", sa.String()),
+    sa.Column("kind", sa.String(32), nullable=False),  # script, pitch, post, caption, ...
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),  # pending/sent/failed
+    sa.Column("scheduled_ts", Timestamp),
+    sa.Column("sent_ts", Timestamp),
+    sa.Column("data", Json),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Index(None, "status", "scheduled_ts"),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    _id(),
+    sa.Column("ts", Timestamp, nullable=False),
+    sa.Column("actor", sa.String(), nullable=False),
+    sa.Column("action", sa.String(), nullable=False),
+    sa.Column("target", sa.String(), nullable=False),
+    sa.Column("detail", Json),
+    sa.Index(None, "ts"),
+)
+
+TABLE_NAMES: tuple[str, ...] = tuple(metadata.tables)
+"""Every table the migrations create, in dependency order."""

@@ -1,0 +1,62 @@
+"""Shared fixtures: a real PostgreSQL server for the session, and ``db_url`` to run a test on both
+databases.
+
+``db_url`` is parametrized ``sqlite`` (a fresh file in the test's temp dir) and ``postgres`` (a fresh
+database on the session's private server), so a storage test written once proves both. The PostgreSQL
+half is skipped, with the reason, where PostgreSQL is not installed, except under ``CI``: there a
+missing server is a failure, so the PostgreSQL suite can never silently stop running.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+try:
+    from tests.pgserver import PostgresNotInstalled, PostgresServer
+except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
+    from pgserver import PostgresNotInstalled, PostgresServer  # type: ignore[no-redef]
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the whole test session (see tests/pgserver.py)."""
+    try:
+        server = PostgresServer()
+    except PostgresNotInstalled as exc:
+        if running_in_ci():
+            pytest.fail(f"{exc}. CI must run the PostgreSQL suite: install postgresql first.", pytrace=False)
+        pytest.skip(f"{exc}. (Under CI=true this is a failure.)")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The SQLAlchemy URL of the session server's ``livehub_test`` database."""
+    return postgres_server.url()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of a fresh, empty database: a SQLite file, or a new database on the session server."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'livehub.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"livehub_{uuid.uuid4().hex[:16]}"
+    url = server.create_database(name)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)
