@@ -1,0 +1,17 @@
+"""``livehub replay`` and ``livehub replay-gen``: rehearse a show on a recorded or generated room."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.hookspecs import hookimpl
+
+PLUGIN_NAME = "replay"
+
+
+@hookimpl
+def livehub_register_commands(cli: Any) -> None:
+    from plugins.replay.commands import replay, replay_gen
+
+    cli.add_command(replay)
+    cli.add_command(replay_gen)

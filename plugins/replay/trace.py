@@ -1,0 +1,133 @@
+"""Trace files: one JSON object per line, one room event each, timed in seconds from the start.
+
+::
+
+    {"id": "e1", "t": 0.0, "type": "stage", "sku": "TEA-001"}
+    {"id": "e2", "t": 1.5, "type": "comment", "user": {"id": "u1", "name": "小明"}, "text": "1号链接多少钱"}
+    {"id": "e3", "t": 2.0, "type": "gift", "user": {...}, "gift": "rose", "count": 3, "value": "30"}
+    {"id": "e4", "t": 2.5, "type": "order", "user": {...}, "sku": "TEA-001", "qty": 1, "order_id": "o1"}
+    {"id": "e5", "t": 3.0, "type": "stats", "viewers": 1200}
+
+Types: ``comment``, ``gift``, ``like`` (``count``), ``enter``, ``follow``, ``order``, ``stats``, ``stage``
+(``sku`` switches the product on stage; null clears it). ``room`` (optional) names the room.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from hub.events import (
+    HUB_PLATFORM,
+    Comment,
+    Enter,
+    Event,
+    Follow,
+    Gift,
+    Like,
+    Order,
+    RoomStats,
+    StageChange,
+    User,
+)
+
+TRACE_TYPES = ("comment", "gift", "like", "enter", "follow", "order", "stats", "stage")
+REPLAY_PLATFORM = "replay"
+REPLAY_ROOM = "replay"
+
+
+class TraceError(ValueError):
+    """A trace that cannot be replayed; the message names the line and the field."""
+
+
+def _check(record: Any, where: str) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise TraceError(f"{where}: expected a JSON object")
+    for key in ("id", "t", "type"):
+        if key not in record:
+            raise TraceError(f"{where}: missing {key!r}")
+    if not isinstance(record["t"], (int, float)) or isinstance(record["t"], bool) or record["t"] < 0:
+        raise TraceError(f"{where}: 't' must be a number of seconds >= 0")
+    if record["type"] not in TRACE_TYPES:
+        raise TraceError(f"{where}: unknown type {record['type']!r} (known: {', '.join(TRACE_TYPES)})")
+    if record["type"] == "comment" and not isinstance(record.get("text"), str):
+        raise TraceError(f"{where}: a comment needs a 'text' string")
+    if record["type"] == "order" and not record.get("sku"):
+        raise TraceError(f"{where}: an order needs a 'sku'")
+    return record
+
+
+def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[dict[str, Any]]:
+    """Records from JSON lines (blank lines skipped), sorted by time; ids must be unique."""
+    records: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = _check(json.loads(line), where)
+        except json.JSONDecodeError as exc:
+            raise TraceError(f"{where}: not valid JSON ({exc.msg})") from None
+        record["id"] = str(record["id"])
+        if record["id"] in seen:
+            raise TraceError(f"{where}: duplicate id {record['id']!r}")
+        seen.add(record["id"])
+        records.append(record)
+    records.sort(key=lambda r: r["t"])
+    return records
+
+
+def load_trace(path: Path | str) -> list[dict[str, Any]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TraceError(f"cannot read {path}: {exc.strerror}") from None
+    return parse_trace(text.splitlines(), str(path))
+
+
+def write_trace(records: Iterable[dict[str, Any]], path: Path | str) -> None:
+    with Path(path).open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def to_event(record: dict[str, Any], *, platform: str = REPLAY_PLATFORM, room: str | None = None) -> Event:
+    """The hub event for one trace record; its ``id`` and ``message_id`` are the trace id."""
+    room = str(record.get("room") or room or REPLAY_ROOM)
+    kind = record["type"]
+    raw_user = record.get("user") or {}
+    user = User(str(raw_user.get("id", "")), str(raw_user.get("name", ""))) if raw_user else None
+    common: dict[str, Any] = {"platform": platform, "room": room, "user": user, "id": record["id"],
+                              "message_id": record["id"], "platform_ts": float(record["t"])}
+    if kind == "comment":
+        return Comment(text=record["text"], **common)
+    if kind == "gift":
+        return Gift(gift=str(record.get("gift", "gift")), count=int(record.get("count", 1)),
+                    value=_decimal(record.get("value")), **common)
+    if kind == "like":
+        return Like(count=int(record.get("count", 1)), **common)
+    if kind == "enter":
+        return Enter(**common)
+    if kind == "follow":
+        return Follow(**common)
+    if kind == "order":
+        return Order(order_id=str(record.get("order_id", record["id"])), sku=str(record["sku"]),
+                     qty=int(record.get("qty", 1)), amount=_decimal(record.get("amount")), **common)
+    if kind == "stats":
+        return RoomStats(viewers=int(record.get("viewers", 0)), **common)
+    common["platform"] = HUB_PLATFORM
+    return StageChange(sku=record.get("sku"), **common)

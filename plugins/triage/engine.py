@@ -1,0 +1,286 @@
+"""The room engine: one per room, turning that room's events into decisions and replies.
+
+**Intake** (synchronous, from the bus): a comment is normalised, checked for spam, abuse and injection
+(dropped), classified, resolved to a product and aggregated with the same question from other viewers
+or queued; welcomes, follows, likes, gifts, orders and greeting comments join a thank-you batch; stage
+changes move the product on stage.
+
+**Speaking** (two loops, as hub tasks): the *voice* loop waits until the voice is free, takes the best
+item and says it; the *chat* loop posts, within the platform's rate limit, the items the voice will not
+reach soon. Where a reply goes:
+
+* voice — normally: the whole room hears it, and live buyers watch rather than read;
+* chat — when the voice backlog before the item is longer than ``chat_when_voice_wait_s`` (a price the
+  voice would say in 20 s is worth more posted now), for intents in ``chat_intents`` (complaints: a
+  written customer-service answer, not amplified on air), and for questions in another language than
+  the room's (an English viewer in a Chinese show gets an English line in chat, the voice stays Chinese).
+
+All times come from the engine's :class:`hub.clock.Clock`, so a replay on a simulated clock behaves as live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, deque
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import Counter
+
+from hub.clock import timer
+from hub.events import HUB_PLATFORM, Event, StageChange
+from plugins.triage.aggregate import Aggregator, ReplyRef, question_key, thanks_key
+from plugins.triage.budget import SpeechBudget
+from plugins.triage.intent import PRODUCT_INTENTS, Intent, detect_intent
+from plugins.triage.normalize import NormalizedText, locale_for, normalize
+from plugins.triage.products import ProductResolver
+from plugins.triage.queue import Ask, AskQueue, Item
+from plugins.triage.records import Decision, RoomLog
+from plugins.triage.speaker import Speaker, decision_for
+from plugins.triage.thanks import THANKS_FOR_EVENT
+
+if TYPE_CHECKING:
+    from plugins.triage.service import TriageService
+
+
+class RoomEngine:
+    """Triage, queue and speaking budget of one room (see the module docstring)."""
+
+    def __init__(self, service: TriageService, room: str, platform: str = "") -> None:
+        self.service, self.hub, self.settings = service, service.hub, service.settings
+        self.clock, self.spam, self.locale = service.clock, service.spam, service.locale
+        self.room, self.platform = room, platform
+        s = self.settings
+        self.queue = AskQueue(s)
+        self.aggregator = Aggregator(s.recent_answer_s)
+        self.budget = SpeechBudget(zh_chars_per_s=s.zh_chars_per_s, en_words_per_s=s.en_words_per_s,
+                                   pause_s=s.sentence_pause_s, gap_s=s.voice_gap_s,
+                                   chat_limit=s.chat_rate_limit if s.chat_enabled else 0,
+                                   chat_window_s=s.chat_rate_window_s)
+        self.log = RoomLog(on_decision=list(service.on_decision), on_reply=list(service.on_reply))
+        self.speaker = Speaker(self)
+        self.stage_sku: str | None = None
+        self.in_flight = 0
+        self._history: OrderedDict[str, deque[str]] = OrderedDict()
+        self._resolver: ProductResolver | None = None
+        self._wake: asyncio.Future[None] | None = None
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.tasks = [self.hub.create_task(self._voice_loop(), name=f"triage:{self.room}:voice")]
+        if self.budget.chat.limit > 0:
+            self.tasks.append(self.hub.create_task(self._chat_loop(), name=f"triage:{self.room}:chat"))
+
+    async def stop(self) -> None:
+        """Stop speaking (what is queued is left unsaid)."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks = []
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, nothing being written, and the voice has finished speaking."""
+        return not self.queue.items and not self.in_flight and self.budget.voice.is_free(self.clock.now())
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def intake(self, event: Event) -> None:
+        """Take one event of this room (never blocks, never raises for bad viewer input)."""
+        now = self.clock.now()
+        if isinstance(event, StageChange):
+            self.stage_sku = event.sku
+            self.decide(Decision(event.id, "ignored", "stage", at=now))
+            return
+        if not self.platform and event.platform != HUB_PLATFORM:
+            self.platform = event.platform
+        kind = event.type
+        if kind == "comment":
+            self._comment(event, now)
+        elif kind in THANKS_FOR_EVENT:
+            detail = str(getattr(event, "value", None) or getattr(event, "count", "") or "")
+            self._thanks(event, THANKS_FOR_EVENT[kind], now, detail=detail)
+        elif kind == "stats":
+            self.decide(Decision(event.id, "ignored", "stats", at=now))
+            return
+        else:
+            return
+        self._notify()
+
+    def _comment(self, event: Any, now: float) -> None:
+        self.hub.metric(Counter, "livehub_triage_comments", "Comments seen by the room engine").inc()
+        text = normalize(event.text)
+        if text.empty:
+            self.decide(Decision(event.id, "ignored", "empty", at=now))
+            return
+        reason = self.spam.check(text)
+        if reason is not None:
+            self.decide(Decision(event.id, "dropped", reason, at=now))
+            return
+        found = detect_intent(text)
+        intent = found.intent
+        if intent == Intent.GREETING:
+            self._thanks(event, "enter", now, text=text)
+            return
+        if intent in (Intent.CHIT_CHAT, Intent.OTHER) and not found.question:
+            self.decide(Decision(event.id, "ignored", "chitchat" if intent == Intent.CHIT_CHAT else
+                                 "not_a_question", at=now))
+            return
+        ref = self.resolver().resolve(text, self.stage_sku, product_question=intent in PRODUCT_INTENTS)
+        locale = locale_for(text.lang, self.locale)
+        viewer, name = self._who(event)
+        key = question_key(intent, ref.sku, locale, text, viewer)
+        ask = Ask(event.id, viewer, name, now, now + self.settings.expiry(intent), text)
+        self._remember(viewer, text.text)
+        foreign = locale.split("-")[0] != self.locale.split("-")[0]
+        prefer_chat = intent in self.settings.chat_intents or foreign
+        self._join_or_queue(key, ask, now, lambda: Item(key, "answer", intent.value, locale, ref.sku,
+                                                        prefer_chat=prefer_chat))
+
+    def _thanks(self, event: Any, category: str, now: float, *, text: NormalizedText | None = None,
+                detail: str = "") -> None:
+        viewer, name = self._who(event)
+        ask = Ask(event.id, viewer, name, now, now + self.settings.expiry(f"thanks:{category}"), text, detail)
+        key = thanks_key(category, self.locale)
+        ready = now + self.settings.thanks_window_s.get(category, 30.0)
+        self._join_or_queue(key, ask, now, lambda: Item(key, "thanks", category, self.locale, ready_at=ready))
+
+    def _join_or_queue(self, key: tuple[str, ...], ask: Ask, now: float, make: Any) -> None:
+        item = self.aggregator.open_item(key)
+        if item is not None and (item.state == "pending" or (item.kind == "answer" and item.state == "in_flight")):
+            item.asks.append(ask)
+            return
+        ref = self.aggregator.recent(key, now) if key[0] == "answer" else None
+        if ref is not None:
+            self.decide(Decision(ask.event_id, "aggregated", "answered_recently", ref.index, at=now))
+            return
+        item = make()
+        item.asks.append(ask)
+        self.aggregator.track(item)
+        for dropped, reason in self.queue.push(item, now):
+            self.settle(dropped, None, "dropped", reason)
+
+    @staticmethod
+    def _who(event: Any) -> tuple[str, str]:
+        user = event.user
+        return (user.id, user.name) if user is not None else ("anonymous", "")
+
+    def resolver(self) -> ProductResolver:
+        """The product resolver for the current catalog (rebuilt when the catalog reloads)."""
+        catalog = self.hub.catalog()
+        if self._resolver is None or self._resolver.catalog is not catalog:
+            self._resolver = ProductResolver(catalog)
+        return self._resolver
+
+    def _remember(self, viewer: str, text: str) -> None:
+        history = self._history.pop(viewer, None) or deque(maxlen=4)
+        history.append(text)
+        self._history[viewer] = history
+        while len(self._history) > self.settings.history_viewers:
+            self._history.popitem(last=False)
+
+    def history_of(self, viewer: str) -> list[str]:
+        """The viewer's earlier comments (the latest, being answered now, left out)."""
+        return list(self._history.get(viewer, ()))[:-1][-3:]
+
+    # -- settling -------------------------------------------------------------------------------
+
+    def decide(self, decision: Decision) -> None:
+        self.hub.metric(Counter, "livehub_triage_decisions", "Room engine decisions per event, by outcome",
+                        ["outcome"]).labels(decision.outcome).inc()
+        self.log.decide(self.room, decision)
+
+    def take(self, item: Item) -> None:
+        """``item`` is about to be said: out of the queue, still open for the same question."""
+        self.queue.remove(item)
+        item.state = "in_flight"
+        self.in_flight += 1
+
+    def expire_asks(self, item: Item, now: float) -> None:
+        """Drop the asks of a taken item that expired while its answer was being written."""
+        late = [a for a in item.asks if a.expires_at <= now]
+        for ask in late:
+            item.asks.remove(ask)
+            self.decide(Decision(ask.event_id, "dropped", "expired", at=now))
+
+    def settle(self, item: Item, ref: ReplyRef | None, outcome: str, reason: str) -> None:
+        """Record the final decision of every ask in ``item`` and close it."""
+        if item.state == "done":
+            return
+        now = self.clock.now()
+        if item.state == "in_flight":
+            self.in_flight -= 1
+        self.queue.remove(item)
+        self.aggregator.close(item, ref if outcome == "answered" else None)
+        for position in range(len(item.asks)):
+            self.decide(decision_for(item, position, ref, outcome, reason, now))
+        if outcome == "answered" and item.kind == "answer":
+            self.queue.served(item.viewers, now)
+        self._notify()
+
+    def housekeeping(self, now: float) -> None:
+        for item, ask in self.queue.expire(now):
+            self.decide(Decision(ask.event_id, "dropped", "expired", at=now))
+            if not item.asks:
+                self.aggregator.close(item, None)
+        self.aggregator.prune(now)
+
+    # -- speaking loops -------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+        self._wake = None
+
+    async def _idle(self, now: float) -> None:
+        """Wait for new work, the next expiry or batch, at most 30 s."""
+        moments = [m for m in (self.queue.next_expiry(), self.queue.next_ready(now)) if m is not None]
+        delay = max(0.0, min([now + 30.0, *moments]) - now)
+        if self._wake is None or self._wake.done():
+            self._wake = asyncio.get_running_loop().create_future()
+        alarm = timer(self.clock, delay)
+        try:
+            await asyncio.wait([alarm, self._wake], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            alarm.cancel()
+
+    def _chat_open(self) -> bool:
+        return self.budget.chat.limit > 0
+
+    async def _voice_loop(self) -> None:
+        while True:
+            now = self.clock.now()
+            self.housekeeping(now)
+            wait = self.budget.voice.wait(now)
+            if wait > 0:
+                await self.clock.sleep(wait)
+                continue
+            item = self.queue.best(now, lambda i, _rank: not (i.prefer_chat and self._chat_open()))
+            if item is None:
+                await self._idle(now)
+                continue
+            await self.speaker.respond(item, "voice")
+
+    def _chat_accepts(self, item: Item, rank: int, now: float) -> bool:
+        if item.kind == "thanks" and not self.settings.thanks_in_chat:
+            return False
+        if item.prefer_chat:
+            return True
+        return self.budget.voice_start_estimate(now, rank) > self.settings.chat_when_voice_wait_s
+
+    async def _chat_loop(self) -> None:
+        while True:
+            now = self.clock.now()
+            self.housekeeping(now)
+            slot = self.budget.chat.next_slot(now)
+            if slot is None:
+                return
+            if slot > now:
+                await self.clock.sleep(slot - now)
+                continue
+            item = self.queue.best(now, lambda i, rank, now=now: self._chat_accepts(i, rank, now))
+            if item is None:
+                await self._idle(now)
+                continue
+            await self.speaker.respond(item, "chat")
