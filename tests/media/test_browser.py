@@ -1,0 +1,91 @@
+"""Real browsers: headless Chromium (Debian's, driven by Playwright) watching a room over WebRTC through
+the hub's player page, and running the OBS overlay page."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hub.media.rooms import close_room, open_room
+
+from .conftest import TOKEN, running_in_ci
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+pytestmark = pytest.mark.slow
+
+AUDIO_STATS = """async () => {
+  const pc = window.livehub.pc;
+  let inbound = null;
+  (await pc.getStats()).forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "audio") inbound = r; });
+  const track = pc.getReceivers().map((r) => r.track).find((t) => t.kind === "audio");
+  return { state: track && track.readyState, packets: inbound ? inbound.packetsReceived : 0,
+           energy: inbound ? inbound.totalAudioEnergy : 0, lost: inbound ? inbound.packetsLost : -1 };
+}"""
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    if not HAVE_CHROMIUM:
+        if running_in_ci():
+            pytest.fail("chromium is not installed; CI must run the browser tests", pytrace=False)
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def test_chromium_plays_the_room_over_webrtc(web_hub, browser) -> None:
+    media = await open_room(web_hub, "main")
+    page = await browser.new_page()
+    try:
+        await page.goto(f"{web_hub.web.url}/watch/main#token={TOKEN}")
+        await page.wait_for_function("window.livehub && window.livehub.pc.connectionState === 'connected'",
+                                     timeout=30_000)
+        line = media.timeline.say("大家好，欢迎来到直播间，今天的好物马上就来。")
+        await page.wait_for_function(
+            "window.livehub.video.getVideoPlaybackQuality().totalVideoFrames > 50", timeout=30_000)
+        assert await page.evaluate("[window.livehub.video.videoWidth, window.livehub.video.videoHeight]") \
+            == [640, 360]
+        await page.wait_for_function(f"({AUDIO_STATS})().then((s) => s.energy > 0)", timeout=30_000, polling=250)
+        audio = await page.evaluate(AUDIO_STATS)
+        assert audio["state"] == "live" and audio["packets"] > 50 and audio["lost"] == 0
+        await line.done
+    finally:
+        await page.close()
+        await close_room(web_hub, "main")
+
+
+async def test_chromium_runs_the_obs_overlay(web_hub, browser) -> None:
+    from hub.catalog import build_catalog
+
+    catalog = build_catalog({"name": "晨光好物"}, [{"sku": "TEA-001", "link": 1, "name": "乌龙茶", "price": "128"}])
+    media = await open_room(web_hub, "main", catalog=lambda: catalog)
+    page = await browser.new_page(viewport={"width": 640, "height": 360})
+    try:
+        await page.goto(f"{web_hub.web.url}/overlay/main#token={TOKEN}")
+        await page.wait_for_function("window.livehubOverlay.hello !== null", timeout=30_000)
+        media.timeline.say("看看这款乌龙茶，只要一百二十八元。", sku="TEA-001")
+        await page.wait_for_function("window.livehubOverlay.frames > 50 && window.livehubOverlay.scenes > 0 "
+                                     "&& window.livehubOverlay.lastIndex > 0", timeout=30_000)
+        state = await page.evaluate("""() => ({
+            audio: window.livehubOverlay.audio.state,
+            background: getComputedStyle(document.body).backgroundColor,
+            host: document.getElementById('host').src.slice(0, 22),
+            scene: document.getElementById('scene').src.slice(0, 22)})""")
+        assert state == {"audio": "running", "background": "rgba(0, 0, 0, 0)",
+                         "host": "data:image/png;base64,", "scene": "data:image/png;base64,"}
+    finally:
+        await page.close()
+        await close_room(web_hub, "main")
