@@ -1,0 +1,200 @@
+"""The built-in live room's public HTTP routes: the viewer page, its data, comment intake and chat feed.
+
+None of them needs the API token, and every one answers only for a room served by a ``local`` connector
+**and** marked ``[rooms.<room>] public = true`` (404 otherwise), the same rule as the WebRTC route the
+page watches the stage through (``POST /live/{room}/webrtc``, plugin ``output_webrtc``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from connectors.local.client import SubmissionError
+from connectors.local.connector import FeedFull, LocalRoomConnector, RateLimited, local_rooms
+from hub.errors import NotReady
+from hub.web import HUB_KEY, json_error, json_response
+
+STATIC = Path(__file__).with_name("static")
+ASSETS = {"room.js": "text/javascript", "room.css": "text/css"}
+MAX_BODY = 8 * 1024
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+                               "style-src 'self'; script-src 'self'; connect-src 'self'; "
+                               "frame-ancestors 'self'",
+}
+
+
+def public_room(request: web.Request, room: str | None) -> LocalRoomConnector | None:
+    """The local connector serving ``room`` (None: the default room) if that room is public."""
+    from hub.media.rooms import room_settings
+
+    hub = request.app[HUB_KEY]
+    rooms = local_rooms(hub)
+    connector = rooms.get(room) if room is not None else next(iter(rooms.values()), None)
+    if connector is None:
+        return None
+    try:
+        return connector if room_settings(hub, connector.room).public else None
+    except Exception:
+        return None
+
+
+def _not_found(room: str | None) -> web.Response:
+    what = f"room {room!r}" if room else "a built-in live room"
+    return json_error(404, f"no public live room here: {what} needs a [connectors.<name>] type = \"local\" "
+                           "and [rooms.<room>] public = true")
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    """``GET /`` and ``GET /live/{room}``: the viewer page."""
+    room = request.match_info.get("room")
+    connector = public_room(request, room)
+    if connector is None:
+        return _not_found(room)
+    text = (STATIC / "room.html").read_text(encoding="utf-8")
+    text = (text.replace("{{room}}", html.escape(connector.room))
+                .replace("{{title}}", html.escape(connector.title()))
+                .replace("{{lang}}", html.escape(connector.locale)))
+    return web.Response(text=text, content_type="text/html", headers=PAGE_HEADERS)
+
+
+async def asset(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if name not in ASSETS:
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC / name, headers={"Content-Type": ASSETS[name], "Cache-Control": "no-cache",
+                                                    "X-Content-Type-Options": "nosniff"})
+
+
+def product_view(product: Any, room: str, currency: str) -> dict[str, Any]:
+    return {"sku": product.sku, "link": product.link, "name": product.name, "price": str(product.price),
+            "promo_price": None if product.promo_price is None else str(product.promo_price),
+            "stock": product.stock, "currency": currency, "selling_points": product.selling_points[:3],
+            "image": f"/live/{room}/products/{product.sku}/image" if product.image else None}
+
+
+async def info(request: web.Request) -> web.StreamResponse:
+    """``GET /live/{room}/info``: what the page shows around the stage (title, products on sale)."""
+    room = request.match_info["room"]
+    connector = public_room(request, room)
+    if connector is None:
+        return _not_found(room)
+    catalog = request.app[HUB_KEY].catalog()
+    currency = catalog.shop.currency if catalog is not None else "CNY"
+    products = sorted(catalog.products, key=lambda p: p.link) if catalog is not None else []
+    return json_response({
+        "room": connector.room, "title": connector.title(), "host_name": connector.host_name,
+        "locale": connector.locale, "max_comment_chars": connector.config.max_comment_chars,
+        "stage_sku": connector.stage_sku, "viewers": len(connector.feeds),
+        "products": [product_view(p, connector.room, currency) for p in products[:50]]})
+
+
+async def product_image(request: web.Request) -> web.StreamResponse:
+    """``GET /live/{room}/products/{sku}/image``: a catalog product's image file. The path comes from the
+    catalog (relative to its folder, or absolute), never from the request; only image files are served."""
+    from hub.media.rooms import catalog_folder
+
+    room = request.match_info["room"]
+    hub = request.app[HUB_KEY]
+    catalog = hub.catalog()
+    product = catalog.by_sku(request.match_info["sku"]) if catalog is not None else None
+    if public_room(request, room) is None or product is None or not product.image:
+        raise web.HTTPNotFound()
+    path = ((catalog_folder(hub) or Path.cwd()) / product.image).resolve()
+    if path.suffix.lower() not in IMAGE_TYPES or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Content-Type": IMAGE_TYPES[path.suffix.lower()],
+                                           "Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+async def post_comment(request: web.Request) -> web.StreamResponse:
+    """``POST /live/{room}/comments`` ``{name, text, viewer_id, message_id}`` → 202 (200 for a resend)."""
+    room = request.match_info["room"]
+    connector = public_room(request, room)
+    if connector is None:
+        return _not_found(room)
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return json_error(413, "the comment is too large")
+    try:
+        data = json.loads(await request.text())
+    except (ValueError, UnicodeDecodeError):
+        return json_error(400, "the body must be JSON", field="body")
+    try:
+        submission, new = await connector.submit(data, request.remote or "")
+    except SubmissionError as exc:
+        return json_error(400, str(exc), field=exc.field)
+    except RateLimited as exc:
+        return json_error(429, str(exc), headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))})
+    except NotReady as exc:
+        return json_error(503, str(exc))
+    return json_response({"id": submission.message_id, "name": submission.name, "text": submission.text,
+                          "duplicate": not new}, 202 if new else 200)
+
+
+async def feed(request: web.Request) -> web.StreamResponse:
+    """``GET /live/{room}/feed``: the public chat feed (WebSocket, JSON text messages)."""
+    room = request.match_info["room"]
+    connector = public_room(request, room)
+    if connector is None:
+        return _not_found(room)
+    hub = request.app[HUB_KEY]
+    try:
+        queue = connector.open_feed()
+    except FeedFull as exc:
+        return json_error(503, str(exc))
+    ws = web.WebSocketResponse(heartbeat=25, max_msg_size=4096)
+    try:
+        await ws.prepare(request)
+        if hub.web is not None:
+            hub.web.track_websocket(ws)
+        viewer = request.query.get("viewer_id", "")
+        from connectors.local.client import clean_text, default_name
+
+        name = clean_text(request.query.get("name", ""))[:24] or default_name(viewer)
+        if 8 <= len(viewer) <= 64 and viewer.replace("-", "").replace("_", "").isalnum():
+            connector.viewer_entered(viewer, name, request.remote or "")
+        await ws.send_json(connector.hello(), dumps=_dumps)
+        reader = hub.create_task(_drain(ws, queue), name=f"local:{room}:feed-reader:{id(ws):x}")
+        try:
+            while not ws.closed:
+                message = await queue.get()
+                if message is None:  # the reader saw the page go
+                    break
+                await ws.send_json(message, dumps=_dumps)
+        except (ConnectionResetError, RuntimeError):  # the viewer went away mid-send
+            pass
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+    finally:
+        connector.close_feed(queue)
+        await ws.close()
+    return ws
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+async def _drain(ws: web.WebSocketResponse, queue: asyncio.Queue[Any]) -> None:
+    """Read (and ignore) what the page sends, so pings and the close handshake are handled; when the
+    page goes, wake the sender with ``None``."""
+    try:
+        async for message in ws:
+            if message.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                break
+    finally:
+        if queue.full():
+            queue.get_nowait()
+        queue.put_nowait(None)

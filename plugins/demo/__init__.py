@@ -1,0 +1,18 @@
+"""``livehub demo``: everything offline with no API key — a sample shop (or ``--catalog FILE``), a show on
+the built-in live room ``main``, the viewer page at ``/`` and the operator console at ``/console``.
+See :mod:`plugins.demo.setup` for where the demo keeps its data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.hookspecs import hookimpl
+
+PLUGIN_NAME = "demo"
+
+
+@hookimpl
+def livehub_register_commands(cli: Any) -> None:
+    from plugins.demo.command import demo
+
+    cli.add_command(demo)
