@@ -92,6 +92,8 @@ class Hub:
             await self._start_scheduler()
             await await_each(self.plugins, "livehub_startup", on_error=self._plugin_failed, hub=self)
             self._stack.append(("plugins", self._shutdown_plugins))
+            if self.scheduler is not None:  # missed jobs fire only once their job types' plugins run
+                await self.scheduler.resume()
             self._start_connectors()
             if self.web_enabled:
                 await self._start_web()
@@ -115,7 +117,7 @@ class Hub:
         from hub.scheduler import Scheduler
 
         self.scheduler = Scheduler(self, {n: j for n, (_, j) in self.registry.job_types.items()})
-        await self.scheduler.start()
+        await self.scheduler.start(paused=True)
         self._stack.append(("scheduler", self.scheduler.stop))
 
     def _start_connectors(self) -> None:
@@ -154,7 +156,8 @@ class Hub:
     async def _shutdown_plugins(self) -> None:
         await await_each(self.plugins, "livehub_shutdown", reverse=True, on_error=self._plugin_error_logged,
                          hub=self)
-        await self._cancel_tasks(list(self._tasks))
+        # the scheduler's task stops cleanly in its own step, after this one
+        await self._cancel_tasks([name for name in self._tasks if name != "scheduler"])
 
     async def _stop_bus(self) -> None:
         lost = await self.bus.stop(self.config.hub.shutdown_timeout)
@@ -249,5 +252,5 @@ class Hub:
                                    for f in self.plugins.failures()]},
             "connectors": [c.status() for c in self.connectors.values()],
             "bus": {"accepted": self.bus.accepted, "subscribers": self.bus.stats()},
-            "scheduler": {"running": self.scheduler is not None},
+            "scheduler": {"running": bool(self.scheduler is not None and self.scheduler.running)},
         }
