@@ -32,7 +32,8 @@ def check(config_path: Path) -> None:
     say("plugins:")
     for info in hub.plugins.infos.values():
         provides = hub.registry.provides(info.name)
-        summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in provides.items()) or "hooks only"
+        summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in provides.items()) or (
+            "hooks: " + ", ".join(h.removeprefix("livehub_") for h in info.hooks))
         if info.status == "failed":
             problems.append(f"plugin {info.name} failed to {info.stage}: {info.error}")
             say(f"  ✗ {info.name}: failed to {info.stage}: {info.error}", "red")
