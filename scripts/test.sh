@@ -2,6 +2,6 @@
 # Run every LiveHub test (slow and PostgreSQL suites included) after making sure the setup is complete.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --with-tests
 export PYTHONDONTWRITEBYTECODE=1
 .venv/bin/python -m pytest -ra "$@"
