@@ -1,5 +1,5 @@
 """Shared fixtures: a real PostgreSQL server for the session, and ``db_url`` to run a test on both
-databases.
+databases; a real llama.cpp server for the session (``llama_server``, from ``tests/llama.py``).
 
 ``db_url`` is parametrized ``sqlite`` (a fresh file in the test's temp dir) and ``postgres`` (a fresh
 database on the session's private server), so a storage test written once proves both. The PostgreSQL
@@ -16,8 +16,10 @@ from collections.abc import Iterator
 import pytest
 
 try:
+    from tests.llama import llama_server  # noqa: F401  (a session fixture, used by name)
     from tests.pgserver import PostgresNotInstalled, PostgresServer
 except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
+    from llama import llama_server  # type: ignore[no-redef]  # noqa: F401
     from pgserver import PostgresNotInstalled, PostgresServer  # type: ignore[no-redef]
 
 

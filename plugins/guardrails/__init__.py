@@ -1,9 +1,9 @@
 """Guardrails: banned terms, the fact guard and injection defences on everything the host says or posts.
 
 One ``livehub_review_output`` implementation runs the guards in turn, each on the previous one's
-output: obeyed injections (:mod:`.injection`, blocks), banned terms (:mod:`.terms`), facts
-(:mod:`.facts`), then viewer echoes and contact details (:mod:`.injection`). A guard that blocks stops
-the line. Reasons are specific ("banned term '全网最低价' (ad_law) replaced
+output: obeyed injections (:mod:`.injection`, blocks), recited instructions (:mod:`.leak`, drops the
+sentence), banned terms (:mod:`.terms`), facts (:mod:`.facts`), then viewer echoes and contact details
+(:mod:`.injection`). A guard that blocks stops the line. Reasons are specific ("banned term '全网最低价' (ad_law) replaced
 with '很实惠的价格'", "price '99元': not the price of TEA-001 (高山乌龙茶 250g); replaced with 128
 (TEA-001)"); the core writes them to the audit log.
 """
@@ -19,6 +19,7 @@ from hub.wordlists import TermMatcher
 
 from .facts import check_facts
 from .injection import find_obeyed, strip_echoes_and_contacts
+from .leak import drop_leaks, instructions_for
 from .products import view_of
 from .settings import GuardrailsSettings
 from .terms import output_matcher, rewrite_banned
@@ -68,8 +69,9 @@ def livehub_startup(hub: Any) -> None:
 
 @hookimpl
 def livehub_review_output(text: str, context: ReviewContext, hub: Any) -> ReviewResult | None:
-    """Obeyed injections block first; then banned terms and facts; echoes and contacts are cut last,
-    so the fact guard still sees every product the line names."""
+    """Obeyed injections block first; recited instructions go next (before any guard rewrites what
+    they quote); then banned terms and facts; echoes and contacts are cut last, so the fact guard still
+    sees every product the line names."""
     settings = settings_of(hub)
     catalog = context.catalog if context.catalog is not None else (hub.catalog() if hub is not None else None)
     if settings.injection_guard:
@@ -78,8 +80,12 @@ def livehub_review_output(text: str, context: ReviewContext, hub: Any) -> Review
             return ReviewResult(None, blocked)
     reasons: list[str] = []
     current: str | None = text
-    if settings.banned_terms:
-        current, found = rewrite_banned(text, matcher_for(hub, context.platform))
+    if settings.leak_guard:
+        current, found = drop_leaks(text, _instructions(hub, context.locale), known=_known(catalog),
+                                    threshold=settings.leak_threshold)
+        reasons += found
+    if current is not None and settings.banned_terms:
+        current, found = rewrite_banned(current, matcher_for(hub, context.platform))
         reasons += found
     if current is not None and settings.fact_guard:
         current, found = check_facts(current, context, catalog, settings.allow_free_gifts)
@@ -93,6 +99,11 @@ def livehub_review_output(text: str, context: ReviewContext, hub: Any) -> Review
     if current == text and not reasons:
         return None
     return ReviewResult(current, reasons)
+
+
+def _instructions(hub: Any, locale: str) -> list[Any]:
+    """The instructions to compare with: the line's locale, and English (a model may answer in it)."""
+    return [instructions_for(hub, loc) for loc in dict.fromkeys([locale, "en"])]
 
 
 def _known(catalog: Any) -> list[str]:

@@ -8,6 +8,7 @@ Example::
     platform_lists = true                            # add prompts/<locale>/banned/platform/<platform>.txt
     allow_free_gifts = false                         # keep "免费送"/"free gift" when the catalog offers one
     max_viewer_quote_chars = 12                      # longest verbatim quote of a viewer's comment
+    leak_threshold = 0.5                             # prompt-leak guard: share of n-grams from the prompt
 """
 
 from __future__ import annotations
@@ -28,3 +29,6 @@ class GuardrailsSettings(BaseModel):
     banned_terms: bool = Field(True, description="check banned terms (ad law, medical, abuse, spam)")
     fact_guard: bool = Field(True, description="check prices, discounts, stock and shipping claims")
     injection_guard: bool = Field(True, description="block obeyed injections, strip echoes and contacts")
+    leak_guard: bool = Field(True, description="drop sentences that recite the LLM's instructions")
+    leak_threshold: float = Field(0.5, gt=0, le=1, description="share of a sentence's 4-token n-grams "
+                                                                "found in the instructions that makes it a leak")

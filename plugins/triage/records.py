@@ -2,11 +2,13 @@
 
 Every platform event a room sees gets exactly one final :class:`Decision`:
 
-* ``answered`` — the first ask a reply settles (reason: the intent, or ``thanks``);
+* ``answered`` — the first ask a reply settles (reason: the intent, or ``thanks``; ``price (grounded:
+  catalog)`` when an LLM answer missed the asked fact and the catalog's was said instead);
 * ``aggregated`` — settled by a reply to the same question (``same_question``), a reply said just
   before (``answered_recently``) or a batched thank-you (``thanks_batch``);
 * ``dropped`` — ``spam:*``, ``abuse``, ``injection``, ``expired``, ``overflow``, ``viewer_limit``;
-* ``blocked`` — the answer was written but review let nothing of it through (``review: <reason>``);
+* ``blocked`` — the answer was written but review let nothing of it through (``review: <reason>``), or
+  writing it failed (``error: <exception>``);
 * ``ignored`` — nothing to say (``chitchat``, ``not_a_question``, ``empty``, ``stats``, ``stage``).
 
 ``reply`` is the index of the settling reply in the room's reply log (answered and aggregated only).

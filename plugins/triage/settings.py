@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from plugins.triage.grounding import GROUNDED_INTENTS
 from plugins.triage.intent import Intent
 
 THANKS_CATEGORIES = ("gift", "order", "follow", "enter", "like")
@@ -64,6 +65,9 @@ class TriageSettings(BaseModel):
     catalog_intents: list[str] = Field(default_factory=list,
                                        description="always answered from the catalog, never an LLM "
                                                    "(e.g. [\"price\", \"stock\"] for figures that must not vary)")
+    grounded_intents: list[str] = Field(
+        default_factory=lambda: list(GROUNDED_INTENTS),
+        description="an LLM answer that does not state the asked catalog fact is replaced by the catalog's")
 
     # aggregation
     recent_answer_s: float = Field(15.0, ge=0, description="a repeat this soon after the answer joins it")
@@ -121,6 +125,15 @@ class TriageSettings(BaseModel):
         if any(v < 0 for v in value.values()):
             raise ValueError("windows cannot be negative")
         return {**DEFAULT_THANKS_WINDOW_S, **value}
+
+    @field_validator("grounded_intents")
+    @classmethod
+    def _grounded(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(GROUNDED_INTENTS))
+        if unknown:
+            raise ValueError(f"no single catalog fact answers {', '.join(unknown)}; "
+                             f"groundable: {', '.join(GROUNDED_INTENTS)}")
+        return value
 
     @field_validator("chat_intents", "catalog_intents")
     @classmethod

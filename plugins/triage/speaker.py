@@ -3,28 +3,40 @@
 For an answer: build an :class:`hub.answers.AnswerRequest`, stream the answer chain sentence by sentence,
 and pass every sentence through :func:`hub.review.review_output` as it arrives (blocked sentences are not
 said; rewritten ones are said as rewritten). Sentences stop once the line would exceed ``max_answer_s`` of
-speech (voice) or ``max_chat_chars`` (chat): a live answer is short. If review let nothing through and
-the answer came from an LLM, the catalog backend is asked once more, since its templates state only
-catalog figures. For a thank-you: the batched line, reviewed the same way.
+speech (voice) or ``max_chat_chars`` (chat): a live answer is short. For a thank-you: the batched line,
+reviewed the same way.
 
-Just before publishing, asks that expired while the answer was being written are taken out (dropped,
-``expired``): nothing is answered late. The whole composition runs inside ``busy(clock)`` so a simulated
+Whether an answer came from an LLM is what the chain's backend that wrote it says (``uses_llm``), never
+its name. Such an answer is replaced by the catalog backend's (whose templates state only catalog
+figures) when review let nothing of it through, or when the intent is one of ``grounded_intents`` and
+what review let through does not state the fact asked for (:mod:`plugins.triage.grounding`): a viewer
+who asked the price hears the price. A grounded reply is counted
+(``livehub_triage_grounding_fallbacks_total{intent}``) and its decision reads ``price (grounded: catalog)``.
+
+An answer is given until its first question is about to expire (``FALLBACK_MARGIN_S`` before): a slow
+LLM then gives way to the catalog, so the viewer still gets an answer in time. Just before publishing,
+asks that expired while the answer was being written are taken out (dropped, ``expired``): nothing is
+answered late. The whole composition runs inside ``busy(clock)`` so a simulated
 clock counts its real duration (LLM latency shows in a fast replay).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 
+from hub.answer_chain import FINAL_BACKEND
 from hub.answers import AnswerRequest
 from hub.clock import busy
 from hub.events import HUB_PLATFORM, Reply
 from hub.review import ReviewContext, review_output
 from plugins.triage.aggregate import ReplyRef
+from plugins.triage.grounding import states_fact
 from plugins.triage.queue import Item
 from plugins.triage.records import Decision, ReplyRecord
 from plugins.triage.thanks import safe_name, thanks_line
@@ -34,9 +46,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("livehub.triage")
 
+FALLBACK_MARGIN_S = 1.0  # an answer still being written this close to its question's expiry gives way
+
 
 def _joiner(locale: str) -> str:
     return "" if locale.lower().startswith("zh") else " "
+
+
+@dataclass
+class Composed:
+    """What one chain answered, after review: the sentences to say and where they came from."""
+
+    sentences: list[str]
+    backend: str  # the backend that wrote them ("" if none could; "template" for thank-yous)
+    reasons: list[str] = field(default_factory=list)  # why lines were blocked
+    from_llm: bool = True  # written by a backend that uses an LLM (or by no known backend)
+    request: AnswerRequest | None = None
+    note: str = ""  # added to the decision reason: "grounded: catalog"
 
 
 class Speaker:
@@ -81,15 +107,25 @@ class Speaker:
             return len(text) <= s.max_chat_chars
         return self.engine.budget.duration(text, item.locale) <= s.max_answer_s
 
-    async def _answer(self, item: Item, channel: str, names: list[str] | None) -> tuple[list[str], str, list[str]]:
-        """Stream one chain's answer through review: ``(kept sentences, backend, block reasons)``."""
+    async def _answer(self, item: Item, channel: str, names: list[str] | None,
+                      within: float | None = None) -> Composed:
+        """Stream one chain's answer through review, waiting at most ``within`` seconds for sentences."""
         chain = self.engine.service.chain_for(names)
         request = self.request_for(item)
         kept: list[str] = []
         reasons: list[str] = []
         backend = ""
+        deadline = None if within is None else asyncio.get_running_loop().time() + within
         async with contextlib.aclosing(chain.answer(request)) as chunks:
-            async for chunk in chunks:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):  # only the wait: a review is never cut short
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    reasons.append(f"no answer within {max(within or 0.0, 0.0):.1f} s, before the question expires")
+                    break
                 backend = chunk.backend or backend
                 if chunk.final or not chunk.text:
                     continue
@@ -99,23 +135,50 @@ class Speaker:
                 if outcome.text:
                     kept.append(outcome.text)
                 reasons.extend(outcome.reasons if outcome.blocked else [])
-        return kept, backend, reasons
+        writer = next((b for b in chain.backends if b.name == backend), None)
+        return Composed(kept, backend, reasons, writer is None or writer.uses_llm, request)
 
-    async def compose(self, item: Item, channel: str) -> tuple[list[str], str, list[str]]:
+    def _time_left(self, item: Item) -> float:
+        """Seconds until the first ask of ``item`` expires, less the time to fall back and publish."""
+        first = min((a.expires_at for a in item.asks), default=self.engine.clock.now())
+        return first - self.engine.clock.now() - FALLBACK_MARGIN_S
+
+    def _grounded(self, item: Item, answer: Composed) -> bool:
+        """The answer states the fact its intent asks for (always, for intents not to be grounded)."""
+        if item.intent not in self.engine.settings.grounded_intents or answer.request is None:
+            return True
+        text = _joiner(item.locale).join(answer.sentences)
+        return states_fact(text, item.intent, answer.request.product, answer.request.shop)
+
+    async def compose(self, item: Item, channel: str) -> Composed:
         if item.kind == "thanks":
             s = self.engine.settings
             line = thanks_line(item.intent, item.asks, item.locale, spam=self.engine.spam,
                                max_names=s.thanks_names, name_max_chars=s.name_max_chars)
             outcome = await review_output(self.engine.hub, line, self.context_for(item, channel, "template"))
-            return ([outcome.text] if outcome.text else []), "template", list(outcome.reasons)
-        first = ["catalog"] if item.intent in self.engine.settings.catalog_intents else None
-        kept, backend, reasons = await self._answer(item, channel, first)
-        if not kept and backend != "catalog":
+            return Composed([outcome.text] if outcome.text else [], "template", list(outcome.reasons), False)
+        first = [FINAL_BACKEND] if item.intent in self.engine.settings.catalog_intents else None
+        answer = await self._answer(item, channel, first, within=self._time_left(item))
+        if not answer.from_llm:
+            return answer
+        if not answer.sentences:
             log.info("room %s: nothing of the %s answer passed review; asking the catalog", self.engine.room,
-                     backend or "chain")
-            kept, backend, more = await self._answer(item, channel, ["catalog"])
-            reasons.extend(more)
-        return kept, backend, reasons
+                     answer.backend or "chain")
+            fallback = await self._answer(item, channel, [FINAL_BACKEND])
+            fallback.reasons[:0] = answer.reasons
+            return fallback
+        if self._grounded(item, answer):
+            return answer
+        fallback = await self._answer(item, channel, [FINAL_BACKEND])
+        if not fallback.sentences:  # the catalog could not say it either: the LLM's reviewed answer stands
+            return answer
+        log.info("room %s: the %s answer to a %s question did not state it; saying the catalog's",
+                 self.engine.room, answer.backend, item.intent)
+        self.engine.hub.metric(Counter, "livehub_triage_grounding_fallbacks",
+                               "LLM answers replaced by the catalog's because they did not state the asked fact",
+                               ["intent"]).labels(item.intent).inc()
+        fallback.note = f"grounded: {fallback.backend}"
+        return fallback
 
     # -- publishing -----------------------------------------------------------------------------
 
@@ -125,16 +188,15 @@ class Speaker:
         engine.take(item)
         try:
             with busy(engine.clock):
-                kept, backend, reasons = await self.compose(item, channel)
-                return await self._publish(item, channel, kept, backend, reasons)
+                return await self._publish(item, channel, await self.compose(item, channel))
         except Exception as exc:
             engine.hub.report_error(exc, f"triage:{engine.room}:respond")
             engine.settle(item, None, "blocked", f"error: {type(exc).__name__}")
             return None
 
-    async def _publish(self, item: Item, channel: str, kept: list[str], backend: str,
-                       reasons: list[str]) -> ReplyRecord | None:
+    async def _publish(self, item: Item, channel: str, answer: Composed) -> ReplyRecord | None:
         engine = self.engine
+        kept, backend, reasons = answer.sentences, answer.backend, answer.reasons
         now = engine.clock.now()
         engine.expire_asks(item, now)
         if not item.asks:
@@ -156,7 +218,8 @@ class Speaker:
                       channel=channel, answers=item.event_ids(), source=backend)
         record = ReplyRecord(reply=reply, index=index, at=start, duration=duration, intent=item.intent,
                              sku=item.sku, backend=backend, reasons=tuple(reasons))
-        engine.settle(item, ReplyRef(reply.id, index, start + duration), "answered", "")
+        reason = f"{item.intent} ({answer.note})" if answer.note else ""
+        engine.settle(item, ReplyRef(reply.id, index, start + duration), "answered", reason)
         engine.hub.metric(Counter, "livehub_triage_replies", "Replies said or posted by the room engine",
                           ["channel", "kind"]).labels(channel, item.kind).inc()
         engine.log.replied(engine.room, record)
@@ -166,12 +229,14 @@ class Speaker:
 
 def decision_for(item: Item, position: int, ref: ReplyRef | None, outcome: str, reason: str,
                  at: float) -> Decision:
-    """The decision of the ask at ``position`` in a settled item (the first answered, the rest joined)."""
+    """The decision of the ask at ``position`` in a settled item (the first answered, the rest joined).
+
+    The answered ask's reason is ``reason`` when given ("price (grounded: catalog)"), else the intent."""
     ask = item.asks[position]
     if outcome != "answered":
         return Decision(ask.event_id, outcome, reason, None, at)
     if position == 0:
-        return Decision(ask.event_id, "answered", "thanks" if item.kind == "thanks" else item.intent,
+        return Decision(ask.event_id, "answered", "thanks" if item.kind == "thanks" else (reason or item.intent),
                         ref.index if ref else None, at)
     why = "thanks_batch" if item.kind == "thanks" else "same_question"
     return Decision(ask.event_id, "aggregated", why, ref.index if ref else None, at)

@@ -1,29 +1,27 @@
 """``livehub replay --llm openai`` against a real llama.cpp server running SmolLM2-135M.
 
-The tiny model invents prices, free offers and nonsense: the replay must still have zero violations
-(the guardrails and the catalog fallback keep every line lawful). With the server stopped in the middle
-of the replay, answers keep coming, from the catalog fallback, within the deadline.
+The tiny model invents prices, free offers and nonsense, recites its prompt and rarely states the fact
+it was asked: the replay must still have zero violations (the guardrails keep every line lawful) and at
+least 80% of the answerable questions answered correctly within 20 s (the speaker grounds price, stock,
+promotion and shipping answers in the catalog). With the server stopped in the middle of the replay,
+answers keep coming, from the catalog fallback, within the deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connectors.catalog_file.client import load_catalog
+from hub.clock import busy
 from hub.config import load_config
 from plugins.replay.runner import ReplaySession, run_replay
 from plugins.replay.scoring import score_replay
 from plugins.replay.tracegen import generate_trace
-from tests.llm.conftest import _free_port, _missing_llama, find_model, running_in_ci
+from tests.llama import LlamaServer, require_llama
 
 pytestmark = pytest.mark.slow
 
@@ -40,49 +38,33 @@ def short_trace(seed: int, minutes: float = 3):
     return generate_trace(CATALOG, minutes=minutes, seed=seed, comments_per_min=12, flood_every_s=120)
 
 
-async def test_replay_with_smollm2_has_zero_violations(llama_server: str) -> None:
+async def test_replay_with_smollm2_has_zero_violations_and_grounded_answers(llama_server: str) -> None:
     trace = short_trace(11)
     report = await run_replay(list(trace), CATALOG, config=config(llama_server), llm="openai", fast=True)
     score = score_replay(report, list(trace), load_catalog(CATALOG), trace.expected)
     assert report["summary"]["llm_calls"] > 0
     assert score.violations == []
+    assert score.answerable >= 15
+    assert score.answer_rate >= 0.8, score.misses[:5]
     assert score.flood_replies and max(score.flood_replies.values()) <= 3
     bad = [i for i, m in trace.expected.items() if m["category"] in ("spam", "injection")]
     assert all(report["decisions"][i]["outcome"] == "dropped" for i in bad)
+    # the model recites its system prompt; none of it reaches the room
+    assert not any("主播助理" in r["text"] or "不可信" in r["text"] for r in report["replies"])
 
 
-def start_llama() -> tuple[subprocess.Popen[bytes], str]:
-    problem = _missing_llama()
-    if problem:
-        if running_in_ci():
-            pytest.fail(f"{problem}. CI must run the llama.cpp tests.", pytrace=False)
-        pytest.skip(problem)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(find_model()), "--host",
-                             "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2):
-                return proc, url
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail("llama.cpp server did not start", pytrace=False)
-
-
-async def test_answers_keep_coming_from_the_fallback_when_the_server_stops() -> None:
-    proc, url = start_llama()
+async def test_answers_keep_coming_from_the_fallback_when_the_server_stops(tmp_path: Path) -> None:
+    require_llama()
+    server = LlamaServer(tmp_path / "llama.log")
+    url = server.start()
     stopped_at: list[float] = []
     replies: list[tuple[float, str]] = []
 
     async def stop_after_two_calls(session: ReplaySession) -> None:
         while session.service.llm_calls < 2:  # noqa: ASYNC110 (a counter, no event to wait on)
             await asyncio.sleep(0.05)
-        proc.terminate()
-        await asyncio.to_thread(proc.wait)
+        with busy(session.clock):  # stopping takes real time: the trace must not race ahead meanwhile
+            await asyncio.to_thread(server.stop)
         stopped_at.append(session.trace_time())
 
     def observe(session: ReplaySession) -> None:
@@ -95,9 +77,7 @@ async def test_answers_keep_coming_from_the_fallback_when_the_server_stops() -> 
         report = await run_replay(list(trace), CATALOG, config=config(url), llm="openai", fast=True,
                                   observe=observe)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        server.stop()
     assert stopped_at, "the server was never called twice"
     after = [(at, backend) for at, backend in replies if at > stopped_at[0] + 1]
     assert len(after) >= 5 and {backend for _, backend in after} <= {"catalog", "template"}
