@@ -113,3 +113,16 @@ async def test_entry_point_plugin_is_used_by_a_running_hub(installed_plugin, mon
         before = module.COUNTS["comments"]
         await feed(hub, comment("a"), comment("b"))
         await wait_for(lambda: module.COUNTS["comments"] == before + 2)
+
+
+async def test_the_web_api_keeps_serving_when_a_plugin_fails_to_start(tmp_path):
+    import aiohttp
+
+    config = {"web": {"enabled": True, "port": 0}, "hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path}/x.db"}}
+    async with running_hub(plugins=[("failing", FailingStartup())], config=config) as hub:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(hub.web.url + "/healthz") as response:
+                assert response.status == 200
+            async with http.get(hub.web.url + "/api/v1/plugins") as response:  # loopback, no token set
+                rows = {row["name"]: row for row in await response.json()}
+    assert rows["failing"]["status"] == "failed" and "no widget" in rows["failing"]["error"]
