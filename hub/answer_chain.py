@@ -12,8 +12,12 @@ backend, so the real time an LLM takes shows in the simulated timeline; it is no
 holds a sentence. Backend deadlines are wall-clock time: an LLM is as slow in a replay as live.
 
 The cache keys on (locale, intent, product sku, normalised question): fifty viewers asking "1号链接多少
-钱" within the TTL cost one LLM call. Only LLM answers are cached; the catalog answers fresh each time,
-so its stock and price figures are never stale.
+钱" within the TTL cost one LLM call. For the catalog-fact intents (price, stock, promotion, shipping)
+the wording is left out of the key, as triage leaves it out when it aggregates: "1号多少钱", "一号链接什么
+价" and "how much is #1" ask one thing and get one answer (and shipping has one answer for the whole shop).
+Every cached sentence is reviewed again when it is said, so a figure that changed meanwhile is corrected by
+the fact guard. Only LLM answers are cached; the catalog answers fresh each time, so its stock and price
+figures are never stale.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("livehub.answers")
 
 FINAL_BACKEND = "catalog"
+FACT_INTENTS = frozenset({"price", "stock", "promotion", "shipping"})
+"""Intents answered by one catalog fact: their cache key ignores the question's wording."""
 
 
 def normalise_question(text: str) -> str:
@@ -65,8 +71,10 @@ class AnswerCache:
     @staticmethod
     def key(request: AnswerRequest) -> tuple[str, ...]:
         product = request.product
-        return (request.locale, canonical_intent(request.intent), product.sku if product else "",
-                normalise_question(request.question))
+        intent = canonical_intent(request.intent)
+        wording = "" if intent in FACT_INTENTS else normalise_question(request.question)
+        sku = product.sku if product is not None and intent != "shipping" else ""  # shipping is shop-wide
+        return (request.locale, intent, sku, wording)
 
     def get(self, key: tuple[str, ...]) -> CachedAnswer | None:
         entry = self._entries.get(key)

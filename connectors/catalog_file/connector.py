@@ -53,7 +53,7 @@ class CatalogFileConnector(Connector):
             if mtime != self._mtime:
                 self.catalog = await asyncio.to_thread(self.load)
                 self._mtime = mtime
-                self.set_ready()
+            self.set_ready()  # also after a retry or a restart with the file unchanged (a no-op when ready)
             await asyncio.sleep(self.config.reload_interval_s)
 
     async def check(self) -> str:

@@ -4,7 +4,8 @@
   ``{"job_type", "args", "at" | "cron" | "interval_s", "id"?}`` (201, or 400 naming the problem);
   ``DELETE /api/v1/schedules/{id}`` removes one (204, or 404).
 * ``livehub schedule add|list|remove`` call that API on a running hub, so the command line never opens
-  the database behind the hub's back.
+  the database behind the hub's back. ``add --show NAME [--room R] [--duration MIN]`` is short for the
+  ``show.start`` job type of the show runner.
 * ``audit.note`` writes a line to the audit log when it fires: a harmless job to try schedules with.
 """
 

@@ -188,7 +188,10 @@ class ThreadedEncoder:
         assert self._worker is not None
         future = asyncio.wrap_future(self._worker.submit(func, *args))
         try:
-            return await asyncio.wait_for(future, self.write_timeout)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that arrives
+            # just as the write finishes, and the output would never stop
+            async with asyncio.timeout(self.write_timeout):
+                return await future
         except TimeoutError:
             self._broken = True  # the thread is stuck in the network: leave it, never wait on it again
             raise TimeoutError(f"{self.name}: a write took longer than {self.write_timeout:g} s") from None

@@ -13,7 +13,8 @@ Conventions, so every table reads the same on SQLite and PostgreSQL:
 when the platform gave none), so a redelivered comment is stored once. ``payload`` is
 :func:`hub.events.to_dict` of the event, enough to rebuild it with :func:`hub.events.from_dict`.
 
-APScheduler keeps its own tables; ``schedules`` holds only the hub's metadata about them.
+APScheduler keeps its own tables; ``schedules`` holds only the hub's metadata about them. ``shows`` holds
+the rundowns defined through the API (the show runner; shows in TOML files stay in their files).
 """
 
 from __future__ import annotations
@@ -178,6 +179,15 @@ outbound_content = sa.Table(
     sa.Column("data", Json),
     sa.Column("created_ts", Timestamp, nullable=False),
     sa.Index(None, "status", "scheduled_ts"),
+)
+
+shows = sa.Table(
+    "shows", metadata,
+    sa.Column("name", sa.String(), primary_key=True),  # the show's name (a rundown defined by the API)
+    sa.Column("room", sa.String()),  # the room it runs on by default
+    sa.Column("rundown", Json, nullable=False),  # the validated rundown, as the API received it
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
 )
 
 audit_log = sa.Table(

@@ -60,6 +60,8 @@ class RoomEngine:
         self.speaker = Speaker(self)
         self.stage_sku: str | None = None
         self.in_flight = 0
+        self.comments = 0
+        self.voice_item: Item | None = None  # what the voice is writing or saying now
         self._history: OrderedDict[str, deque[str]] = OrderedDict()
         self._resolver: ProductResolver | None = None
         self._wake: asyncio.Future[None] | None = None
@@ -110,6 +112,7 @@ class RoomEngine:
 
     def _comment(self, event: Any, now: float) -> None:
         self.hub.metric(Counter, "livehub_triage_comments", "Comments seen by the room engine").inc()
+        self.comments += 1
         text = normalize(event.text)
         if text.empty:
             self.decide(Decision(event.id, "ignored", "empty", at=now))
@@ -228,6 +231,10 @@ class RoomEngine:
 
     # -- speaking loops -------------------------------------------------------------------------
 
+    def wake(self) -> None:
+        """Look at the queue again now (an operator changed it)."""
+        self._notify()
+
     def _notify(self) -> None:
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
@@ -248,6 +255,14 @@ class RoomEngine:
     def _chat_open(self) -> bool:
         return self.budget.chat.limit > 0
 
+    def _voice_accepts(self, item: Item, _rank: int) -> bool:
+        return item.approved > 0 or not (item.prefer_chat and self._chat_open())
+
+    def voice_waiting(self) -> bool:
+        """The voice is writing an answer, or one is ready for it. A show's pitch waits meanwhile, so
+        answers go between its sentences and a flood of questions holds the pitch."""
+        return self.voice_item is not None or self.queue.best(self.clock.now(), self._voice_accepts) is not None
+
     async def _voice_loop(self) -> None:
         while True:
             now = self.clock.now()
@@ -256,14 +271,18 @@ class RoomEngine:
             if wait > 0:
                 await self.clock.sleep(wait)
                 continue
-            item = self.queue.best(now, lambda i, _rank: not (i.prefer_chat and self._chat_open()))
+            item = self.queue.best(now, self._voice_accepts)
             if item is None:
                 await self._idle(now)
                 continue
-            await self.speaker.respond(item, "voice")
+            self.voice_item = item
+            try:
+                await self.speaker.respond(item, "voice")
+            finally:
+                self.voice_item = None
 
     def _chat_accepts(self, item: Item, rank: int, now: float) -> bool:
-        if item.kind == "thanks" and not self.settings.thanks_in_chat:
+        if item.approved or (item.kind == "thanks" and not self.settings.thanks_in_chat):
             return False
         if item.prefer_chat:
             return True

@@ -64,8 +64,15 @@ class Item:
     asks: list[Ask] = field(default_factory=list)
     ready_at: float = 0.0  # thank-you batches wait for their window
     prefer_chat: bool = False
+    approved: int = 0  # > 0: an operator asked for it next (the n-th approval); it goes before the rest
     state: str = "pending"  # pending | in_flight | done
     seq: int = field(default_factory=lambda: next(_seq))
+    _seen: tuple[int, Ask | None, set[str]] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        """A stable id for operators (the console's approve, skip and pin), unique in the process."""
+        return str(self.seq)
 
     @property
     def weight_key(self) -> str:
@@ -73,11 +80,25 @@ class Item:
 
     @property
     def oldest(self) -> float:
-        return min(a.at for a in self.asks)
+        """When the first ask came: asks are appended in arrival order on a monotonic clock."""
+        return self.asks[0].at
 
     @property
     def viewers(self) -> set[str]:
-        return {a.viewer for a in self.asks}
+        """Everyone who asked (do not modify the set). A flood item holds thousands of asks and the queue
+        scores it often, so the set is kept up to date as asks are appended instead of rebuilt each time;
+        it is rebuilt only after asks were taken out (expiry)."""
+        asks, seen = self.asks, self._seen
+        if seen is not None:
+            count, last, viewers = seen
+            if count and count <= len(asks) and asks[count - 1] is last:
+                if count < len(asks):
+                    viewers.update(a.viewer for a in asks[count:])
+                    self._seen = (len(asks), asks[-1], viewers)
+                return viewers
+        viewers = {a.viewer for a in asks}
+        self._seen = (len(asks), asks[-1] if asks else None, viewers)
+        return viewers
 
     @property
     def head(self) -> Ask:
@@ -94,6 +115,8 @@ class AskQueue:
         self.settings = settings
         self.items: list[Item] = []
         self._served: dict[str, deque[float]] = defaultdict(deque)
+        self._floor: float | None = None  # see push()
+        self._served_limit = 1024  # see served()
 
     def __len__(self) -> int:
         return len(self.items)
@@ -103,16 +126,34 @@ class AskQueue:
         return [i for i in self.items if i.kind == "answer" and i.head.viewer == viewer]
 
     def push(self, item: Item, now: float) -> list[tuple[Item, str]]:
-        """Queue ``item``; returns the items refused or dropped to make room, with the reason."""
+        """Queue ``item``; returns the items refused or dropped to make room, with the reason.
+
+        In a flood the queue is full and nearly every new item overflows it, so finding the least urgent
+        item must not cost a scan of the queue each time. A scan remembers the lowest score left in the
+        queue (``_floor``). Until asks expire or a viewer is served, no queued item's score can fall (ageing
+        and new askers only raise scores, items leaving only lower ranks), so a new item scoring at or
+        below that floor is the least urgent of all (ties drop the newest) and is dropped at once.
+        """
         if item.kind == "answer" and len(self.pending_for(item.head.viewer)) >= self.settings.max_pending_per_viewer:
             return [(item, "viewer_limit")]
         self.items.append(item)
         dropped: list[tuple[Item, str]] = []
         while len(self.items) > self.settings.max_pending:
+            floor = self._floor
+            if floor is not None and self.items[-1] is item and len(self.items) == self.settings.max_pending + 1:
+                rank = {item.seq: len(self.pending_for(item.head.viewer)) - 1} if item.kind == "answer" else {}
+                if self.score(item, now, rank) <= floor:
+                    self.items.pop()
+                    dropped.append((item, "overflow"))
+                    continue
             ranks = self._viewer_ranks()
-            worst = min(self.items, key=lambda i: (self.score(i, now, ranks), -i.seq))
+            scored = sorted((self.score(i, now, ranks), -i.seq, n) for n, i in enumerate(self.items))
+            worst = self.items[scored[0][2]]
+            self._floor = scored[1][0] if len(scored) > 1 else None
             self.items.remove(worst)
             dropped.append((worst, "overflow"))
+        if not dropped:
+            self._floor = None  # the new item was not scored: it may be below the floor
         return dropped
 
     def remove(self, item: Item) -> None:
@@ -123,6 +164,11 @@ class AskQueue:
         """Take expired asks out of their items (and empty items out of the queue)."""
         expired: list[tuple[Item, Ask]] = []
         for item in list(self.items):
+            # The asks of one item share its intent, hence their expiry time, and arrive in order: the
+            # first to expire is the first ask. Checking it keeps housekeeping cheap with flood items.
+            if item.asks and item.asks[0].expires_at > now:
+                continue
+            self._floor = None
             keep = [a for a in item.asks if a.expires_at > now]
             if len(keep) != len(item.asks):
                 expired.extend((item, a) for a in item.asks if a.expires_at <= now)
@@ -132,17 +178,25 @@ class AskQueue:
         return expired
 
     def next_expiry(self) -> float | None:
-        return min((a.expires_at for i in self.items for a in i.asks), default=None)
+        return min((i.asks[0].expires_at for i in self.items if i.asks), default=None)
 
     # -- priority ---------------------------------------------------------------------------------
 
     def served(self, viewers: set[str], now: float) -> None:
         """Record that ``viewers`` just got an answer (for fairness)."""
+        self._floor = None  # fairness penalties rise: scores may fall (see push)
         for viewer in viewers:
             times = self._served[viewer]
             times.append(now)
             while len(times) > 8:
                 times.popleft()
+        if len(self._served) > self._served_limit:
+            # An answered flood serves thousands of viewers who may never ask again: forget everyone
+            # served before the fairness window (they count 0 anyway), so a days-long show stays small.
+            horizon = now - self.settings.fairness_window_s
+            for viewer in [v for v, times in self._served.items() if not times or times[-1] < horizon]:
+                del self._served[viewer]
+            self._served_limit = max(1024, 2 * len(self._served))
 
     def _recent_answers(self, viewer: str, now: float) -> int:
         times = self._served.get(viewer)
@@ -172,8 +226,14 @@ class AskQueue:
             return 0.0
         rank = (ranks if ranks is not None else self._viewer_ranks()).get(item.seq, 0)
         head = item.head.viewer
-        return self.settings.fairness_penalty * min(
-            self._recent_answers(v, now) + (rank if v == head else 0) for v in item.viewers)
+        least: int | None = None
+        for viewer in item.viewers:  # the least-served asker; nobody is less served than 0 (stop there)
+            value = self._recent_answers(viewer, now) + (rank if viewer == head else 0)
+            if least is None or value < least:
+                least = value
+                if not least:
+                    break
+        return self.settings.fairness_penalty * (least or 0)
 
     def score(self, item: Item, now: float, ranks: dict[int, int] | None = None) -> float:
         s = self.settings
@@ -184,12 +244,17 @@ class AskQueue:
                 + s.ageing_per_s * max(0.0, now - item.oldest) - self.penalty(item, now, ranks))
 
     def ranked(self, now: float) -> list[tuple[float, Item]]:
-        """Ready items, best first: ``(score, item)``."""
+        """Ready items, best first: ``(score, item)``; items an operator approved come first, in the
+        order they were approved."""
         ranks = self._viewer_ranks()
         ready = [(self.score(i, now, ranks), i) for i in self.items
                  if i.state == "pending" and i.ready_at <= now and i.asks]
-        ready.sort(key=lambda pair: (-pair[0], pair[1].seq))
+        ready.sort(key=lambda pair: (pair[1].approved == 0, pair[1].approved, -pair[0], pair[1].seq))
         return ready
+
+    def by_id(self, item_id: str) -> Item | None:
+        """The pending item whose :attr:`Item.id` is ``item_id``."""
+        return next((i for i in self.items if i.id == item_id), None)
 
     def best(self, now: float, accept: Callable[[Item, int], bool] = lambda item, rank: True) -> Item | None:
         """The best ready item that ``accept(item, rank)`` agrees to; ``rank`` is how many ready items

@@ -1,0 +1,170 @@
+"""The room bridge: what the hub decides to say becomes speech on the room's timeline.
+
+One bridge per room on air. It subscribes to the bus and, for events of its room:
+
+* ``reply`` on channel ``voice`` → ``timeline.say(text, kind=..., urgent=(kind == "takeover"), sku=...,
+  comment=...)``: the product card of the line (the show's hint, else the triage record's product) and
+  the viewer comment it answers (the first answered comment still in a bounded memory of recent
+  comments). Chat replies are not spoken. A takeover cuts what is being said but keeps the queued
+  answers (``clear_queue=False``): they follow it;
+* ``stage`` → ``timeline.set_product(sku)``: the card switches on the next frame;
+* ``comment`` → remembered (last :data:`COMMENTS_KEPT`), to show the comment an answer answers.
+
+It also measures how long the voice really takes (:class:`SpeechCalibration`) and says when the room
+has been silent, which the show runner needs for its pitch slots and idle fillers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, deque
+from typing import Any
+
+from hub.events import Comment, Event, Reply, StageChange
+from plugins.triage.budget import estimate_speech_seconds
+
+log = logging.getLogger("livehub.show")
+
+COMMENTS_KEPT = 2000
+HINTS_KEPT = 500
+HISTORY_KEPT = 200
+
+
+class SpeechCalibration:
+    """Real speaking time, learnt from the lines the timelines finished: ``estimator(text, locale)``.
+
+    The triage engine books its voice with a characters-per-second estimate; how fast the configured
+    voice really speaks differs (espeak reads Chinese faster than a human host). Each spoken line updates
+    ``ratio`` = real seconds / estimated seconds (a moving average, bounded to 0.25..4), and the engine's
+    budget then uses ``estimate × ratio`` (installed with ``TriageService.use_speech_estimator``).
+    """
+
+    def __init__(self, ratio: float = 1.0, weight: float = 0.3) -> None:
+        self.ratio = ratio
+        self.weight = weight
+        self.samples = 0
+
+    def observe(self, text: str, locale: str, seconds: float) -> None:
+        estimate = estimate_speech_seconds(text, locale)
+        if estimate < 1.0 or seconds <= 0:
+            return  # too short to tell anything: pauses dominate
+        sample = min(4.0, max(0.25, seconds / estimate))
+        self.ratio = sample if self.samples == 0 else (1 - self.weight) * self.ratio + self.weight * sample
+        self.samples += 1
+
+    def __call__(self, text: str, locale: str) -> float:
+        return max(0.3, round(estimate_speech_seconds(text, locale) * self.ratio, 3))
+
+
+class RoomBridge:
+    """Voice replies and stage changes of ``room`` onto ``timeline`` (see the module docstring)."""
+
+    def __init__(self, hub: Any, room: str, timeline: Any, *, clock: Any,
+                 calibration: SpeechCalibration | None = None) -> None:
+        self.hub, self.room, self.timeline, self.clock = hub, room, timeline, clock
+        self.calibration = calibration
+        self.stage_sku: str | None = None
+        self.changed = asyncio.Event()
+        self.silent_since = clock.now()
+        self.said = 0
+        self._comments: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._hints: OrderedDict[str, str | None] = OrderedDict()
+        self._waiting: dict[str, asyncio.Future[Any]] = {}
+        self._lines: list[Any] = []
+        self.history: deque[Any] = deque(maxlen=HISTORY_KEPT)  # the lines it queued, newest last
+        self._subscription: Any = None
+
+    async def start(self) -> None:
+        self._subscription = self.hub.bus.subscribe(f"show_bridge:{self.room}", self.handle,
+                                                    types=("reply", "stage", "comment"), maxsize=10_000)
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            await self.hub.bus.unsubscribe(self._subscription, timeout=2.0)
+            self._subscription = None
+        for future in self._waiting.values():
+            future.cancel()
+        self._waiting.clear()
+
+    # -- what the show runner asks -------------------------------------------------------------
+
+    def hint(self, reply_id: str, sku: str | None) -> None:
+        """Show ``sku``'s card while the reply ``reply_id`` (not yet published) is said."""
+        self._hints[reply_id] = sku
+        while len(self._hints) > HINTS_KEPT:
+            self._hints.popitem(last=False)
+
+    def expect(self, reply_id: str) -> asyncio.Future[Any]:
+        """A future resolved with the timeline :class:`Line` of reply ``reply_id`` once it is queued."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[reply_id] = future
+        return future
+
+    def forget(self, reply_id: str) -> None:
+        future = self._waiting.pop(reply_id, None)
+        if future is not None:
+            future.cancel()
+
+    @property
+    def busy(self) -> bool:
+        """Something is queued or being said on the timeline."""
+        self._lines = [line for line in self._lines if not line.finished]
+        return bool(self._lines) or bool(self.timeline.status().get("queued"))
+
+    def silence(self) -> float:
+        """Seconds since the room last fell silent (0 while something is said)."""
+        return 0.0 if self.busy else max(0.0, self.clock.now() - self.silent_since)
+
+    # -- the bus handler -----------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        if event.room != self.room:
+            return
+        if isinstance(event, Comment):
+            self._comments[event.id] = ((event.user.name if event.user else "") or "", event.text)
+            while len(self._comments) > COMMENTS_KEPT:
+                self._comments.popitem(last=False)
+        elif isinstance(event, StageChange):
+            self.stage_sku = event.sku
+            self.timeline.set_product(event.sku)
+        elif isinstance(event, Reply) and event.channel == "voice":
+            self.say(event)
+
+    def say(self, reply: Reply) -> Any:
+        """Queue ``reply`` on the timeline; returns its Line."""
+        comment = next((self._comments[i] for i in reply.answers if i in self._comments), None)
+        line = self.timeline.say(reply.text, kind=reply.kind, urgent=reply.kind == "takeover",
+                                 sku=self._sku_for(reply), comment=comment, clear_queue=False)
+        self._lines.append(line)
+        self.history.append(line)
+        self.said += 1
+        self.changed.set()
+        if line.done is not None:
+            line.done.add_done_callback(lambda _f, line=line: self._finished(line))
+        future = self._waiting.pop(reply.id, None)
+        if future is not None and not future.done():
+            future.set_result(line)
+        return line
+
+    def _sku_for(self, reply: Reply) -> str | None:
+        if reply.id in self._hints:
+            return self._hints.pop(reply.id)
+        from plugins.triage.service import service_for
+
+        service = service_for(self.hub)
+        engine = service.engines.get(self.room) if service is not None else None
+        if engine is not None:
+            for record in reversed(engine.log.replies[-20:]):
+                if record.reply.id == reply.id:
+                    return record.sku
+        return None
+
+    def _finished(self, line: Any) -> None:
+        if not self.busy:
+            self.silent_since = self.clock.now()
+        if (self.calibration is not None and line.state == "spoken" and line.first_frame is not None
+                and line.last_frame is not None):
+            seconds = (line.last_frame - line.first_frame + 1) / self.timeline.fps
+            self.calibration.observe(line.text, self.timeline.locale or "zh-CN", seconds)
+        self.changed.set()

@@ -1,0 +1,39 @@
+"""``[plugins.show_runner]``: where shows are defined, which rooms open at start, how the watchdog runs.
+
+::
+
+    [plugins.show_runner]
+    shows_dir = "shows"          # TOML rundowns, one file per show (relative to livehub.toml)
+    open_rooms = ["main"]        # rooms put on air when the hub starts: answers are spoken without a show
+    watchdog_s = 5               # how often failed outputs and connectors are looked for
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ShowRunnerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    shows_dir: Path = Field(Path("shows"), description="folder of TOML rundowns, relative to the config file")
+    open_rooms: list[str] = Field(default_factory=list,
+                                  description="rooms whose media opens when the hub starts")
+    watchdog: bool = Field(True, description="restart failed outputs and connectors (rooms are bridged anyway)")
+    watchdog_s: float = Field(5.0, gt=0, le=3600, description="seconds between watchdog checks")
+    watchdog_max_delay_s: float = Field(300.0, gt=0, description="longest wait before retrying a restart that "
+                                                                 "keeps failing")
+    tick_s: float = Field(0.2, gt=0, le=5, description="how often a running show looks for a pitch slot")
+    line_timeout_s: float = Field(120.0, gt=0, description="longest wait for a line to be said")
+
+
+def shows_folder(hub: Any, settings: ShowRunnerSettings) -> Path:
+    """``shows_dir`` resolved against the config file's folder (the working folder without one)."""
+    folder = settings.shows_dir
+    if folder.is_absolute():
+        return folder
+    base = hub.config.path.parent if hub.config.path is not None else Path.cwd()
+    return base / folder

@@ -1,0 +1,286 @@
+"""One show running on one room: segments in time, the pitch between answers, countdowns, idle fill.
+
+The run steps through the rundown's segments (again from the top with ``loop``) until its end time. At
+each segment start it publishes a ``StageChange`` (the card, the triage engine's product on stage and the
+console follow it). Within a segment it says, one sentence at a time:
+
+* **countdown lines** when a promotion is due (start, 30 s and 10 s left, end), with the on-screen
+  countdown (``timeline.set_countdown``); they wait only for the current line to finish;
+* **the pitch** (scripted or generated, see :mod:`plugins.show_runner.pitch`) — a sentence only when the
+  room is quiet: nothing queued or being said on the timeline and no answer ready or being written by
+  the triage engine. So answers go in between sentences, and a flood of questions holds the pitch
+  until the queue is worked off. After a full round, ``round_gap_s`` of room for questions;
+* **an idle filler** when the room has been silent for ``idle_fill_s``.
+
+Every line is reviewed (:func:`hub.review.review_output`) and published as a ``Reply`` on channel
+``voice`` (kinds ``pitch``, ``promotion``, ``idle``); the room bridge says it. Pausing holds the pitch,
+countdowns and fillers (answers go on); resuming continues the round where it stopped. The operator
+switching the product mid-segment makes the pitch follow the new product until the next segment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from hub.clock import timer
+from hub.events import HUB_PLATFORM, Reply, StageChange
+from hub.review import ReviewContext, review_output
+from plugins.show_runner.pitch import PitchWriter
+from plugins.show_runner.rundown import Rundown, Segment
+
+REMIND_AT = (30, 10)
+"""Seconds left at which a countdown is announced again (when the countdown is longer)."""
+
+
+@dataclass(slots=True)
+class Cue:
+    """A countdown line due at ``at`` (run clock)."""
+
+    at: float
+    phase: str
+    seconds: int
+
+
+class ShowRun:
+    """See the module docstring. ``room`` gives ``hub``, ``name``, ``bridge``, ``timeline``, ``engine()``."""
+
+    def __init__(self, room: Any, rundown: Rundown, *, clock: Any, duration_s: float | None = None,
+                 tick_s: float = 0.2, line_timeout_s: float = 120.0, locale: str | None = None,
+                 on_state: Callable[[ShowRun], None] | None = None) -> None:
+        self.room, self.hub, self.rundown, self.clock = room, room.hub, rundown, clock
+        self.locale = rundown.locale or locale or room.hub.config.hub.locale
+        self.writer = PitchWriter(room.hub, self.locale)
+        self.duration_s, self.tick_s, self.line_timeout_s = duration_s, tick_s, line_timeout_s
+        self.on_state = on_state
+        self.state = "starting"
+        self.started_at: float | None = None
+        self.ends_at: float | None = None
+        self.segment_index = -1
+        self.segment: Segment | None = None
+        self.segment_started = self.segment_ends = 0.0
+        self.pitch_sku: str | None = None
+        self.pitch: deque[str] = deque()
+        self.rounds = 0
+        self.next_round_at = 0.0
+        self.cues: list[Cue] = []
+        self.countdown_on = False
+        self.lines_said = 0
+        self._wake: asyncio.Future[None] | None = None
+
+    # -- control (from the API and the scheduler) -----------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self.state == "paused"
+
+    def pause(self) -> None:
+        if self.state == "running":
+            self._set_state("paused")
+
+    def resume(self) -> None:
+        if self.state == "paused":
+            self._set_state("running")
+            self.poke()
+
+    def follow_product(self, sku: str | None) -> None:
+        """The operator put ``sku`` on stage: pitch it (from the next sentence) until the next segment."""
+        if sku != self.pitch_sku:
+            self.pitch_sku = sku
+            self.pitch.clear()
+            self.next_round_at = self.clock.now()
+            self.poke()
+
+    def poke(self) -> None:
+        """Look again now (something changed)."""
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    def remaining_s(self) -> float | None:
+        return None if self.ends_at is None else max(0.0, self.ends_at - self.clock.now())
+
+    # -- running --------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run the show until its end time (or until cancelled: the task's owner stops it)."""
+        self.started_at = now = self.clock.now()
+        if self.duration_s is not None:
+            self.ends_at = now + self.duration_s
+        elif not self.rundown.loop:
+            self.ends_at = now + self.rundown.seconds
+        self._set_state("running")
+        try:
+            for index, segment in self._segments():
+                if self._over():
+                    break
+                await self._run_segment(index, segment)
+        finally:
+            if self.countdown_on:
+                self.room.timeline.set_countdown(None)
+            self._set_state("ended")
+
+    def _segments(self) -> Iterator[tuple[int, Segment]]:
+        passes = itertools.count() if self.rundown.loop else range(1)
+        for _ in passes:
+            yield from enumerate(self.rundown.segments)
+
+    def _over(self) -> bool:
+        return self.ends_at is not None and self.clock.now() >= self.ends_at - 1e-3
+
+    async def _run_segment(self, index: int, segment: Segment) -> None:
+        now = self.clock.now()
+        self.segment_index, self.segment, self.segment_started = index, segment, now
+        self.segment_ends = now + segment.seconds
+        if self.ends_at is not None:
+            self.segment_ends = min(self.ends_at, self.segment_ends)
+        self.pitch_sku, self.rounds, self.next_round_at = segment.sku, 0, now
+        self.pitch.clear()
+        self.cues = self._promotion_cues(segment, now)
+        await self.hub.publish(StageChange(platform=HUB_PLATFORM, room=self.room.name, sku=segment.sku))
+        if self.on_state is not None:
+            self.on_state(self)
+        while self.clock.now() < self.segment_ends - 1e-3:
+            await self._step()
+        if self.countdown_on:
+            self.room.timeline.set_countdown(None)
+            self.countdown_on = False
+
+    def _promotion_cues(self, segment: Segment, start: float) -> list[Cue]:
+        promo = segment.promotion
+        if promo is None:
+            return []
+        begin = start + promo.at_minute * 60
+        cues = [Cue(begin, "start", promo.countdown_s)]
+        cues += [Cue(begin + promo.countdown_s - left, "remind", left) for left in REMIND_AT
+                 if left <= promo.countdown_s - 10]
+        return [*cues, Cue(begin + promo.countdown_s, "end", 0)]
+
+    async def _step(self) -> None:
+        now = self.clock.now()
+        bridge = self.room.bridge
+        if self.cues and self.cues[0].at <= now:
+            if self.paused:  # the on-screen countdown still runs; its lines are not said
+                await self._countdown(self.cues.pop(0), speak=False)
+                return
+            if not bridge.busy:
+                await self._countdown(self.cues.pop(0))
+                return
+        elif self.paused:
+            pass
+        elif self.pitch:
+            if self._room_quiet():
+                await self._say(self.pitch.popleft(), "pitch", self.pitch_sku)
+                if not self.pitch:
+                    self.next_round_at = self.clock.now() + self.rundown.round_gap_s
+                return
+        elif now >= self.next_round_at and self.pitch_sku is not None:
+            segment = self._segment_for(self.pitch_sku)
+            self.pitch.extend(self.writer.pitch_round(self.pitch_sku, self.rounds, segment))
+            self.rounds += 1
+            if not self.pitch:  # nothing to say about it (not in the catalog yet): look again soon
+                self.next_round_at = now + max(1.0, self.rundown.round_gap_s)
+            return
+        elif bridge.silence() >= self.rundown.idle_fill_s and self._room_quiet():
+            text = self.writer.idle(self.pitch_sku)
+            if text:
+                await self._say(text, "idle", self.pitch_sku)
+                return
+        await self._nap(self._next_moment(now))
+
+    def _segment_for(self, sku: str) -> Segment | None:
+        return self.segment if self.segment is not None and self.segment.sku == sku else None
+
+    def _room_quiet(self) -> bool:
+        if self.room.bridge.busy:
+            return False
+        engine = self.room.engine()
+        return engine is None or not engine.voice_waiting()
+
+    def _next_moment(self, now: float) -> float:
+        moments = [self.segment_ends, now + self.tick_s]
+        if self.cues and self.cues[0].at > now:
+            moments.append(self.cues[0].at)
+        return max(now, min(moments))
+
+    async def _nap(self, until: float) -> None:
+        self._wake = asyncio.get_running_loop().create_future()
+        alarm = timer(self.clock, max(0.0, until - self.clock.now()))
+        changed = asyncio.ensure_future(self.room.bridge.changed.wait())
+        try:
+            await asyncio.wait([alarm, self._wake, changed], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            alarm.cancel()
+            changed.cancel()
+            self.room.bridge.changed.clear()
+            self._wake = None
+
+    async def _countdown(self, cue: Cue, *, speak: bool = True) -> None:
+        sku = self.segment.sku if self.segment is not None else self.pitch_sku
+        if cue.phase == "start":
+            self.room.timeline.set_countdown(cue.seconds)
+            self.countdown_on = True
+        elif cue.phase == "end":
+            self.room.timeline.set_countdown(None)
+            self.countdown_on = False
+        if sku is not None and speak:
+            text = self.writer.countdown(sku, cue.phase, cue.seconds)
+            if text:
+                await self._say(text, "promotion", sku)
+
+    async def _say(self, text: str, kind: str, sku: str | None) -> bool:
+        """Review ``text``, publish it as a voice Reply and wait until it has been said (or cut)."""
+        context = ReviewContext(channel="voice", kind=kind, locale=self.locale, platform=HUB_PLATFORM,
+                                room=self.room.name, source=f"show:{self.rundown.name}",
+                                catalog=self.hub.catalog(), stage_sku=self.pitch_sku, skus=[sku] if sku else [])
+        outcome = await review_output(self.hub, text, context)
+        if outcome.blocked or not outcome.text:
+            return False
+        reply = Reply(platform=HUB_PLATFORM, room=self.room.name, text=outcome.text, kind=kind, channel="voice",
+                      source=f"show:{self.rundown.name}")
+        bridge = self.room.bridge
+        bridge.hint(reply.id, sku)
+        queued = bridge.expect(reply.id)
+        try:
+            await self.hub.publish(reply)
+            line = await asyncio.wait_for(queued, self.line_timeout_s)
+            if line.done is not None:
+                await asyncio.wait_for(asyncio.shield(line.done), self.line_timeout_s)
+        except TimeoutError:
+            return False
+        finally:
+            bridge.forget(reply.id)
+        self.lines_said += 1
+        return True
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            if self.on_state is not None:
+                self.on_state(self)
+
+    def describe(self) -> dict[str, Any]:
+        """The run as the console shows it."""
+        segment = None
+        if self.segment is not None:
+            now = self.clock.now()
+            segment = {"index": self.segment_index, "sku": self.segment.sku, "minutes": self.segment.minutes,
+                       "elapsed_s": round(now - self.segment_started, 1),
+                       "remaining_s": round(max(0.0, self.segment_ends - now), 1),
+                       "pitch_sku": self.pitch_sku, "round": self.rounds}
+        remaining = self.remaining_s()
+        return {"show": self.rundown.name, "state": self.state, "paused": self.paused,
+                "segment": segment, "remaining_s": None if remaining is None else round(remaining, 1),
+                "lines_said": self.lines_said, "countdown": self.countdown_on}
+
+
+async def cancel_run(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a show's task and wait for it to end."""
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
