@@ -7,9 +7,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from tests.web.webhub import TOKEN, TOKEN_ENV, make_hub
 
 from hub.app import Hub
+from tests.web.webhub import TOKEN, TOKEN_ENV, make_hub
 
 
 @pytest.fixture

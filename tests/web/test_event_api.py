@@ -6,10 +6,10 @@ import asyncio
 
 import aiohttp
 import pytest
-from tests.web.webhub import TOKEN, auth
 
 from hub.app import Hub
 from hub.events import Comment, Reply
+from tests.web.webhub import TOKEN, auth
 
 
 def comment(n: int) -> dict:

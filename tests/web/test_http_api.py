@@ -7,9 +7,9 @@ import logging
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from tests.web.webhub import TOKEN, HealthHijacker, auth, make_hub
 
 from hub.app import Hub
+from tests.web.webhub import TOKEN, HealthHijacker, auth, make_hub
 
 
 async def test_healthz_answers_ok(hub: Hub, client: aiohttp.ClientSession) -> None:

@@ -9,7 +9,6 @@ from unittest import mock
 import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
-from tests.web.webhub import TOKEN, auth, make_hub
 
 from hub.app import Hub
 from hub.builtin import token_auth
@@ -18,6 +17,7 @@ from hub.errors import ConfigError
 from hub.events import Comment
 from hub.secrets import MASK, SecretValue
 from hub.web.common import bind_problem, is_loopback_host
+from tests.web.webhub import TOKEN, auth, make_hub
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
