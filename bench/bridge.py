@@ -56,8 +56,8 @@ class BridgeProbe:
         self._changed = asyncio.Event()
         say = bridge.say
 
-        def probed_say(reply: Any) -> Any:
-            line = say(reply)
+        def probed_say(reply: Any, *args: Any, **kwargs: Any) -> Any:
+            line = say(reply, *args, **kwargs)
             if self.on_line is not None:
                 self.on_line(line)
             for answered in reply.answers:

@@ -49,9 +49,14 @@ def _ms(values: list[float], q: float) -> float | None:
 
 
 async def _sample_replies(data: dict[str, Any], voices: list[str], questions: list[str], samples: int,
-                          *, after_sample: Callable[[int, float, float], None] | None = None) -> dict[str, Any]:
-    """Ask ``samples`` questions one at a time; returns latencies (s) and what went wrong."""
+                          *, after_sample: Callable[[int, float, float], None] | None = None,
+                          fresh_answers: bool = False, warm_up: str = "你好，主播，3号链接多少钱？") -> dict[str, Any]:
+    """Ask ``samples`` questions one at a time; returns latencies (s) and what went wrong.
+
+    ``warm_up`` is asked first and not counted (the first answer after start opens connections);
+    ``fresh_answers``: empty the answer cache before each question, so every answer is written anew."""
     from hub.media.rooms import build_timeline
+    from plugins.triage.service import service_for
 
     isolated_cache_dir()
     latencies: list[float] = []
@@ -72,9 +77,11 @@ async def _sample_replies(data: dict[str, Any], voices: list[str], questions: li
                 room = f"{ROOM}-{n}"
                 bridge, kind = await start_bridge(hub, timeline, room, first_audio.watch)
                 await hub.publish(StageChange(platform="livehub", room=room, sku="TEA-001"))
-                text = questions[n % len(questions)] if n >= 0 else "你好，主播，3号链接多少钱？"
+                text = questions[n % len(questions)] if n >= 0 else warm_up
                 comment = Comment(platform=PLATFORM, room=room, user=User(f"viewer{n}", f"观众{n}"),
                                   message_id=f"q{n}", text=text)
+                if fresh_answers:
+                    service_for(hub).chain_for().cache.clear()
                 started = time.perf_counter()
                 await hub.publish(comment)
                 line = await bridge.line_for(comment.id, timeout=20.0)
@@ -135,8 +142,8 @@ async def overhead(samples: int, first_token_s: float = 0.2, tokens_per_s: float
 
     def account(_n: int, started: float, heard: float) -> None:
         request = next((r for r in llm.requests if r.received >= started), None)
-        done = request.extra.get("done") if request is not None else None
-        speech = next((r for r in tts.requests if done is not None and r.received >= done), None)
+        said = request.sentence if request is not None else None
+        speech = next((r for r in tts.requests if said is not None and r.received >= said), None)
         if request is None or speech is None or None in (request.first, request.sentence, speech.first):
             unmatched.append(_n)  # no LLM call or no speech request seen for this answer: not a sample
             return
@@ -146,8 +153,7 @@ async def overhead(samples: int, first_token_s: float = 0.2, tokens_per_s: float
         parts.append({"total": heard - started, "to_llm": request.received - started,
                       "llm_first_token": request.first - request.received,
                       "llm_first_sentence": request.sentence - request.first,
-                      "llm_rest": request.extra.get("done", request.sentence) - request.sentence,
-                      "llm_done_to_tts": speech.received - request.extra.get("done", request.sentence),
+                      "llm_sentence_to_tts": speech.received - request.sentence,
                       "tts_first_byte": speech.first - speech.received, "tts_to_audio": heard - speech.first})
 
     data = {"backends": {"llm": {"default": "openai",
@@ -155,7 +161,8 @@ async def overhead(samples: int, first_token_s: float = 0.2, tokens_per_s: float
                          "voice": {"edge-tts": {"endpoint": tts.url, "cache": False}}},
             "plugins": {"triage": {"llm": ["openai"]}}}
     try:
-        result = await _sample_replies(data, ["edge-tts"], SPEC_QUESTIONS, samples, after_sample=account)
+        result = await _sample_replies(data, ["edge-tts"], SPEC_QUESTIONS, samples, after_sample=account,
+                                       fresh_answers=True, warm_up="主播，这个茶叶是哪里产的？")
     finally:
         await llm.stop()
         await tts.stop()

@@ -7,8 +7,12 @@ serialised with :func:`to_dict` and rebuilt with :func:`from_dict`.
 
 Platform events: :class:`Comment`, :class:`Gift`, :class:`Like`, :class:`Enter`, :class:`Follow`,
 :class:`Order`, :class:`RoomStats`. Hub events: :class:`StageChange` (the product now presented),
-:class:`Reply` (what the host says or posts), :class:`StreamState` (an output's state) and
-:class:`ConnectorState` (a connector's state).
+:class:`Reply` (what the host says or posts), :class:`ReplySentence` (one sentence of a voice reply,
+sent ahead of it), :class:`StreamState` (an output's state) and :class:`ConnectorState` (a connector's
+state).
+
+An event class with ``persist = False`` is delivered to subscribers but not written to the database
+(:class:`ReplySentence`: its text is in the :class:`Reply` that follows it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "User", "Event", "Comment", "Gift", "Like", "Enter", "Follow", "Order", "RoomStats",
-    "StageChange", "Reply", "StreamState", "ConnectorState", "EVENT_TYPES", "PLATFORM_EVENT_TYPES",
+    "StageChange", "Reply", "ReplySentence", "StreamState", "ConnectorState", "EVENT_TYPES", "PLATFORM_EVENT_TYPES",
     "to_dict", "from_dict", "new_event_id",
 ]
 
@@ -54,6 +58,7 @@ class Event:
     """Fields every event has. ``type`` is the class's wire name."""
 
     type: ClassVar[str] = "event"
+    persist: ClassVar[bool] = True  # written to the database by the recorder
 
     platform: str
     room: str
@@ -154,6 +159,28 @@ class Reply(Event):
 
 
 @dataclass(slots=True, kw_only=True)
+class ReplySentence(Event):
+    """One reviewed sentence of a voice :class:`Reply`, published as soon as it may be said.
+
+    An answer is spoken sentence by sentence while the rest is still being written: the room bridge
+    starts speaking at the first ``ReplySentence`` and appends the next ones (``index`` 0, 1, ...) to
+    the same line. The :class:`Reply` with ``id == reply`` follows once the answer is complete, with the
+    whole text; it ends the line. Not persisted: the Reply holds the same text.
+    """
+
+    type: ClassVar[str] = "reply_sentence"
+    persist: ClassVar[bool] = False
+    reply: str
+    index: int
+    text: str
+    kind: str = "answer"
+    channel: str = "voice"
+    answers: list[str] = field(default_factory=list)
+    source: str = ""
+    sku: str | None = None  # the product the reply is about (its card is shown while it is said)
+
+
+@dataclass(slots=True, kw_only=True)
 class StreamState(Event):
     """An output's state changed (starting, live, retrying, stopped, failed)."""
 
@@ -175,8 +202,8 @@ class ConnectorState(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (Comment, Gift, Like, Enter, Follow, Order, RoomStats, StageChange, Reply, StreamState,
-                ConnectorState)
+    for cls in (Comment, Gift, Like, Enter, Follow, Order, RoomStats, StageChange, Reply, ReplySentence,
+                StreamState, ConnectorState)
 }
 PLATFORM_EVENT_TYPES = frozenset({"comment", "gift", "like", "enter", "follow", "order", "stats"})
 

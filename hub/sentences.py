@@ -1,7 +1,9 @@
 """Cut streamed text into sentences as it arrives, so the voice can start on the first one at once.
 
 A sentence ends at ``。！？!?；;``, a newline, an ellipsis, or a ``.`` followed by a space (``128.00`` and
-list numbers like ``1.`` are not ends). A sentence that grows past ``max_chars`` without an end is cut at
+list numbers like ``1.`` are not ends). A sentence whose end mark is the last character received so far
+is complete at once, so the voice starts without waiting for the next token; end marks and closing
+quotes that arrive after it (``！！``, ``。”`` split across chunks) are dropped, as they are not spoken. A sentence that grows past ``max_chars`` without an end is cut at
 its last comma (or space), so a long run-on line still reaches the voice in speakable pieces. Length is
 counted in CJK characters; a Latin letter, digit or space counts half, as it takes about half as long to
 say (60 means 60 Chinese characters or about 120 English ones). Markdown
@@ -38,16 +40,19 @@ def has_words(text: str) -> bool:
 class SentenceSplitter:
     """Feed chunks with :meth:`feed`; each call returns the sentences completed so far.
 
-    :meth:`flush` returns what is left when the stream ends. An end mark at the very end of the buffer
-    waits for the next chunk, because more closing marks (``！！``, ``。”``) may follow.
+    :meth:`flush` returns what is left when the stream ends. A sentence ends as soon as its end mark
+    arrives; more end marks or closing quotes at the start of the next chunk belong to it and are dropped.
     """
 
     def __init__(self, max_chars: int = 60, min_chars: int = 6) -> None:
         self.max_chars = max_chars
         self.min_chars = min_chars
         self._buf = ""
+        self._ended = False  # the last sentence ended at the end of what was received
 
     def feed(self, text: str) -> list[str]:
+        if not self._buf:
+            text = text.lstrip("".join(TERMINATORS | CLOSERS) + "." if self._ended else "")
         self._buf += text
         out: list[str] = []
         while True:
@@ -57,6 +62,7 @@ class SentenceSplitter:
             if cut is None:
                 break
             piece, self._buf = self._buf[:cut], self._buf[cut:]
+            self._ended = not self._buf
             sentence = clean_sentence(piece)
             if has_words(sentence):  # punctuation alone is dropped
                 out.append(sentence)
@@ -75,7 +81,7 @@ class SentenceSplitter:
                 end = i + 1
                 while end < len(buf) and (buf[end] in TERMINATORS or buf[end] in CLOSERS or buf[end] == "."):
                     end += 1
-                return None if end >= len(buf) else end  # at the end, more marks may follow: wait
+                return end
         return None
 
     @staticmethod

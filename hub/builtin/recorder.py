@@ -86,6 +86,10 @@ class EventRecorder:
     async def write(self, item: Event | list[Event]) -> None:
         """The bus handler: store ``item`` (one event when ``batch_size`` is 1, else a list)."""
         batch = item if isinstance(item, list) else [item]
+        if not all(event.persist for event in batch):  # e.g. reply sentences: their Reply is stored
+            batch = [event for event in batch if event.persist]
+            if not batch:
+                return
         try:
             self.written += await self._with_retry(batch)
         except Exception as error:  # not transient: isolate the events the database refuses

@@ -26,6 +26,7 @@ import numpy as np
 
 from hub.media.avatar import blink_at, breath_at
 from hub.media.frames import SAMPLE_RATE, MediaFrame, Utterance, samples_per_frame
+from hub.media.linefeed import LineFeed
 
 MARK_CARD_PREFIXES = ("sku:", "card:")
 """A mark named ``sku:A001`` (``{{mark:sku:A001}}`` in the text, see :func:`hub.media.speech.mark`) switches
@@ -64,6 +65,8 @@ class Line:
     last_frame: int | None = None
     error: str = ""
     done: asyncio.Future[str] | None = field(default=None, repr=False)
+    feed: LineFeed | None = field(default=None, repr=False)
+    """For a line still being written (``say(..., more=True)``): where its next sentences arrive."""
 
     @property
     def finished(self) -> bool:

@@ -8,7 +8,9 @@ Three parts cooperate (see docs/media.md):
 * the **frame task** steps the playback once per frame on the room's :class:`~hub.clock.Clock`, draws
   the picture in a worker thread (host from the avatar backend, then the compositor's layout) and hands
   the frame to every subscriber. It never waits for speech: without any, the host idles, so the stream
-  never stalls;
+  never stalls. When speech arrives for a silent host, the next frame is made at once instead of at its
+  tick (the timeline runs at most one frame ahead of its clock), so an answer is heard up to a frame
+  sooner;
 * **subscribers** (:meth:`RoomTimeline.frames`) each get a bounded queue that drops its oldest frame when
   full: a slow output loses frames, it never slows the timeline or another output.
 
@@ -23,7 +25,7 @@ import contextlib
 import logging
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -31,6 +33,7 @@ import numpy as np
 
 from hub.clock import Clock, RealClock
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE, SAMPLE_RATE, Utterance
+from hub.media.linefeed import LineFeed
 from hub.media.playback import Line, Playback, TimelineFrame, to_frame
 from hub.media.scene import SceneDrawer
 from hub.media.subscribers import FrameSubscription, Subscribers
@@ -46,7 +49,8 @@ NO_VIDEO = np.zeros((0, 0, 3), dtype=np.uint8)
 
 
 class VoiceChainLike(Protocol):
-    def stream(self, sentences: Iterable[str], locale: str | None = None) -> AsyncIterator[Utterance]: ...
+    def stream(self, sentences: AsyncIterable[str] | Iterable[str],
+               locale: str | None = None) -> AsyncIterator[Utterance]: ...
 
 
 class TaskOwner(Protocol):
@@ -85,6 +89,17 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in [*splitter.feed(text), *splitter.flush()] if s.strip()]
 
 
+async def line_sentences(line: Line) -> AsyncIterator[str]:
+    """The sentences to say for ``line``: its text's, or those its feed receives while it is written."""
+    if line.feed is None:
+        for sentence in split_sentences(line.text):
+            yield sentence
+        return
+    async for part in line.feed.sentences():
+        for sentence in split_sentences(part):
+            yield sentence
+
+
 class RoomTimeline:
     """The room's host, voice and scene as one stream of frames. ``start()`` it, ``say()`` lines."""
 
@@ -113,6 +128,7 @@ class RoomTimeline:
         self._queue: deque[Line] = deque()
         self._wake = asyncio.Event()
         self._room_for_speech = asyncio.Event()
+        self._speech_ready = asyncio.Event()  # speech was added to a silent playback
         self._speaking_line: Line | None = None
         self._line_task: asyncio.Task[Any] | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -124,15 +140,22 @@ class RoomTimeline:
     # -- lines ----------------------------------------------------------------------------------
 
     def say(self, text: str, *, kind: str = "answer", urgent: bool = False, sku: str | None = None,
-            comment: Any = None, clear_queue: bool = True) -> Line:
+            comment: Any = None, clear_queue: bool = True, more: bool = False) -> Line:
         """Queue ``text``; an ``urgent`` line cuts the current speech now and goes first (and, with
         ``clear_queue``, drops the lines waiting behind it). Returns the :class:`Line`; await
         ``line.done`` for its outcome (``spoken``, ``cut`` or ``failed``).
 
         ``sku`` shows that product's card when the line starts; ``comment`` is the viewer comment it
-        answers, shown meanwhile: a Comment event, an ``(author, text)`` pair or a text."""
+        answers, shown meanwhile: a Comment event, an ``(author, text)`` pair or a text.
+
+        ``more=True``: ``text`` is the first sentence of a line still being written. The line's
+        ``feed`` (:class:`~hub.media.linefeed.LineFeed`) takes the next sentences (``line.feed.add``)
+        and must be closed (``line.feed.close()``); they are spoken back to back as they arrive."""
         line = Line(text=text, kind=kind, urgent=urgent, sku=sku, comment=comment_pair(comment),
                     queued_frame=self.index)
+        if more:
+            joiner = "" if (self.locale or "zh-CN").lower().startswith("zh") else " "
+            line.feed = LineFeed(text, joiner=joiner)
         line.done = asyncio.get_running_loop().create_future()
         if self.stopped:
             self._resolve(line, "cut")
@@ -175,6 +198,8 @@ class RoomTimeline:
     def _resolve(self, line: Line, state: str | None = None) -> None:
         if state is not None and not line.finished:
             line.state = state
+        if line.feed is not None and line.finished:
+            line.feed.close()  # a cut line takes no more sentences
         if line.done is None or line.done.done():
             return
         line.done.set_result(line.state)
@@ -252,13 +277,17 @@ class RoomTimeline:
 
     async def _speak(self, line: Line, playback: Playback, *, paced: bool = True) -> None:
         """Feed ``line``'s speech into ``playback``, at most ``lookahead`` seconds ahead when paced."""
-        sentences = split_sentences(line.text)
-        async with contextlib.aclosing(self.voice.stream(sentences, self.locale)) as utterances:
+        async with contextlib.aclosing(self.voice.stream(line_sentences(line), self.locale)) as utterances:
             async for utterance in utterances:
                 while paced and playback.buffered > self.lookahead * SAMPLE_RATE:
                     self._room_for_speech.clear()
                     await self._room_for_speech.wait()
+                was_silent = playback.idle
                 playback.add(line, utterance)
+                if was_silent:
+                    self._speech_ready.set()
+        if line.feed is not None:
+            line.text = line.feed.text
         playback.end_line(line)
 
     async def _frame_loop(self) -> None:
@@ -276,9 +305,23 @@ class RoomTimeline:
                     log.warning("room %s: the timeline fell %.1f s behind its clock (%d times); skipping ahead",
                                 self.room, -wait, self.late)
             elif wait > 0:
-                await self.clock.sleep(wait)
+                await self._until_tick_or_speech(wait)
             else:
                 await asyncio.sleep(0)
+
+    async def _until_tick_or_speech(self, wait: float) -> None:
+        """Sleep until the next frame is due; while the host is silent, stop early when speech arrives."""
+        if not self.playback.idle:
+            await self.clock.sleep(wait)
+            return
+        self._speech_ready.clear()
+        tick = asyncio.ensure_future(self.clock.sleep(wait))
+        speech = asyncio.ensure_future(self._speech_ready.wait())
+        try:
+            await asyncio.wait({tick, speech}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (tick, speech):
+                waiter.cancel()
 
     async def _next_frame(self, playback: Playback, index: int, video: bool) -> TimelineFrame:
         state = playback.step(index)

@@ -7,6 +7,9 @@ One bridge per room on air. It subscribes to the bus and, for events of its room
   the viewer comment it answers (the first answered comment still in a bounded memory of recent
   comments). Chat replies are not spoken. A takeover cuts what is being said but keeps the queued
   answers (``clear_queue=False``): they follow it;
+* ``reply_sentence`` on channel ``voice`` → the first sentence of a reply opens a line that is still
+  being written (``timeline.say(..., more=True)``), the next ones are added to it, and the ``reply``
+  with the same id ends it (and is not said again): an answer is heard while the rest is written;
 * ``stage`` → ``timeline.set_product(sku)``: the card switches on the next frame;
 * ``comment`` → remembered (last :data:`COMMENTS_KEPT`), to show the comment an answer answers.
 
@@ -21,7 +24,7 @@ import logging
 from collections import OrderedDict, deque
 from typing import Any
 
-from hub.events import Comment, Event, Reply, StageChange
+from hub.events import Comment, Event, Reply, ReplySentence, StageChange
 from plugins.triage.budget import estimate_speech_seconds
 
 log = logging.getLogger("livehub.show")
@@ -72,12 +75,14 @@ class RoomBridge:
         self._hints: OrderedDict[str, str | None] = OrderedDict()
         self._waiting: dict[str, asyncio.Future[Any]] = {}
         self._lines: list[Any] = []
+        self._open: OrderedDict[str, Any] = OrderedDict()  # reply id → its line, still being written
         self.history: deque[Any] = deque(maxlen=HISTORY_KEPT)  # the lines it queued, newest last
         self._subscription: Any = None
 
     async def start(self) -> None:
         self._subscription = self.hub.bus.subscribe(f"show_bridge:{self.room}", self.handle,
-                                                    types=("reply", "stage", "comment"), maxsize=10_000)
+                                                    types=("reply", "reply_sentence", "stage", "comment"),
+                                                    maxsize=10_000)
 
     async def stop(self) -> None:
         if self._subscription is not None:
@@ -86,6 +91,9 @@ class RoomBridge:
         for future in self._waiting.values():
             future.cancel()
         self._waiting.clear()
+        for line in self._open.values():
+            line.feed.close()
+        self._open.clear()
 
     # -- what the show runner asks -------------------------------------------------------------
 
@@ -128,35 +136,58 @@ class RoomBridge:
         elif isinstance(event, StageChange):
             self.stage_sku = event.sku
             self.timeline.set_product(event.sku)
+        elif isinstance(event, ReplySentence) and event.channel == "voice":
+            self.say_sentence(event)
         elif isinstance(event, Reply) and event.channel == "voice":
-            self.say(event)
+            line = self._open.pop(event.id, None)
+            if line is not None:
+                line.feed.close()
+            else:
+                self.say(event)
 
-    def say(self, reply: Reply) -> Any:
-        """Queue ``reply`` on the timeline; returns its Line."""
+    def say_sentence(self, sentence: ReplySentence) -> Any:
+        """Open the line of ``sentence.reply`` with it, or add it to that line; returns the Line."""
+        line = self._open.get(sentence.reply)
+        if line is not None:
+            line.feed.add(sentence.text)
+            return line
+        line = self.say(sentence, reply_id=sentence.reply, more=True)
+        self._open[sentence.reply] = line
+        while len(self._open) > HINTS_KEPT:  # replies never ended (their writer failed): stop waiting
+            self._open.popitem(last=False)[1].feed.close()
+        return line
+
+    def say(self, reply: Reply | ReplySentence, *, reply_id: str | None = None, more: bool = False) -> Any:
+        """Queue ``reply`` on the timeline (``more``: the first sentence of a line still being written);
+        returns its Line."""
+        reply_id = reply_id or reply.id
         comment = next((self._comments[i] for i in reply.answers if i in self._comments), None)
-        line = self.timeline.say(reply.text, kind=reply.kind, urgent=reply.kind == "takeover",
-                                 sku=self._sku_for(reply), comment=comment, clear_queue=False)
+        sku = self._sku_for(reply_id, getattr(reply, "sku", None))
+        line = self.timeline.say(reply.text, kind=reply.kind, urgent=reply.kind == "takeover", sku=sku,
+                                 comment=comment, clear_queue=False, more=more)
         self._lines.append(line)
         self.history.append(line)
         self.said += 1
         self.changed.set()
         if line.done is not None:
             line.done.add_done_callback(lambda _f, line=line: self._finished(line))
-        future = self._waiting.pop(reply.id, None)
+        future = self._waiting.pop(reply_id, None)
         if future is not None and not future.done():
             future.set_result(line)
         return line
 
-    def _sku_for(self, reply: Reply) -> str | None:
-        if reply.id in self._hints:
-            return self._hints.pop(reply.id)
+    def _sku_for(self, reply_id: str, sku: str | None = None) -> str | None:
+        if reply_id in self._hints:
+            return self._hints.pop(reply_id)
+        if sku:
+            return sku
         from plugins.triage.service import service_for
 
         service = service_for(self.hub)
         engine = service.engines.get(self.room) if service is not None else None
         if engine is not None:
             for record in reversed(engine.log.replies[-20:]):
-                if record.reply.id == reply.id:
+                if record.reply.id == reply_id:
                     return record.sku
         return None
 

@@ -68,6 +68,11 @@ class VoiceTimeline:
         self.lines += 1
         return start
 
+    def extend(self, duration: float) -> None:
+        """The line booked last goes on ``duration`` seconds longer (an answer said sentence by sentence)."""
+        self.free_at += duration
+        self.spoken_s += duration
+
 
 class ChatRateLimiter:
     """A sliding window: at most ``limit`` posts in any ``window_s`` seconds."""

@@ -2,7 +2,11 @@
 
 For an answer: build an :class:`hub.answers.AnswerRequest`, stream the answer chain sentence by sentence,
 and pass every sentence through :func:`hub.review.review_output` as it arrives (blocked sentences are not
-said; rewritten ones are said as rewritten). Sentences stop once the line would exceed ``max_answer_s`` of
+said; rewritten ones are said as rewritten). A voice answer is heard while it is written: each reviewed
+sentence is published at once as a :class:`hub.events.ReplySentence` (the room bridge starts speaking at
+the first), and the :class:`~hub.events.Reply` with the whole text follows and ends the line. An LLM's
+answer to an intent that must be grounded (below) is held until it has stated the fact asked for; once a
+sentence has been published the answer is committed: no fallback replaces it. Sentences stop once the line would exceed ``max_answer_s`` of
 speech (voice) or ``max_chat_chars`` (chat): a live answer is short. For a thank-you: the batched line,
 reviewed the same way.
 
@@ -33,7 +37,7 @@ from prometheus_client import Counter
 from hub.answer_chain import FINAL_BACKEND
 from hub.answers import AnswerRequest
 from hub.clock import busy
-from hub.events import HUB_PLATFORM, Reply
+from hub.events import HUB_PLATFORM, Reply, ReplySentence, new_event_id
 from hub.review import ReviewContext, review_output
 from plugins.triage.aggregate import ReplyRef
 from plugins.triage.grounding import states_fact
@@ -63,6 +67,21 @@ class Composed:
     from_llm: bool = True  # written by a backend that uses an LLM (or by no known backend)
     request: AnswerRequest | None = None
     note: str = ""  # added to the decision reason: "grounded: catalog"
+
+
+@dataclass
+class SentenceStream:
+    """A voice answer's sentences published ahead of its Reply: what went out and the voice time booked."""
+
+    reply_id: str = field(default_factory=new_event_id)
+    sentences: list[str] = field(default_factory=list)  # published, in order
+    backend: str = ""
+    start: float | None = None  # when the voice budget booked the line (None: nothing published yet)
+    duration: float = 0.0
+
+    @property
+    def started(self) -> bool:
+        return self.start is not None
 
 
 class Speaker:
@@ -108,9 +127,11 @@ class Speaker:
         return self.engine.budget.duration(text, item.locale) <= s.max_answer_s
 
     async def _answer(self, item: Item, channel: str, names: list[str] | None,
-                      within: float | None = None) -> Composed:
-        """Stream one chain's answer through review, waiting at most ``within`` seconds for sentences."""
+                      within: float | None = None, stream: SentenceStream | None = None) -> Composed:
+        """Stream one chain's answer through review, waiting at most ``within`` seconds for sentences;
+        with ``stream``, publish the reviewed sentences as soon as they may be heard."""
         chain = self.engine.service.chain_for(names)
+        uses_llm = {b.name: b.uses_llm for b in chain.backends}
         request = self.request_for(item)
         kept: list[str] = []
         reasons: list[str] = []
@@ -134,9 +155,40 @@ class Speaker:
                 outcome = await review_output(self.engine.hub, chunk.text, self.context_for(item, channel, backend))
                 if outcome.text:
                     kept.append(outcome.text)
+                    if stream is not None and not await self._stream(stream, item, kept, backend,
+                                                                     uses_llm.get(backend, True), request):
+                        break  # every asker left while it was written: say nothing
                 reasons.extend(outcome.reasons if outcome.blocked else [])
-        writer = next((b for b in chain.backends if b.name == backend), None)
-        return Composed(kept, backend, reasons, writer is None or writer.uses_llm, request)
+        return Composed(kept, backend, reasons, uses_llm.get(backend, True), request)
+
+    async def _stream(self, stream: SentenceStream, item: Item, kept: list[str], backend: str, from_llm: bool,
+                      request: AnswerRequest) -> bool:
+        """Publish the sentences of ``kept`` not yet published, if the answer may be heard now (an LLM's
+        answer to a grounded intent once it states the fact). False: no asker is left, stop writing."""
+        engine = self.engine
+        joiner = _joiner(item.locale)
+        if not stream.started:
+            if (from_llm and item.intent in engine.settings.grounded_intents
+                    and not states_fact(joiner.join(kept), item.intent, request.product, request.shop)):
+                return True  # held until it states the fact, or replaced by the catalog's answer
+            now = engine.clock.now()
+            engine.expire_asks(item, now)
+            if not item.asks:
+                return False
+            stream.backend = backend
+            stream.duration = engine.budget.duration(joiner.join(kept), item.locale)
+            stream.start = engine.budget.voice.reserve(now, stream.duration)
+        else:
+            duration = engine.budget.duration(joiner.join(kept), item.locale)
+            engine.budget.voice.extend(max(0.0, duration - stream.duration))
+            stream.duration = max(duration, stream.duration)
+        for text in kept[len(stream.sentences):]:
+            await engine.hub.publish(ReplySentence(
+                platform=engine.platform or HUB_PLATFORM, room=engine.room, reply=stream.reply_id,
+                index=len(stream.sentences), text=text, kind=item.kind, channel="voice",
+                answers=item.event_ids(), source=backend, sku=item.sku))
+            stream.sentences.append(text)
+        return True
 
     def _time_left(self, item: Item) -> float:
         """Seconds until the first ask of ``item`` expires, less the time to fall back and publish."""
@@ -150,7 +202,7 @@ class Speaker:
         text = _joiner(item.locale).join(answer.sentences)
         return states_fact(text, item.intent, answer.request.product, answer.request.shop)
 
-    async def compose(self, item: Item, channel: str) -> Composed:
+    async def compose(self, item: Item, channel: str, stream: SentenceStream | None = None) -> Composed:
         if item.kind == "thanks":
             s = self.engine.settings
             line = thanks_line(item.intent, item.asks, item.locale, spam=self.engine.spam,
@@ -158,18 +210,18 @@ class Speaker:
             outcome = await review_output(self.engine.hub, line, self.context_for(item, channel, "template"))
             return Composed([outcome.text] if outcome.text else [], "template", list(outcome.reasons), False)
         first = [FINAL_BACKEND] if item.intent in self.engine.settings.catalog_intents else None
-        answer = await self._answer(item, channel, first, within=self._time_left(item))
-        if not answer.from_llm:
+        answer = await self._answer(item, channel, first, within=self._time_left(item), stream=stream)
+        if not answer.from_llm or (stream is not None and stream.started):
             return answer
         if not answer.sentences:
             log.info("room %s: nothing of the %s answer passed review; asking the catalog", self.engine.room,
                      answer.backend or "chain")
-            fallback = await self._answer(item, channel, [FINAL_BACKEND])
+            fallback = await self._answer(item, channel, [FINAL_BACKEND], stream=stream)
             fallback.reasons[:0] = answer.reasons
             return fallback
         if self._grounded(item, answer):
             return answer
-        fallback = await self._answer(item, channel, [FINAL_BACKEND])
+        fallback = await self._answer(item, channel, [FINAL_BACKEND], stream=stream)
         if not fallback.sentences:  # the catalog could not say it either: the LLM's reviewed answer stands
             return answer
         log.info("room %s: the %s answer to a %s question did not state it; saying the catalog's",
@@ -186,19 +238,28 @@ class Speaker:
         """Say ``item`` on ``channel``; settle every ask it carries. Returns the reply, if any."""
         engine = self.engine
         engine.take(item)
+        stream = SentenceStream() if channel == "voice" and item.kind == "answer" else None
         try:
             with busy(engine.clock):
-                return await self._publish(item, channel, await self.compose(item, channel))
+                return await self._publish(item, channel, await self.compose(item, channel, stream), stream)
         except Exception as exc:
             engine.hub.report_error(exc, f"triage:{engine.room}:respond")
+            if stream is not None and stream.started:  # part of it is being said: the Reply ends that line
+                with contextlib.suppress(Exception):
+                    return await self._publish(item, channel, Composed(stream.sentences, stream.backend), stream)
             engine.settle(item, None, "blocked", f"error: {type(exc).__name__}")
             return None
 
-    async def _publish(self, item: Item, channel: str, answer: Composed) -> ReplyRecord | None:
+    async def _publish(self, item: Item, channel: str, answer: Composed,
+                       stream: SentenceStream | None = None) -> ReplyRecord | None:
         engine = self.engine
         kept, backend, reasons = answer.sentences, answer.backend, answer.reasons
         now = engine.clock.now()
-        engine.expire_asks(item, now)
+        streamed = stream is not None and stream.started
+        if streamed:  # already being heard: what was published is what is said, asks are not late
+            kept, backend = stream.sentences, stream.backend
+        else:
+            engine.expire_asks(item, now)
         if not item.asks:
             engine.settle(item, None, "dropped", "expired")
             return None
@@ -207,7 +268,10 @@ class Speaker:
             return None
         text = _joiner(item.locale).join(kept)
         duration = engine.budget.duration(text, item.locale) if channel == "voice" else 0.0
-        if channel == "voice":
+        if streamed:
+            start, duration = stream.start, stream.duration
+            engine.budget.observe(duration)
+        elif channel == "voice":
             start = engine.budget.voice.reserve(now, duration)
             engine.budget.observe(duration)
         else:
@@ -216,6 +280,8 @@ class Speaker:
         index = engine.log.next_index()
         reply = Reply(platform=engine.platform or HUB_PLATFORM, room=engine.room, text=text, kind=item.kind,
                       channel=channel, answers=item.event_ids(), source=backend)
+        if stream is not None:
+            reply.id = stream.reply_id
         record = ReplyRecord(reply=reply, index=index, at=start, duration=duration, intent=item.intent,
                              sku=item.sku, backend=backend, reasons=tuple(reasons))
         reason = f"{item.intent} ({answer.note})" if answer.note else ""

@@ -17,8 +17,8 @@ def test_chinese_sentences_split_as_tokens_arrive() -> None:
     splitter = SentenceSplitter()
     assert splitter.feed("1号链接原价168元，") == []
     assert splitter.feed("到手价128元。喜欢") == ["1号链接原价168元，到手价128元。"]
-    assert splitter.feed("的直接拍！") == []  # the end mark is last: more marks may follow
-    assert splitter.flush() == ["喜欢的直接拍！"]
+    assert splitter.feed("的直接拍！") == ["喜欢的直接拍！"]  # complete as its end mark arrives
+    assert splitter.flush() == []
 
 
 def test_every_end_mark_and_newline_ends_a_sentence() -> None:
@@ -33,7 +33,10 @@ def test_decimal_points_and_list_numbers_do_not_end_sentences() -> None:
 
 
 def test_repeated_end_marks_and_closing_quotes_stay_with_their_sentence() -> None:
-    assert split_stream(["太好看了！！", "”她说。", "好"]) == ["太好看了！！”", "她说。", "好"]
+    assert split_stream(["太好看了！！”她说。好"]) == ["太好看了！！”", "她说。", "好"]
+    # a sentence goes out when its end mark arrives; marks arriving after it are not spoken: dropped
+    assert split_stream(["太好看了！", "！", "”她说。", "好"]) == ["太好看了！", "她说。", "好"]
+    assert split_stream(["Really?", "?", " Yes."]) == ["Really?", "Yes."]
 
 
 def test_a_long_sentence_is_cut_at_its_last_comma_before_the_cap() -> None:

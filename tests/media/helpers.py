@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,8 +48,11 @@ class ToneVoice:
         timing += [TimingEvent("mark", duration / 2, duration / 2, name) for name in marks]
         return Utterance(text=plain, audio=audio, timing=timing, voice="tone")
 
-    async def stream(self, sentences: Iterable[str], locale: str | None = None) -> AsyncIterator[Utterance]:
-        for sentence in sentences:
+    async def stream(self, sentences: AsyncIterable[str] | Iterable[str],
+                     locale: str | None = None) -> AsyncIterator[Utterance]:
+        if not isinstance(sentences, AsyncIterable):
+            sentences = _async(sentences)
+        async for sentence in sentences:
             self.requested.append(sentence)
             if self.delay:
                 await asyncio.sleep(self.delay)
@@ -58,6 +61,11 @@ class ToneVoice:
             utterance = self.utterance(sentence)
             self.spoken.append(utterance)
             yield utterance
+
+
+async def _async(items: Iterable[str]) -> AsyncIterator[str]:
+    for item in items:
+        yield item
 
 
 class StepClock:

@@ -195,3 +195,82 @@ async def test_render_is_gapless_and_independent_of_the_live_timeline(timeline: 
     assert [f.index for f in frames] == list(range(len(frames)))
     assert all(f.video.shape == (360, 640, 3) for f in frames)
     assert timeline.index == 0  # the live timeline was not touched
+
+
+async def test_a_line_still_being_written_is_spoken_as_its_sentences_arrive(timeline: RoomTimeline) -> None:
+    rec = Recorder(timeline)
+    await timeline.start()
+    voice: ToneVoice = timeline.voice  # type: ignore[assignment]
+    line = timeline.say("第一句。", more=True, sku="A1")
+    after = timeline.say("排在后面。")  # queued behind the open line: waits for all of it
+    await wait_for(lambda: line.first_frame is not None, timeout=20)  # heard before the rest exists
+    line.feed.add("第二句比较长一点。")
+    await wait_for(lambda: len(voice.requested) >= 2, timeout=20)
+    assert voice.requested == ["第一句。", "第二句比较长一点。"] and after.state == "queued"
+    line.feed.add("第三句。")
+    line.feed.close()
+    line.feed.add("关闭之后的不算。")
+    assert await asyncio.wait_for(after.done, 30) == "spoken"
+    assert line.state == "spoken" and line.text == "第一句。第二句比较长一点。第三句。"
+    assert [u.text for u in voice.spoken] == ["第一句。", "第二句比较长一点。", "第三句。", "排在后面。"]
+    assert line.last_frame <= after.first_frame
+    speaking = [f for f in rec.frames if line.first_frame <= f.index < line.last_frame]
+    assert {f.caption for f in speaking} >= {"第一句。", "第三句。"} and {f.sku for f in speaking} == {"A1"}
+
+
+async def test_an_open_line_whose_writer_vanished_ends_by_itself(timeline: RoomTimeline) -> None:
+    await timeline.start()
+    line = timeline.say("只说了一句。", more=True)
+    line.feed.idle_timeout = 0.2
+    after = timeline.say("下一条。")
+    assert await asyncio.wait_for(after.done, 30) == "spoken"
+    assert line.state == "spoken" and line.feed.timed_out and line.feed.closed
+
+
+async def test_cutting_an_open_line_closes_its_feed(timeline: RoomTimeline) -> None:
+    await timeline.start()
+    line = timeline.say("说到一半。", more=True)
+    await wait_for(lambda: line.first_frame is not None, timeout=20)
+    urgent = timeline.say("紧急插播！", urgent=True)
+    assert await asyncio.wait_for(urgent.done, 30) == "spoken"
+    assert line.state == "cut" and line.feed.closed
+    line.feed.add("来晚了。")
+    assert line.feed.parts == ["说到一半。"]
+
+
+class HeldClock:
+    """A clock that stands still until the test lets it go on: ``sleep`` waits for :meth:`release`."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.released = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        await self.released.wait()
+        self.t += seconds
+
+    def release(self) -> None:
+        self.released.set()
+
+
+async def test_speech_for_a_silent_host_starts_without_waiting_for_the_next_tick() -> None:
+    clock = HeldClock()
+    timeline = make_timeline(ToneVoice(), clock)
+    rec = Recorder(timeline)
+    try:
+        await timeline.start()
+        await wait_for(lambda: len(rec.frames) == 1)  # frame 0 made; the clock holds frame 1 back
+        await asyncio.sleep(0.05)
+        assert len(rec.frames) == 1
+        line = timeline.say("马上开口。")
+        first = await wait_for(lambda: next((f for f in rec.frames if f.audio.any()), None))
+        assert first.index == 1 == line.first_frame and clock.now() == 0.0  # made before its tick
+        await asyncio.sleep(0.05)
+        assert len(rec.frames) == 2  # at most one frame ahead of the clock: the next waits for its tick
+        clock.release()
+        assert await asyncio.wait_for(line.done, 30) == "spoken"
+    finally:
+        await timeline.stop()

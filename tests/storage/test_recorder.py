@@ -16,14 +16,10 @@ from hub.app import Hub
 from hub.builtin.recorder import is_transient, recorder_of
 from hub.config import load_config
 from hub.errors import ConfigError
-from hub.events import Comment, Event
+from hub.events import Comment, Event, Reply, ReplySentence
 from hub.hookspecs import hookimpl
 from hub.storage import Storage
-
-try:
-    from tests.pgserver import PostgresServer
-except ImportError:  # tests/ is not a package here
-    from pgserver import PostgresServer  # type: ignore[no-redef]
+from tests.pgserver import PostgresServer
 
 N = 3_000
 
@@ -83,6 +79,18 @@ async def test_batch_size_one_hands_single_events_to_the_writer(tmp_path, start_
         await hub.publish(event)
     await hub.stop()
     assert await _stored(url) == 20
+
+
+@pytest.mark.parametrize("batch_size", [1, 100])
+async def test_events_not_meant_to_persist_are_not_stored(tmp_path, start_hub, batch_size: int) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    hub = await start_hub(url, batch_size=batch_size)
+    sentence = ReplySentence(platform="livehub", room="r1", reply="r-1", index=0, text="第一句。")
+    for event in [sentence, *_comments(5), sentence]:
+        await hub.publish(event)
+    await hub.publish(Reply(platform="livehub", room="r1", text="第一句。", id="r-1"))
+    await hub.stop()
+    assert await _stored(url) == 6  # five comments and the reply, no sentence
 
 
 def _locked() -> sa_exc.OperationalError:
