@@ -26,10 +26,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import unescape
 
-import numpy as np
-from aiohttp import WSMsgType, web
+from aiohttp import web
+
+from plugins.voice_edge.fakes import (
+    EDGE_PATH,
+    audio_message,
+    make_mp3,
+    read_request,
+    spoken_words,
+    text_message,
+    turn_opening,
+    word_boundaries,
+)
 
 SENTENCE_END = re.compile(r"[。！？!?.;；\n]")
 
@@ -122,43 +131,6 @@ class LlmStandIn(_Server):
 
 # -- edge-tts ------------------------------------------------------------------------------------
 
-MP3_RATE = 24_000
-TICKS = 10_000_000
-EDGE_PATH = "/consumer/speech/synthesize/readaloud/edge/v1"
-
-
-def make_mp3(seconds: float, rate: int = MP3_RATE) -> bytes:
-    """MP3 frames (48 kbit/s mono, as the service sends) of syllable-like tone bursts, made with PyAV."""
-    import av
-
-    t = np.arange(int(seconds * rate)) / rate
-    envelope = np.clip(np.sin(2 * np.pi * 3.0 * t), 0, None)
-    signal = (0.5 * envelope * np.sin(2 * np.pi * 220 * t) * 2**31).astype(np.int32)
-    codec = av.CodecContext.create("libmp3lame", "w")
-    codec.sample_rate, codec.layout, codec.format, codec.bit_rate = rate, "mono", "s32p", 48_000
-    frame = av.AudioFrame.from_ndarray(signal.reshape(1, -1), format="s32p", layout="mono")
-    frame.sample_rate, frame.pts = rate, 0
-    return b"".join(bytes(p) for p in codec.encode(frame)) + b"".join(bytes(p) for p in codec.encode(None))
-
-
-def _text_message(request_id: str, path: str, body: str) -> str:
-    return (f"X-RequestId:{request_id}\r\nContent-Type:application/json; charset=utf-8\r\n"
-            f"Path:{path}\r\n\r\n{body}")
-
-
-def _audio_message(request_id: str, stream_id: str, data: bytes, *, content_type: bool = True) -> bytes:
-    headers = f"X-RequestId:{request_id}\r\n" + ("Content-Type:audio/mpeg\r\n" if content_type else "")
-    raw = (headers + f"X-StreamId:{stream_id}\r\nPath:audio\r\n").encode("ascii")
-    return len(raw).to_bytes(2, "big") + raw + data
-
-
-def spoken_words(ssml: str) -> list[str]:
-    """The words of the SSML's text: whitespace-separated, each Hanzi on its own."""
-    found = re.search(r"<prosody[^>]*>(.*)</prosody>", ssml, re.S)
-    text = unescape(found.group(1)) if found else ""
-    return re.findall(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+", text)
-
-
 class TtsStandIn(_Server):
     """See the module docstring. ``await start()`` returns the ``ws://`` endpoint for ``[backends.voice.
     edge-tts] endpoint``."""
@@ -183,16 +155,8 @@ class TtsStandIn(_Server):
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        ssml, request_id = "", ""
-        async for message in ws:  # two text messages: speech.config, then ssml
-            if message.type != WSMsgType.TEXT:
-                continue
-            head, _, body = message.data.partition("\r\n\r\n")
-            if "Path:ssml" in head:
-                ssml = body
-                request_id = next((line.split(":", 1)[1] for line in head.split("\r\n")
-                                   if line.startswith("X-RequestId:")), "")
-                break
+        received = await read_request(ws)  # two text messages: speech.config, then ssml
+        ssml, request_id = received.get("ssml", ""), received.get("request_id", "")
         timing = Timing(time.perf_counter())
         self.requests.append(timing)
         words = spoken_words(ssml)
@@ -205,19 +169,11 @@ class TtsStandIn(_Server):
     async def _answer(self, ws: web.WebSocketResponse, request_id: str, words: list[str], mp3: bytes,
                       seconds: float, timing: Timing) -> None:
         stream_id = uuid.uuid4().hex.upper()
-        context = {"context": {"serviceTag": stream_id}}
-        await ws.send_str(_text_message(request_id, "turn.start", json.dumps(context)))
-        await ws.send_str(_text_message(request_id, "response",
-                                        json.dumps({**context, "audio": {"type": "inline", "streamId": stream_id}})))
-        step = seconds / max(len(words), 1)
-        for i, word in enumerate(words):
-            data = {"Offset": int(i * step * TICKS), "Duration": int(step * 0.8 * TICKS),
-                    "text": {"Text": word, "Length": len(word), "BoundaryType": "WordBoundary"}}
-            await ws.send_str(_text_message(request_id, "audio.metadata",
-                                            json.dumps({"Metadata": [{"Type": "WordBoundary", "Data": data}]})))
+        for message in [*turn_opening(request_id, stream_id), *word_boundaries(request_id, words, seconds)]:
+            await ws.send_str(message)
         for start in range(0, len(mp3), self.chunk):
-            await ws.send_bytes(_audio_message(request_id, stream_id, mp3[start:start + self.chunk]))
+            await ws.send_bytes(audio_message(request_id, stream_id, mp3[start:start + self.chunk]))
             timing.first = timing.first or time.perf_counter()
-        await ws.send_bytes(_audio_message(request_id, stream_id, b"", content_type=False))
-        await ws.send_str(_text_message(request_id, "turn.end", "{}"))
+        await ws.send_bytes(audio_message(request_id, stream_id, b"", content_type=False))
+        await ws.send_str(text_message(request_id, "turn.end", "{}"))
         await ws.close()

@@ -15,12 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-try:
-    from tests.llama import llama_server  # noqa: F401  (a session fixture, used by name)
-    from tests.pgserver import PostgresNotInstalled, PostgresServer
-except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
-    from llama import llama_server  # type: ignore[no-redef]  # noqa: F401
-    from pgserver import PostgresNotInstalled, PostgresServer  # type: ignore[no-redef]
+from tests.llama import llama_server  # noqa: F401  (a session fixture, used by name)
+from tests.pgserver import PostgresNotInstalled, PostgresServer
 
 
 def running_in_ci() -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -48,12 +49,6 @@ def find_model() -> Path | None:
             if (Path(folder) / MODEL_FILE).is_file():
                 return Path(folder) / MODEL_FILE
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def missing_llama() -> str | None:

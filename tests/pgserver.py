@@ -18,11 +18,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.processes import free_port, process_alive
 
 DATABASE = "livehub_test"
 SERVER_USER = "postgres"
@@ -47,22 +48,6 @@ def find_bindir() -> Path:
                                "or on PATH (apt-get install postgresql)")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_orphans(runner: PostgresServer) -> None:
     """Stop and delete servers left by test sessions that were killed before their teardown ran
     (a ``timeout`` or Ctrl-C twice): their ``owner.pid`` names a process that no longer exists."""
@@ -71,7 +56,7 @@ def reap_orphans(runner: PostgresServer) -> None:
             pid = int(owner.read_text().strip())
         except (OSError, ValueError):
             continue
-        if _alive(pid):
+        if process_alive(pid):
             continue
         data = owner.parent / "data"
         if (data / "postmaster.pid").exists():

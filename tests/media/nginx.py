@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from tests.processes import free_port, port_open, process_alive
 
 MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 
@@ -42,18 +43,6 @@ http {{
 
 class NginxMissing(RuntimeError):
     """nginx or its RTMP module is not installed."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 class NginxRtmp:
@@ -100,7 +89,7 @@ class NginxRtmp:
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + timeout
-        while port_open(self.port) or (pid is not None and _alive(pid)):
+        while port_open(self.port) or (pid is not None and process_alive(pid)):
             if time.monotonic() > deadline:
                 raise RuntimeError("nginx did not stop")
             time.sleep(0.05)
@@ -137,17 +126,3 @@ class NginxRtmp:
             return (self.prefix / "error.log").read_text(encoding="utf-8", errors="replace")[-2000:]
         except OSError:
             return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child is dead for our purpose
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split()[2] != "Z"
-    except OSError:
-        return False
