@@ -8,6 +8,7 @@ every accepted event into storage before the database closes.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
@@ -51,6 +52,7 @@ class Hub:
         self._stack: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._built = False
         self._metrics: dict[str, Any] = {}
+        self._froze_gc = False  # see start()
         Gauge("livehub_up", "1 while the hub is ready", registry=self.metrics).set_function(
             lambda: 1.0 if self.ready else 0.0)
 
@@ -101,6 +103,12 @@ class Hub:
             await self.stop()
             raise
         self.ready = True
+        # What exists now (modules, plugins, config, the catalog: about a million objects) lives as long
+        # as the hub. Freezing it takes it out of the cyclic collector's generations, so the full
+        # collections that a busy room's per-event allocations trigger no longer walk all of it each
+        # time (measured: about +4 % on the ingest benchmark). stop() gives it back to the collector.
+        gc.freeze()
+        self._froze_gc = True
         log.info("hub %s ready (database %s, plugins: %s)", self.config.hub.name,
                  safe_database_url(self.config.database_url), ", ".join(self.plugins.loaded()))
 
@@ -142,6 +150,9 @@ class Hub:
     async def stop(self) -> None:
         """Stop every started part in reverse order. Safe to call twice."""
         self.ready = False
+        if self._froze_gc:  # what start() froze can be collected again once the hub is gone
+            self._froze_gc = False
+            gc.unfreeze()
         while self._stack:
             name, stop = self._stack.pop()
             try:

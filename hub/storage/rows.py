@@ -17,6 +17,8 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,8 +39,8 @@ EVENT_CONFLICT = ("platform", "message_id")
 REPLY_CONFLICT = ("event_id",)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+# One encoder for every row: json.dumps() with options builds a new JSONEncoder on each call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def _encodes(text: str) -> bool:
@@ -104,10 +106,11 @@ def reply_row(data: dict[str, Any]) -> Row:
 
 def unique_by(rows: Sequence[Row], key_index: tuple[int, ...]) -> list[Row]:
     """``rows`` without later repeats of the same key (the first delivery wins, as in the database)."""
-    seen: set[tuple[Any, ...]] = set()
+    key_of = itemgetter(*key_index)
+    seen: set[Any] = set()
     out: list[Row] = []
     for row in rows:
-        key = tuple(row[i] for i in key_index)
+        key = key_of(row)
         if key not in seen:
             seen.add(key)
             out.append(row)
@@ -150,7 +153,7 @@ def chunks(rows: Sequence[Row], width: int, max_params: int) -> Iterator[Sequenc
 
 
 def flatten(rows: Sequence[Row]) -> tuple[Any, ...]:
-    return tuple(value for row in rows for value in row)
+    return tuple(chain.from_iterable(rows))
 
 
 def _check_columns(table: sa.Table, columns: tuple[str, ...]) -> None:

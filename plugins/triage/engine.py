@@ -66,6 +66,9 @@ class RoomEngine:
         self._resolver: ProductResolver | None = None
         self._wake: asyncio.Future[None] | None = None
         self.tasks: list[asyncio.Task[Any]] = []
+        # Metrics counted on every event, looked up once: hub.metric() and labels() cost microseconds.
+        self._comments_counter: Any = None
+        self._decision_counters: dict[str, Any] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -111,7 +114,10 @@ class RoomEngine:
         self._notify()
 
     def _comment(self, event: Any, now: float) -> None:
-        self.hub.metric(Counter, "livehub_triage_comments", "Comments seen by the room engine").inc()
+        if self._comments_counter is None:
+            self._comments_counter = self.hub.metric(Counter, "livehub_triage_comments",
+                                                     "Comments seen by the room engine")
+        self._comments_counter.inc()
         self.comments += 1
         text = normalize(event.text)
         if text.empty:
@@ -177,9 +183,12 @@ class RoomEngine:
         return self._resolver
 
     def _remember(self, viewer: str, text: str) -> None:
-        history = self._history.pop(viewer, None) or deque(maxlen=4)
+        history = self._history.get(viewer)
+        if history is None:
+            history = self._history[viewer] = deque(maxlen=4)
+        else:
+            self._history.move_to_end(viewer)
         history.append(text)
-        self._history[viewer] = history
         while len(self._history) > self.settings.history_viewers:
             self._history.popitem(last=False)
 
@@ -190,9 +199,16 @@ class RoomEngine:
     # -- settling -------------------------------------------------------------------------------
 
     def decide(self, decision: Decision) -> None:
-        self.hub.metric(Counter, "livehub_triage_decisions", "Room engine decisions per event, by outcome",
-                        ["outcome"]).labels(decision.outcome).inc()
+        self._decisions_counter(decision.outcome).inc()
         self.log.decide(self.room, decision)
+
+    def _decisions_counter(self, outcome: str) -> Any:
+        counter = self._decision_counters.get(outcome)
+        if counter is None:
+            counter = self._decision_counters[outcome] = self.hub.metric(
+                Counter, "livehub_triage_decisions", "Room engine decisions per event, by outcome",
+                ["outcome"]).labels(outcome)
+        return counter
 
     def take(self, item: Item) -> None:
         """``item`` is about to be said: out of the queue, still open for the same question."""
@@ -216,8 +232,13 @@ class RoomEngine:
             self.in_flight -= 1
         self.queue.remove(item)
         self.aggregator.close(item, ref if outcome == "answered" else None)
+        counts: dict[str, int] = {}  # a batch of thousands of asks adds to the metric once per outcome
         for position in range(len(item.asks)):
-            self.decide(decision_for(item, position, ref, outcome, reason, now))
+            decision = decision_for(item, position, ref, outcome, reason, now)
+            counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
+            self.log.decide(self.room, decision)
+        for decided, count in counts.items():
+            self._decisions_counter(decided).inc(count)
         if outcome == "answered" and item.kind == "answer":
             self.queue.served(item.viewers, now)
         self._notify()

@@ -86,6 +86,10 @@ _EN: dict[Intent, str] = {
 
 _ZH_RULES = {intent: re.compile(pattern) for intent, pattern in _ZH.items()}
 _EN_RULES = {intent: re.compile(pattern) for intent, pattern in _EN.items()}
+_RULES = tuple((intent, _ZH_RULES.get(intent), _EN_RULES.get(intent)) for intent in PRECEDENCE)
+# Every alternative of every English rule spells at least one Latin letter (a test checks it): a text
+# without one (most comments of a Chinese room) skips the English rules.
+_LATIN_LETTER = re.compile("[a-z]")
 # A bare "多少" ("1号多少?") asks the price only when nothing more specific matched ("还有多少", "运费多少").
 _WEAK_PRICE = re.compile(r"多少(呀|啊|呢)?$")
 _QUESTION_ZH = re.compile(r"吗|呢|么|嘛|多少|多[大长重高宽久]|几|怎么|什么|啥|咋|哪|是否|有没有|能不能|可不可以|会不会")
@@ -108,9 +112,10 @@ def is_question(text: NormalizedText) -> bool:
 def detect_intent(text: NormalizedText) -> IntentResult:
     """Classify one normalised comment (see the module docstring)."""
     matched: list[Intent] = []
-    for intent in PRECEDENCE:
-        zh, en = _ZH_RULES.get(intent), _EN_RULES.get(intent)
-        if (zh is not None and zh.search(text.compact)) or (en is not None and en.search(text.text)):
+    compact, spaced = text.compact, text.text
+    english = _LATIN_LETTER.search(spaced) is not None
+    for intent, zh, en in _RULES:
+        if (zh is not None and zh.search(compact)) or (english and en is not None and en.search(spaced)):
             matched.append(intent)
     if not matched and _WEAK_PRICE.search(text.compact):
         matched.append(Intent.PRICE)

@@ -83,26 +83,44 @@ def locale_for(lang: str, default: str) -> str:
     return default
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    text = strip_emoji(text)
+class _LettersAndDigits(dict[int, int | None]):
+    """``str.translate`` table keeping letters and digits (Unicode categories L and N) and deleting
+    everything else; filled on first sight of each character (at most 65,536 of them kept)."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = code if unicodedata.category(chr(code))[0] in "LN" else None
+        if len(self) < 65_536:
+            self[code] = value
+        return value
+
+
+_KEEP_LETTERS_AND_DIGITS = _LettersAndDigits()
+
+
+def _collapse_repeats(text: str) -> str:
+    # sub() with a template costs a microsecond even when nothing matches, and most comments have no run
+    return _REPEAT.sub(r"\1", text) if _REPEAT.search(text) else text
+
+
+def _fold(nfkc: str) -> str:
+    """``text`` from the NFKC form without invisible characters."""
+    text = strip_emoji(nfkc)
     text = text.lower()
-    text = _REPEAT.sub(r"\1", text)
+    text = _collapse_repeats(text)
     return _SPACE.sub(" ", text).strip()
 
 
 def _compact(text: str) -> str:
     text = _PLUS.sub("加", text)
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return text.translate(_KEEP_LETTERS_AND_DIGITS)
 
 
 def normalize(raw: str) -> NormalizedText:
     """Normalise one comment (see the module docstring). Cheap: a few regex passes, no allocation storm."""
     raw = raw or ""
-    folded = _fold(raw)
+    nfkc = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw))
+    folded = _fold(nfkc)
     # The compact form is built from the NFKC text *with* emoji, so that "加❤️薇" keeps its two words
     # adjacent once the heart is gone, and the plus signs are mapped before symbols are dropped.
-    nfkc = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw)).lower()
-    compact = _REPEAT.sub(r"\1", _compact(nfkc))
+    compact = _collapse_repeats(_compact(nfkc.lower()))
     return NormalizedText(raw=raw, text=folded, compact=compact, lang=detect_language(folded))

@@ -60,8 +60,8 @@ class ProductResolver:
     def __init__(self, catalog: Catalog | None) -> None:
         self.catalog = catalog
         self._links: dict[int, str] = {}
-        # (compact term, sku, "name"|"alias", word pattern for Latin terms), longest first
-        self._terms: list[tuple[str, str, str, re.Pattern[str] | None]] = []
+        # (compact term, sku, "name"|"alias", word pattern for Latin terms and its first word), longest first
+        self._terms: list[tuple[str, str, str, re.Pattern[str] | None, str]] = []
         if catalog is not None:
             for product in catalog.products:
                 self._links[product.link] = product.sku
@@ -77,7 +77,7 @@ class ProductResolver:
             # Latin names match whole words on the spaced text ("cup" must not hit "hiccup").
             words = re.findall(r"[a-z0-9]+", norm.text) if compact.isascii() else []
             pattern = re.compile(r"\b" + r"\W*".join(map(re.escape, words)) + r"\b") if words else None
-            self._terms.append((compact, sku, kind, pattern))
+            self._terms.append((compact, sku, kind, pattern, words[0] if words else ""))
 
     def link_number(self, text: NormalizedText) -> tuple[int, bool] | None:
         """The cart position a comment names ("1号链接", "link 1", "#1") and whether a link word was
@@ -97,10 +97,11 @@ class ProductResolver:
         """The longest name or alias in the comment (the stage product wins a tie)."""
         best: ProductRef | None = None
         best_len = 0
-        for term, sku, kind, pattern in self._terms:
+        for term, sku, kind, pattern, first in self._terms:
             if len(term) < best_len:
                 break
-            if (pattern.search(text.text) if pattern is not None else term in text.compact):
+            # a Latin term's pattern can only match where its first word is written: test that first
+            if (first in text.text and pattern.search(text.text)) if pattern is not None else term in text.compact:
                 if best is None or (sku == stage_sku and best.sku != stage_sku):
                     best, best_len = ProductRef(sku, kind), len(term)
         return best

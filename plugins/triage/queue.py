@@ -114,6 +114,9 @@ class AskQueue:
     def __init__(self, settings: TriageSettings) -> None:
         self.settings = settings
         self.items: list[Item] = []
+        # The same items as a set: remove() is called for every settled item, queued or not (an item
+        # dropped on arrival in a flood), and a miss in the list costs a comparison with every item.
+        self._queued: set[Item] = set()
         self._served: dict[str, deque[float]] = defaultdict(deque)
         self._floor: float | None = None  # see push()
         self._served_limit = 1024  # see served()
@@ -137,6 +140,7 @@ class AskQueue:
         if item.kind == "answer" and len(self.pending_for(item.head.viewer)) >= self.settings.max_pending_per_viewer:
             return [(item, "viewer_limit")]
         self.items.append(item)
+        self._queued.add(item)
         dropped: list[tuple[Item, str]] = []
         while len(self.items) > self.settings.max_pending:
             floor = self._floor
@@ -144,6 +148,7 @@ class AskQueue:
                 rank = {item.seq: len(self.pending_for(item.head.viewer)) - 1} if item.kind == "answer" else {}
                 if self.score(item, now, rank) <= floor:
                     self.items.pop()
+                    self._queued.discard(item)
                     dropped.append((item, "overflow"))
                     continue
             ranks = self._viewer_ranks()
@@ -151,13 +156,15 @@ class AskQueue:
             worst = self.items[scored[0][2]]
             self._floor = scored[1][0] if len(scored) > 1 else None
             self.items.remove(worst)
+            self._queued.discard(worst)
             dropped.append((worst, "overflow"))
         if not dropped:
             self._floor = None  # the new item was not scored: it may be below the floor
         return dropped
 
     def remove(self, item: Item) -> None:
-        if item in self.items:
+        if item in self._queued:
+            self._queued.discard(item)
             self.items.remove(item)
 
     def expire(self, now: float) -> list[tuple[Item, Ask]]:
@@ -175,6 +182,7 @@ class AskQueue:
                 item.asks[:] = keep
             if not item.asks:
                 self.items.remove(item)
+                self._queued.discard(item)
         return expired
 
     def next_expiry(self) -> float | None:
@@ -237,9 +245,9 @@ class AskQueue:
 
     def score(self, item: Item, now: float, ranks: dict[int, int] | None = None) -> float:
         s = self.settings
-        viewers = max(1, len(item.viewers))
         if item.kind == "thanks":  # thank-yous fill quiet moments; they never outgrow a question
             return s.weight(item.weight_key)
+        viewers = max(1, len(item.viewers))
         return (s.weight(item.weight_key) + s.popularity_boost * math.log2(viewers)
                 + s.ageing_per_s * max(0.0, now - item.oldest) - self.penalty(item, now, ranks))
 

@@ -59,6 +59,9 @@ _AD_LATIN = re.compile(
     r"make money|earn \$|\$\d+ (a|per) day|\bfollow me\b|check (out )?my (profile|page|bio|channel)|"
     r"\bcrypto|bitcoin|forex|onlyfans|free followers|visit my|click (the |my )?link|sub4sub")
 
+# Every alternative of _LINK_TEXT, _CONTACT_LATIN and _AD_LATIN spells a Latin letter (a test checks it).
+_LATIN_LETTER = re.compile("[a-z]")
+
 SPAM_REASONS = ("injection", "spam:link", "spam:contact", "spam:ad", "abuse")
 
 
@@ -70,8 +73,8 @@ def _long_number(compact: str) -> bool:
 class SpamFilter:
     """Classifies a comment (:meth:`check`) or a display name (:meth:`check_name`).
 
-    ``matcher`` is a :class:`hub.wordlists.TermMatcher` (or anything with ``find(text)`` returning
-    matches with a ``category``) holding the ``spam`` and ``abuse`` lists, plus banned claims for names.
+    ``matcher`` is a :class:`hub.wordlists.TermMatcher` (its ``categories(text)``; or anything with
+    ``find(text)`` returning matches with a ``category``) holding the ``spam`` and ``abuse`` lists, plus banned claims for names.
     """
 
     def __init__(self, matcher: Any = None) -> None:
@@ -80,18 +83,22 @@ class SpamFilter:
     def _listed(self, text: str) -> set[str]:
         if self.matcher is None or not text:
             return set()
+        categories = getattr(self.matcher, "categories", None)  # TermMatcher's: no offsets to map back
+        if categories is not None:
+            return categories(text)
         return {m.category for m in self.matcher.find(text)}
 
     def check(self, text: NormalizedText) -> str | None:
         """The reason to drop this comment, or None when it may be triaged."""
         if _INJECTION_TEXT.search(text.text):
             return "injection"
-        if _LINK_TEXT.search(text.text) or _LINK_COMPACT.search(text.compact):
+        latin = _LATIN_LETTER.search(text.text) is not None  # else the *_LATIN and link patterns cannot match
+        if (latin and _LINK_TEXT.search(text.text)) or _LINK_COMPACT.search(text.compact):
             return "spam:link"
-        if (_CONTACT_CJK.search(text.compact) or _CONTACT_LATIN.search(text.text)
+        if (_CONTACT_CJK.search(text.compact) or (latin and _CONTACT_LATIN.search(text.text))
                 or _CONTACT_COMPACT.search(text.compact) or _long_number(text.compact)):
             return "spam:contact"
-        if _AD_CJK.search(text.compact) or _AD_LATIN.search(text.text):
+        if _AD_CJK.search(text.compact) or (latin and _AD_LATIN.search(text.text)):
             return "spam:ad"
         listed = self._listed(text.raw)
         if "spam" in listed:

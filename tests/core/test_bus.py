@@ -6,7 +6,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from hub.bus import BusClosed, EventBus
-from hub.testing import comment, wait_for
+from hub.testing import comment, make_event, wait_for
 
 
 async def test_block_subscriber_gets_every_event_in_order():
@@ -123,3 +123,19 @@ async def test_types_filter_and_batches():
     await bus.stop()
     assert all(isinstance(b, list) and len(b) <= 4 for b in batches)
     assert all(e.type == "comment" for b in batches for e in b)
+
+
+async def test_accepted_events_are_counted_per_type_on_both_publish_paths():
+    bus = EventBus()
+    got = []
+    bus.subscribe("all", got.append)
+    await bus.start()
+    for text in ("a", "b", "c"):
+        await bus.publish(comment(text))
+    like = make_event("like", count=3)
+    await bus.publish(like)
+    assert bus.publish_nowait(like) and bus.publish_nowait(comment("d"))
+    await bus.stop()
+    assert len(got) == 6 and bus.accepted == 6
+    assert bus.registry.get_sample_value("livehub_bus_accepted_total", {"type": "comment"}) == 4.0
+    assert bus.registry.get_sample_value("livehub_bus_accepted_total", {"type": "like"}) == 2.0
