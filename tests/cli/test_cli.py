@@ -13,7 +13,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.plugins import BUILTIN_PLUGINS
-from tests.cli.conftest import free_port, wait_http
+from tests.cli.conftest import wait_http
+from tests.processes import free_port
 
 SECRET = "lh-secret-7d1f0c2b9a-do-not-print"
 
