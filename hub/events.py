@@ -218,11 +218,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_dict(event: Event) -> dict[str, Any]:
     """A JSON-ready dict of ``event`` with its ``type``; decimals become strings."""
+    cls = type(event)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:  # dataclasses.fields() on every event costs more than the conversion
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
     out: dict[str, Any] = {"type": event.type}
-    for f in dataclasses.fields(event):
-        out[f.name] = _plain(getattr(event, f.name))
+    for name in names:
+        out[name] = _plain(getattr(event, name))
     return out
 
 
