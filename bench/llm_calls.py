@@ -11,6 +11,9 @@ the time an answer takes counts on the replay clock, as live).
 ``llm_calls_per_question`` = the answer chains' LLM calls (``TriageService.llm_calls``: every call to a
 backend that uses an LLM, cache hits excluded) divided by the trace's answerable questions (price, stock,
 promotion and shipping questions with a known product, floods included, as the trace generator labels them).
+The triage settings are the defaults, so with ``catalog_intents`` as shipped, fact questions, purchase
+remarks and complaints are answered from the catalog. The details add ``llm_calls_by_intent`` (where the
+calls go) and, in the full run, the figure for other ``catalog_intents`` (:data:`VARIANTS`).
 """
 
 from __future__ import annotations
@@ -36,9 +39,16 @@ async def _replay(trace: list[dict[str, Any]], url: str, triage: dict[str, Any] 
     return report, time.perf_counter() - started
 
 
+VARIANTS = {"with_catalog_fact_intents": ["price", "stock", "promotion", "shipping"],
+            "with_no_catalog_intents": []}
+"""Other ``[plugins.triage] catalog_intents`` measured on the same trace (``catalog_facts``): the four
+fact intents only (purchase remarks and complaints then go to the LLM), and none (an LLM phrases every
+answer, grounded: the default before catalog answers became the default)."""
+
+
 async def calls_per_question(minutes: float, seed: int = 6, catalog_facts: bool = False) -> dict[str, Any]:
-    """The metric with the default triage settings; with ``catalog_facts`` also the figure when price,
-    stock, promotion and shipping are answered from the catalog (``[plugins.triage] catalog_intents``)."""
+    """The metric with the default triage settings; with ``catalog_facts`` also the figure for each of
+    :data:`VARIANTS` (``[plugins.triage] catalog_intents``)."""
     from bench.standins import LlmStandIn
     from plugins.replay.tracegen import generate_trace
 
@@ -50,16 +60,19 @@ async def calls_per_question(minutes: float, seed: int = 6, catalog_facts: bool 
     url = await llm.start()
     try:
         report, elapsed = await _replay(list(trace), url)
-        variant = None
-        if catalog_facts:
-            facts, _ = await _replay(list(trace), url, {"catalog_intents": ["price", "stock", "promotion", "shipping"]})
-            variant = round(facts["summary"]["llm_calls"] / answerable, 3) if answerable else None
+        variants: dict[str, Any] = {}
+        for name, intents in (VARIANTS.items() if catalog_facts else ()):
+            other, _ = await _replay(list(trace), url, {"catalog_intents": intents})
+            calls = other["summary"]["llm_calls"]
+            variants[name] = round(calls / answerable, 3) if answerable else None
+            variants[name + "_by_intent"] = other["summary"]["llm_calls_by_intent"]
     finally:
         await llm.stop()
     summary = report["summary"]
     calls = summary["llm_calls"]
     return {"value": round(calls / answerable, 3) if answerable else None, "llm_calls": calls,
+            "llm_calls_by_intent": summary.get("llm_calls_by_intent", {}),
             "answerable_questions": answerable, "questions": questions, "comments": summary["comments"],
             "events": summary["events"], "trace_minutes": minutes, "replies": summary["replies"],
             "answered": summary["answered"], "aggregated": summary["aggregated"], "dropped": summary["dropped"],
-            "replay_seconds": round(elapsed, 1), "with_catalog_fact_intents": variant}
+            "replay_seconds": round(elapsed, 1), **variants}

@@ -11,10 +11,14 @@ With a simulated clock (``livehub replay --fast``) the chain marks itself busy w
 backend, so the real time an LLM takes shows in the simulated timeline; it is not busy while the caller
 holds a sentence. Backend deadlines are wall-clock time: an LLM is as slow in a replay as live.
 
-The cache keys on (locale, intent, product sku, normalised question): fifty viewers asking "1号链接多少
-钱" within the TTL cost one LLM call. For the catalog-fact intents (price, stock, promotion, shipping)
-the wording is left out of the key, as triage leaves it out when it aggregates: "1号多少钱", "一号链接什么
-价" and "how much is #1" ask one thing and get one answer (and shipping has one answer for the whole shop).
+The cache keys on (locale, intent, product sku, wording): fifty viewers asking "1号链接多少钱" within the
+TTL cost one LLM call. For the catalog-fact intents (price, stock, promotion, shipping) the wording is
+left out of the key, as triage leaves it out when it aggregates: "1号多少钱", "一号链接什么价" and "how
+much is #1" ask one thing and get one answer (and shipping has one answer for the whole shop). For other
+intents the wording is :func:`hub.question_wording.question_wording`: the question without what only
+names the product or decorates it, so "1号链接什么材质？" and "这个什么材质呀" share an answer while "多大"
+and "多重" do not. A question with no product of its own is about the product on stage: the stage
+product is then part of the key.
 Every cached sentence is reviewed again when it is said, so a figure that changed meanwhile is corrected by
 the fact guard. Only LLM answers are cached; the catalog answers fresh each time, so its stock and price
 figures are never stale.
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import unicodedata
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ from prometheus_client import Counter
 from hub.answers import AnswerBackend, AnswerChunk, AnswerRequest, canonical_intent
 from hub.clock import Clock, RealClock, busy
 from hub.errors import BackendError, ConfigError
+from hub.question_wording import compact, question_wording
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -47,9 +51,9 @@ FACT_INTENTS = frozenset({"price", "stock", "promotion", "shipping"})
 
 
 def normalise_question(text: str) -> str:
-    """The question as a cache key: NFKC, case-folded, without spaces and punctuation."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
+    """The question's text alone: NFKC, case-folded, without spaces and punctuation (see also
+    :func:`hub.question_wording.question_wording`, what the cache keys on)."""
+    return compact(text)
 
 
 @dataclass(slots=True)
@@ -72,9 +76,15 @@ class AnswerCache:
     def key(request: AnswerRequest) -> tuple[str, ...]:
         product = request.product
         intent = canonical_intent(request.intent)
-        wording = "" if intent in FACT_INTENTS else normalise_question(request.question)
-        sku = product.sku if product is not None and intent != "shipping" else ""  # shipping is shop-wide
-        return (request.locale, intent, sku, wording)
+        wording = "" if intent in FACT_INTENTS else question_wording(request.question, product)
+        if intent == "shipping":  # shop-wide
+            about = ""
+        elif product is not None:
+            about = product.sku
+        else:  # "这个呢" means the product on stage: not the same question after the stage changes
+            stage = request.stage_product
+            about = "stage:" + stage.sku if stage is not None else ""
+        return (request.locale, intent, about, wording)
 
     def get(self, key: tuple[str, ...]) -> CachedAnswer | None:
         entry = self._entries.get(key)
@@ -108,6 +118,7 @@ class ChainStats:
     calls: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     llm_calls: int = 0  # calls to backends that use an LLM (the catalog does not)
+    llm_calls_by_intent: dict[str, int] = field(default_factory=dict)  # the same, per canonical intent
 
 
 class AnswerChain:
@@ -126,6 +137,12 @@ class AnswerChain:
     @property
     def names(self) -> list[str]:
         return [b.name for b in self.backends]
+
+    def use_clock(self, clock: Clock) -> None:
+        """Time the cache (and a replay's busy marks) on ``clock`` from now on; cached answers are dropped."""
+        self.clock = clock
+        self.cache.clock = clock
+        self.cache.clear()
 
     async def answer(self, request: AnswerRequest) -> AsyncIterator[AnswerChunk]:
         """Yield the answer's sentences as they come, then one chunk with ``final=True`` and no text.
@@ -148,7 +165,10 @@ class AnswerChain:
                 self.stats.fallbacks += 1
             said: list[str] = []
             self.stats.calls[backend.name] = self.stats.calls.get(backend.name, 0) + 1
-            self.stats.llm_calls += int(backend.uses_llm)
+            if backend.uses_llm:
+                self.stats.llm_calls += 1
+                intent = canonical_intent(request.intent)
+                self.stats.llm_calls_by_intent[intent] = self.stats.llm_calls_by_intent.get(intent, 0) + 1
             try:
                 async with contextlib.aclosing(backend.answer(request)) as sentences:
                     while True:

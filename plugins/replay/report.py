@@ -3,7 +3,7 @@
 ::
 
     {"summary": {"events", "comments", "answered", "aggregated", "dropped", "blocked", "replies",
-                 "llm_calls", "reply_latency_ms": {"p50", "p95"}},
+                 "llm_calls", "llm_calls_by_intent", "reply_latency_ms": {"p50", "p95"}},
      "replies": [{"text", "kind", "channel", "at", "duration", "answers"}],
      "decisions": {"<event id>": {"outcome", "reason", "reply"?}}}
 
@@ -13,6 +13,8 @@ reply that settled it (answered and aggregated only; an addition to the issue's 
 reader follow a question to its answer). ``reply_latency_ms`` is measured over every comment an answer
 (``kind`` "answer") lists in ``answers``: from the comment's trace time to the reply's ``at``. Greetings
 settled by a batched welcome are left out: their wait is the batch window, by design.
+``llm_calls_by_intent`` splits ``llm_calls`` by the intent of the question that cost them (``{"spec": 12,
+"price": 3}``), to see where a show's LLM calls go.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ class ReportCollector:
     def on_reply(self, _room: str, record: ReplyRecord) -> None:
         self.replies.append(record)
 
-    def build(self, trace: list[dict[str, Any]], *, llm_calls: int) -> dict[str, Any]:
+    def build(self, trace: list[dict[str, Any]], *, llm_calls: int,
+              llm_calls_by_intent: dict[str, int] | None = None) -> dict[str, Any]:
         """The report for ``trace`` (events without a decision are listed as ignored, ``no_decision``)."""
         times = {r["id"]: float(r["t"]) for r in trace}
         comments = {r["id"] for r in trace if r["type"] == "comment"}
@@ -81,7 +84,7 @@ class ReportCollector:
                 counts[decision.outcome] += 1
         p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
         summary = {"events": len(trace), "comments": len(comments), **counts, "replies": len(replies),
-                   "llm_calls": llm_calls,
+                   "llm_calls": llm_calls, "llm_calls_by_intent": dict(llm_calls_by_intent or {}),
                    "reply_latency_ms": {"p50": None if p50 is None else round(p50),
                                         "p95": None if p95 is None else round(p95)}}
         return {"summary": summary, "replies": replies, "decisions": decisions}

@@ -114,7 +114,8 @@ async def run_replay(trace: list[dict[str, Any]], catalog: Path, *, config: Path
         deadline = clock.now() + settle_s
         while not service.idle and clock.now() < deadline:
             await clock.sleep(0.5)
-        return collector.build(trace, llm_calls=service.llm_calls)
+        return collector.build(trace, llm_calls=service.llm_calls,
+                               llm_calls_by_intent=service.llm_calls_by_intent)
     finally:
         await hub.stop()
 

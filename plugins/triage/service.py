@@ -4,6 +4,10 @@ Engines are created on a room's first event. The clock and the answer chain are 
 can be swapped before the first event (``livehub replay`` puts in a simulated clock and the chain of
 ``--llm``). Listeners added to :attr:`TriageService.on_decision` and :attr:`TriageService.on_reply` see
 every decision and reply of every room (the replay report is built from them).
+
+The configured chain (and the catalog-only one ``catalog_intents`` use) is built when the service starts,
+so the first question of a show does not wait for an SDK import; a chain that cannot be built then is
+logged and built again on the first question that needs it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class TriageService:
         self.on_decision: list[Callable[[str, Decision], None]] = []
         self.on_reply: list[Callable[[str, ReplyRecord], None]] = []
         self._chains: dict[tuple[str, ...] | None, AnswerChain] = {}
+        self._retired: list[AnswerChain] = []
         self.subscription: Subscription | None = None
         self.speech_estimator: Callable[[str, str], float] | None = None
 
@@ -60,6 +65,8 @@ class TriageService:
         if self.engines:
             raise RuntimeError("the clock must be set before the first room starts")
         self.clock = clock
+        for chain in self._chains.values():  # built at start: their caches now age on this clock
+            chain.use_clock(clock)
 
     def use_speech_estimator(self, estimator: Callable[[str, str], float] | None) -> None:
         """Let a voice plugin that knows real durations (``estimator(text, locale)`` → seconds) pace
@@ -70,6 +77,9 @@ class TriageService:
 
     def use_chain(self, chain: AnswerChain) -> None:
         """Answer with ``chain`` (replay's ``--llm``) instead of the configured one."""
+        replaced = self._chains.get(None)
+        if replaced is not None and replaced is not chain:
+            self._retired.append(replaced)  # closed at stop: it may hold a client
         self._chains[None] = chain
 
     def chain_for(self, names: Sequence[str] | None = None) -> AnswerChain:
@@ -88,9 +98,34 @@ class TriageService:
             self._chains[key] = chain
         return chain
 
+    def prepare_chains(self) -> None:
+        """Build the chains answers will need (the configured one; the catalog's for ``catalog_intents``)
+        now rather than on the first question. Never raises: a failure is logged and the chain is built
+        again when a question needs it."""
+        from hub.answer_chain import FINAL_BACKEND
+
+        wanted: list[Sequence[str] | None] = [None]
+        if self.settings.catalog_intents:
+            wanted.append([FINAL_BACKEND])
+        for names in wanted:
+            try:
+                self.chain_for(names)
+            except Exception as exc:  # a missing extra, a broken plugin: the show starts anyway
+                log.warning("answer chain %s not built at start (will retry on the first question): %s: %s",
+                            "+".join(names) if names else "configured", type(exc).__name__, exc)
+
     @property
     def llm_calls(self) -> int:
-        return sum(chain.stats.llm_calls for chain in self._chains.values())
+        return sum(chain.stats.llm_calls for chain in [*self._chains.values(), *self._retired])
+
+    @property
+    def llm_calls_by_intent(self) -> dict[str, int]:
+        """:attr:`llm_calls` per intent (price, spec, complaint, ...), most first."""
+        totals: dict[str, int] = {}
+        for chain in [*self._chains.values(), *self._retired]:
+            for intent, count in chain.stats.llm_calls_by_intent.items():
+                totals[intent] = totals.get(intent, 0) + count
+        return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
 
     # -- running --------------------------------------------------------------------------------
 
@@ -118,6 +153,7 @@ class TriageService:
         _services[self.hub] = self
         self.subscription = self.hub.bus.subscribe("triage", self.handle, types=ROOM_EVENT_TYPES,
                                                    maxsize=50_000, overflow="drop_oldest")
+        self.prepare_chains()
 
     async def stop(self) -> None:
         if self.subscription is not None:
@@ -125,8 +161,9 @@ class TriageService:
             self.subscription = None
         for engine in list(self.engines.values()):
             await engine.stop()
-        for chain in self._chains.values():
+        for chain in [*self._chains.values(), *self._retired]:
             await chain.aclose()
         self._chains.clear()
+        self._retired.clear()
         if _services.get(self.hub) is self:
             del _services[self.hub]

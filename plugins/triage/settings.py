@@ -8,6 +8,7 @@ tables (``weights``, ``expiry_s``) merge with the defaults, so a merchant sets o
     expiry_s = { price = 25 }         # price questions live 25 s instead of 20
     chat_rate_limit = 10              # this platform allows 10 chat messages ...
     chat_rate_window_s = 30           # ... per 30 s
+    catalog_intents = []              # let the LLM phrase facts too (default: the catalog says them)
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ DEFAULT_THANKS_WINDOW_S: dict[str, float] = {
     "gift": 8.0, "order": 20.0, "follow": 30.0, "enter": 45.0, "like": 60.0,
 }
 
+CATALOG_INTENTS = ("price", "stock", "promotion", "shipping", "purchase", "complaint")
+"""Answered from the catalog by default. The four facts: a figure must be exact, and the catalog says it
+at once and for free ("never invents a price"). Purchase remarks ("拍了", "怎么买"): the answer is the
+link to open and its price. Complaints: an apology, support and the shop's returns policy, with no
+promise a model might make up. An LLM is used where language is needed: details, chit-chat, the rest."""
+
 _KEYS = frozenset(DEFAULT_WEIGHTS)
 
 
@@ -62,9 +69,9 @@ class TriageSettings(BaseModel):
     locale: str | None = Field(None, description="the room's language; default: [hub] locale")
     rooms: list[str] = Field(default_factory=list, description="rooms to run; empty: every room")
     llm: list[str] | None = Field(None, description="answer backends to try; default: [backends.llm]")
-    catalog_intents: list[str] = Field(default_factory=list,
-                                       description="always answered from the catalog, never an LLM "
-                                                   "(e.g. [\"price\", \"stock\"] for figures that must not vary)")
+    catalog_intents: list[str] = Field(
+        default_factory=lambda: list(CATALOG_INTENTS),
+        description="answered from the catalog's templates, never an LLM; [] lets an LLM phrase them too")
     grounded_intents: list[str] = Field(
         default_factory=lambda: list(GROUNDED_INTENTS),
         description="an LLM answer that does not state the asked catalog fact is replaced by the catalog's")

@@ -175,3 +175,41 @@ async def test_what_a_listener_took_before_stopping_is_the_cached_answer(catalog
         assert (await anext(chunks)).text == "一。"
     assert await run(chain, price_question(catalog)) == [("一。", "llm", False, True), ("", "llm", True, True)]
     assert llm.calls == 1
+
+
+def spec_question(catalog, text: str, sku: str | None = "TEE-1", stage: str | None = None) -> AnswerRequest:
+    return AnswerRequest(question=text, intent="spec", products=[catalog.by_sku(sku)] if sku else [],
+                         stage_product=catalog.by_sku(stage) if stage else None, shop=catalog.shop)
+
+
+async def test_one_detail_question_in_other_words_costs_one_llm_call(catalog, make_hub) -> None:
+    hub = make_hub()
+    llm = Scripted(["面料是100%棉。"], hub, name="llm")
+    chain = AnswerChain(hub, [llm])
+    for text in ("1号链接什么面料？", "这个什么面料呀", "请问T恤什么面料呢 🙏", "一号什么面料"):
+        await run(chain, spec_question(catalog, text))
+    assert llm.calls == 1 and chain.stats.cache_hits == 3
+    await run(chain, spec_question(catalog, "什么面料", sku="JEANS-2"))  # another product
+    await run(chain, spec_question(catalog, "有几个尺码"))  # another question
+    assert llm.calls == 3 and chain.stats.llm_calls_by_intent == {"spec": 3}
+
+
+async def test_a_question_about_the_stage_product_is_not_shared_across_stages(catalog, make_hub) -> None:
+    hub = make_hub()
+    llm = Scripted(["这款很好。"], hub, name="llm")
+    chain = AnswerChain(hub, [llm])
+    await run(chain, spec_question(catalog, "这个能水洗吗", sku=None, stage="TEE-1"))
+    await run(chain, spec_question(catalog, "能水洗吗", sku=None, stage="TEE-1"))
+    assert llm.calls == 1
+    await run(chain, spec_question(catalog, "这个能水洗吗", sku=None, stage="JEANS-2"))
+    assert llm.calls == 2
+
+
+async def test_llm_calls_are_counted_per_intent(catalog, make_hub) -> None:
+    hub = make_hub()
+    llm = Scripted([BackendError("boom", retryable=True)], hub, name="llm")
+    chain = AnswerChain(hub, [llm, CatalogBackend(None, hub)])
+    await run(chain, price_question(catalog))
+    await run(chain, spec_question(catalog, "什么面料"))
+    await run(chain, AnswerRequest(question="?", intent="no-such-intent", shop=catalog.shop))
+    assert chain.stats.llm_calls == 3 and chain.stats.llm_calls_by_intent == {"price": 1, "spec": 1, "other": 1}

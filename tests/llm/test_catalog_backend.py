@@ -117,3 +117,24 @@ async def test_a_broken_merchant_template_fails_cleanly_and_the_chain_does_not_r
     chunks = [c async for c in chain.answer(ask(catalog, "price", "zh-CN"))]
     assert [(c.text, c.backend, c.final) for c in chunks] == [("", "", True)]
     assert chain.stats.unanswered == 1 and chain.stats.failures == {"catalog": 1}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_purchase_remark_is_told_where_to_buy_and_to_pay(catalog, make_hub, locale) -> None:
+    backend = CatalogBackend(None, make_hub())
+    tee = await say(backend, ask(catalog, "purchase", locale))
+    zh = locale == "zh-CN"
+    assert ("1号链接" if zh else "Link 1") in tee and ("购物车" if zh else "cart") in tee
+    assert format_price(catalog.by_sku("TEE-1").current_price, "CNY", locale) in tee
+    assert ("付款" if zh else "payment") in tee
+    jeans = await say(backend, ask(catalog, "purchase", locale, sku="JEANS-2"))  # 8 left
+    assert ("只剩8件" if zh else "Only 8 left") in jeans
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_complaint_gets_an_apology_and_support_but_no_promise(catalog, make_hub, locale) -> None:
+    text = await say(CatalogBackend(None, make_hub()), ask(catalog, "complaint", locale, asked_by=["Amy"]))
+    zh = locale == "zh-CN"
+    assert ("抱歉" if zh else "sorry") in text and "Amy" in text
+    assert ("客服" if zh else "support") in text and catalog.shop.returns in text
+    assert not any(word in text.lower() for word in ("退款", "赔", "补偿", "refund", "compensat"))

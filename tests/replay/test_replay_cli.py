@@ -38,7 +38,7 @@ def test_generate_then_replay_writes_the_report_the_issue_specifies(tmp_path: Pa
     assert set(report) == {"summary", "replies", "decisions"}
     summary = report["summary"]
     assert set(summary) == {"events", "comments", "answered", "aggregated", "dropped", "blocked", "replies",
-                            "llm_calls", "reply_latency_ms"}
+                            "llm_calls", "llm_calls_by_intent", "reply_latency_ms"}
     assert summary["events"] == len(records)
     assert summary["comments"] == sum(1 for r in records if r["type"] == "comment")
     assert summary["replies"] == len(report["replies"]) > 0 and summary["llm_calls"] == 0

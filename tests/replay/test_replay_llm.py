@@ -3,7 +3,8 @@
 The tiny model invents prices, free offers and nonsense, recites its prompt and rarely states the fact
 it was asked: the replay must still have zero violations (the guardrails keep every line lawful) and at
 least 80% of the answerable questions answered correctly within 20 s (the speaker grounds price, stock,
-promotion and shipping answers in the catalog). With the server stopped in the middle of the replay,
+promotion and shipping answers in the catalog; ``catalog_intents = []`` lets the model answer those
+questions, which by default the catalog answers without it). With the server stopped in the middle of the replay,
 answers keep coming, from the catalog fallback, within the deadline.
 """
 
@@ -31,7 +32,9 @@ OPENAI = {"model": "smollm2", "max_tokens": 48, "first_sentence_timeout_s": 10, 
 
 
 def config(base_url: str) -> Any:
-    return load_config(data={"backends": {"llm": {"openai": {**OPENAI, "base_url": base_url}}}}, env=False)
+    # catalog_intents = []: the model answers the fact questions too, so grounding is what is tested
+    return load_config(data={"backends": {"llm": {"openai": {**OPENAI, "base_url": base_url}}},
+                             "plugins": {"triage": {"catalog_intents": []}}}, env=False)
 
 
 def short_trace(seed: int, minutes: float = 3):

@@ -49,7 +49,9 @@ class SlowPlugin:
 
 
 async def test_llm_latency_shows_on_the_simulated_clock() -> None:
-    report = await run_replay(TRACE, CATALOG, fast=True, llm="slow", plugins=[("slow", SlowPlugin())])
+    llm_for_facts = load_config(data={"plugins": {"triage": {"catalog_intents": []}}}, env=False)
+    report = await run_replay(TRACE, CATALOG, config=llm_for_facts, fast=True, llm="slow",
+                              plugins=[("slow", SlowPlugin())])
     reply = next(r for r in report["replies"] if "q" in r["answers"])
     assert reply["at"] - 0.2 >= 0.3
     assert report["summary"]["llm_calls"] >= 1

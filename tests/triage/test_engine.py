@@ -137,6 +137,7 @@ async def test_when_review_rejects_the_llm_the_catalog_answers() -> None:
         session.service.on_reply.append(lambda room, record: backends.append(record.backend))
 
     report = await replay([stage("s", 0, "MUG-002"), said("q", 1, "多少钱")], plugins=[("braggart", BraggartPlugin())],
+                          triage={"catalog_intents": []},  # let the LLM answer the price (default: catalog)
                           config={"backends": {"llm": {"default": "braggart"}}}, observe=observe)
     assert report["decisions"]["q"]["outcome"] == "answered"
     assert backends == ["catalog"] and "89元" in report["replies"][0]["text"]
