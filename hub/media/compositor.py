@@ -40,6 +40,7 @@ from hub.media.theme import Theme
 
 HOST_CACHE = 128
 OVERLAY_CACHE = 64
+STATIC_CACHE = 4  # static layers (backdrop, top bar, card) kept: switching back to a product costs nothing
 
 
 @dataclass(slots=True)
@@ -94,6 +95,7 @@ class Compositor:
         self._static_key: tuple[Any, ...] | None = None
         self._static: Image.Image | None = None
         self._card: Overlay | None = None
+        self._statics: OrderedDict[tuple[Any, ...], tuple[Image.Image, Overlay | None]] = OrderedDict()
         self._hosts: OrderedDict[int, tuple[np.ndarray, Image.Image]] = OrderedDict()
         self._overlays: OrderedDict[tuple[Any, ...], Overlay | None] = OrderedDict()
         self._wrapped: dict[str, list[str]] = {}
@@ -121,12 +123,22 @@ class Compositor:
         key = (scene.shop_name, _product_key(scene.product), scene.catalog_dir, scene.currency, scene.locale)
         if key == self._static_key and self._static is not None:
             return self._static
+        self._static, self._card = self._built_static(key, scene)
+        self._static_key = key
+        self._hosts.clear()
+        return self._static
+
+    def _built_static(self, key: tuple[Any, ...], scene: SceneState) -> tuple[Image.Image, Overlay | None]:
+        """The static layer and card overlay of ``key`` (drawn, or from the cache of recent ones)."""
+        if key in self._statics:
+            self._statics.move_to_end(key)
+            return self._statics[key]
         if self._backdrop is None:
             self._backdrop = (Image.new("RGBA", self.size, (0, 0, 0, 0)) if self.transparent
                               else draw_backdrop(self.layout, self.theme))
         static = self._backdrop.copy()
         draw_top_bar(static, scene.shop_name, self.layout, self.theme)
-        self._card = None
+        card = None
         if scene.product is not None:
             target = static
             if self._card_on_top:
@@ -135,11 +147,20 @@ class Compositor:
                       catalog_dir=scene.catalog_dir, currency=scene.currency, locale=scene.locale)
             if self._card_on_top:
                 box = target.getbbox() or (0, 0, 1, 1)
-                self._card = Overlay(target.crop(box), box[0], box[1])
-        self._static = static if self.transparent else static.convert("RGB")
-        self._static_key = key
-        self._hosts.clear()
-        return self._static
+                card = Overlay(target.crop(box), box[0], box[1])
+        built = (static if self.transparent else static.convert("RGB"), card)
+        self._statics[key] = built
+        while len(self._statics) > STATIC_CACHE:
+            self._statics.popitem(last=False)
+        return built
+
+    def prepare(self, scene: SceneState) -> None:
+        """Draw ahead what ``scene`` will need (its static layer, caption and comment overlays) without
+        showing it: the first frame of a line then costs no more than any other. Call it from the
+        drawing thread (the compositor is not thread-safe)."""
+        key = (scene.shop_name, _product_key(scene.product), scene.catalog_dir, scene.currency, scene.locale)
+        self._built_static(key, scene)
+        self.overlays(scene)
 
     def _host_layer(self, host: np.ndarray) -> Image.Image:
         """The host over the static layer's host box (opaque) or the host itself (transparent)."""

@@ -42,20 +42,27 @@ class SceneDrawer:
                          speaking=state.speaking)
 
     def scene(self, state: FrameState, host: np.ndarray | None) -> SceneState:
+        return self._scene(host, state.sku, state.caption, state.caption_progress, state.comment, state.countdown)
+
+    def _scene(self, host: np.ndarray | None, sku: str | None, caption: str, progress: float | None,
+               comment: tuple[str, str] | None, countdown: float | None) -> SceneState:
         catalog = self.catalog() if self.catalog is not None else None
         product = None
-        if state.sku and catalog is not None:
-            product = catalog.by_sku(state.sku)
-            if product is None and state.sku not in self._missing:
-                self._missing.add(state.sku)
-                log.warning("product card: SKU %r is not in the catalog", state.sku)
+        if sku and catalog is not None:
+            product = catalog.by_sku(sku)
+            if product is None and sku not in self._missing:
+                self._missing.add(sku)
+                log.warning("product card: SKU %r is not in the catalog", sku)
         shop = getattr(catalog, "shop", None)
-        author, text = state.comment or ("", "")
+        author, text = comment or ("", "")
         return SceneState(host=host, product=product, catalog_dir=self.catalog_dir,
                           currency=getattr(shop, "currency", "CNY"), locale=self.locale,
-                          caption=state.caption, caption_progress=state.caption_progress,
-                          comment_author=author, comment_text=text, countdown=state.countdown,
-                          shop_name=getattr(shop, "name", ""))
+                          caption=caption, caption_progress=progress, comment_author=author, comment_text=text,
+                          countdown=countdown, shop_name=getattr(shop, "name", ""))
+
+    def prepare(self, caption: str, sku: str | None, comment: tuple[str, str] | None) -> None:
+        """Draw ahead the card, caption and comment a line will start with (in the drawing thread)."""
+        self.compositor.prepare(self._scene(None, sku, caption, 0.0, comment, None))
 
     def draw(self, state: FrameState) -> np.ndarray:
         """The RGB picture of ``state``."""

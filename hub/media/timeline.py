@@ -34,8 +34,9 @@ import numpy as np
 from hub.clock import Clock, RealClock
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE, SAMPLE_RATE, Utterance
 from hub.media.linefeed import LineFeed
-from hub.media.playback import Line, Playback, TimelineFrame, to_frame
+from hub.media.playback import Line, Playback, TimelineFrame, plain_text, to_frame
 from hub.media.scene import SceneDrawer
+from hub.media.speech import parse_marks
 from hub.media.subscribers import FrameSubscription, Subscribers
 from hub.sentences import SentenceSplitter
 
@@ -87,6 +88,11 @@ def comment_pair(comment: Any) -> tuple[str, str] | None:
 def split_sentences(text: str) -> list[str]:
     splitter = SentenceSplitter()
     return [s for s in [*splitter.feed(text), *splitter.flush()] if s.strip()]
+
+
+def _log_prepare_error(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("drawing ahead failed (the frame will draw it): %s", future.exception())
 
 
 async def line_sentences(line: Line) -> AsyncIterator[str]:
@@ -166,7 +172,22 @@ class RoomTimeline:
         else:
             self._queue.append(line)
         self._wake.set()
+        self._prepare(line)
         return line
+
+    def _prepare(self, line: Line) -> None:
+        """Have the drawing thread draw ahead what the line's first frame shows (card, caption, comment),
+        while its speech is synthesised: that frame is then as quick to draw as any other."""
+        if self.drawing_pool is None or not self.subscribers.want_video:
+            return
+        sentences = split_sentences(line.text)
+        if not sentences:
+            return
+        caption = plain_text(parse_marks(sentences[0])[0])
+        sku = line.sku if line.sku is not None else self.playback.sku
+        future = asyncio.get_running_loop().run_in_executor(self.drawing_pool, self.drawer.prepare, caption, sku,
+                                                             line.comment)
+        future.add_done_callback(_log_prepare_error)
 
     def set_product(self, sku: str | None) -> None:
         """Show ``sku``'s product card (None: none) from the next frame on."""
@@ -310,11 +331,13 @@ class RoomTimeline:
                 await asyncio.sleep(0)
 
     async def _until_tick_or_speech(self, wait: float) -> None:
-        """Sleep until the next frame is due; while the host is silent, stop early when speech arrives."""
+        """Sleep until the next frame is due; while the host is silent, stop early when speech arrives
+        (also when it arrived while the last frame was being made)."""
+        if self._speech_ready.is_set():
+            return
         if not self.playback.idle:
             await self.clock.sleep(wait)
             return
-        self._speech_ready.clear()
         tick = asyncio.ensure_future(self.clock.sleep(wait))
         speech = asyncio.ensure_future(self._speech_ready.wait())
         try:
@@ -324,6 +347,7 @@ class RoomTimeline:
                 waiter.cancel()
 
     async def _next_frame(self, playback: Playback, index: int, video: bool) -> TimelineFrame:
+        self._speech_ready.clear()  # this frame takes in whatever speech arrived
         state = playback.step(index)
         for line in state.finished:
             self._resolve(line)

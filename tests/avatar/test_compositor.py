@@ -122,6 +122,29 @@ def test_static_layers_and_host_composites_are_cached(avatar, compositor):
     assert compositor._static is static and len(compositor._hosts) == hosts
 
 
+def test_prepare_draws_ahead_without_showing_and_the_frame_is_the_same(avatar):
+    plain, ahead = Compositor((1280, 720), 25), Compositor((1280, 720), 25)
+    before = scene(avatar, ahead, product=None, caption="")
+    line_start = scene(avatar, ahead, caption="新的一句话，先画好。", comment_author="阿明",
+                       comment_text="1号多少钱？")
+    shown = ahead.draw(before)
+    ahead.prepare(line_start)  # the card, caption and comment of the next line: drawn, not shown
+    assert ahead._static_key[1] is None and np.array_equal(ahead.draw(before), shown)  # still no card
+    drawn, overlays = len(ahead._statics), len(ahead._overlays)
+    frame = ahead.draw(line_start)
+    assert len(ahead._statics) == drawn and len(ahead._overlays) == overlays  # nothing new to draw
+    assert np.array_equal(frame, plain.draw(line_start))
+
+
+def test_switching_back_to_a_recent_product_reuses_its_static_layer(avatar, compositor):
+    mug = TEA.model_copy(update={"sku": "MUG-002", "name": "保温杯", "image": None})
+    compositor.draw(scene(avatar, compositor))
+    tea_layer = compositor._static
+    compositor.draw(scene(avatar, compositor, product=mug))
+    compositor.draw(scene(avatar, compositor))
+    assert compositor._static is tea_layer
+
+
 def test_lip_sync_measured_on_frames_follows_the_speech_envelope(avatar, compositor):
     """The measurement the render test uses: a speech-like envelope drives the mouth; the openness read
     back from the finished frames correlates with it."""
