@@ -29,16 +29,7 @@ from typing import Any
 
 from aiohttp import web
 
-from plugins.voice_edge.fakes import (
-    EDGE_PATH,
-    audio_message,
-    make_mp3,
-    read_request,
-    spoken_words,
-    text_message,
-    turn_opening,
-    word_boundaries,
-)
+from plugins.voice_edge import fakes as edge
 
 SENTENCE_END = re.compile(r"[。！？!?.;；\n]")
 
@@ -143,23 +134,23 @@ class TtsStandIn(_Server):
 
     async def start(self) -> str:
         app = web.Application()
-        app.router.add_get(EDGE_PATH, self._socket)
-        return await self._serve(app, "ws", EDGE_PATH)
+        app.router.add_get(edge.EDGE_PATH, self._socket)
+        return await self._serve(app, "ws", edge.EDGE_PATH)
 
     def audio_for(self, words: list[str]) -> tuple[bytes, float]:
         seconds = round(max(0.5, min(8.0, self.seconds_per_char * sum(len(w) for w in words))), 1)
         if seconds not in self._mp3:
-            self._mp3[seconds] = make_mp3(seconds)
+            self._mp3[seconds] = edge.make_mp3(seconds)
         return self._mp3[seconds], seconds
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        received = await read_request(ws)  # two text messages: speech.config, then ssml
+        received = await edge.read_request(ws)  # two text messages: speech.config, then ssml
         ssml, request_id = received.get("ssml", ""), received.get("request_id", "")
         timing = Timing(time.perf_counter())
         self.requests.append(timing)
-        words = spoken_words(ssml)
+        words = edge.spoken_words(ssml)
         timing.text = "".join(words)
         mp3, seconds = self.audio_for(words)
         await asyncio.sleep(max(0.0, timing.received + self.first_byte_s - time.perf_counter()))
@@ -169,11 +160,11 @@ class TtsStandIn(_Server):
     async def _answer(self, ws: web.WebSocketResponse, request_id: str, words: list[str], mp3: bytes,
                       seconds: float, timing: Timing) -> None:
         stream_id = uuid.uuid4().hex.upper()
-        for message in [*turn_opening(request_id, stream_id), *word_boundaries(request_id, words, seconds)]:
+        for message in [*edge.turn_opening(request_id, stream_id), *edge.word_boundaries(request_id, words, seconds)]:
             await ws.send_str(message)
         for start in range(0, len(mp3), self.chunk):
-            await ws.send_bytes(audio_message(request_id, stream_id, mp3[start:start + self.chunk]))
+            await ws.send_bytes(edge.audio_message(request_id, stream_id, mp3[start:start + self.chunk]))
             timing.first = timing.first or time.perf_counter()
-        await ws.send_bytes(audio_message(request_id, stream_id, b"", content_type=False))
-        await ws.send_str(text_message(request_id, "turn.end", "{}"))
+        await ws.send_bytes(edge.audio_message(request_id, stream_id, b"", content_type=False))
+        await ws.send_str(edge.text_message(request_id, "turn.end", "{}"))
         await ws.close()
