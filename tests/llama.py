@@ -24,16 +24,13 @@ from typing import IO
 
 import pytest
 
+from tests.environment import unavailable
 from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ENV = "LIVEHUB_TEST_GGUF"
 START_TIMEOUT_S = 180.0
-
-
-def running_in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def find_model() -> Path | None:
@@ -65,9 +62,7 @@ def require_llama() -> None:
     """Skip the test where no server can run (fail it under CI)."""
     problem = missing_llama()
     if problem:
-        if running_in_ci():
-            pytest.fail(f"{problem}. CI must run the llama.cpp tests.", pytrace=False)
-        pytest.skip(f"{problem}. (Under CI=true this is a failure.)")
+        unavailable(problem, "llama.cpp tests")
 
 
 class LlamaServer:

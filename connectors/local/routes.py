@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 from connectors.local.client import SubmissionError
 from connectors.local.connector import FeedFull, LocalRoomConnector, RateLimited, local_rooms
 from hub.errors import NotReady
-from hub.web import HUB_KEY, json_error, json_response
+from hub.web import HUB_KEY, json_error, json_response, static_file
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"room.js": "text/javascript", "room.css": "text/css"}
@@ -70,11 +70,7 @@ async def page(request: web.Request) -> web.StreamResponse:
 
 
 async def asset(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["name"]
-    if name not in ASSETS:
-        raise web.HTTPNotFound()
-    return web.FileResponse(STATIC / name, headers={"Content-Type": ASSETS[name], "Cache-Control": "no-cache",
-                                                    "X-Content-Type-Options": "nosniff"})
+    return static_file(STATIC, ASSETS, request.match_info["name"])
 
 
 def product_view(product: Any, room: str, currency: str) -> dict[str, Any]:

@@ -5,7 +5,8 @@ one error shape (``{"error": "..."}``). WebSocket handlers should call
 ``hub.web.track_websocket(ws)`` so the server closes them when the hub stops.
 """
 
-from hub.web.common import HUB_KEY, is_loopback_host, is_loopback_peer, json_error, json_response
+from hub.web.common import HUB_KEY, is_loopback_host, is_loopback_peer, json_error, json_response, static_file
 from hub.web.server import WebServer
 
-__all__ = ["HUB_KEY", "WebServer", "is_loopback_host", "is_loopback_peer", "json_error", "json_response"]
+__all__ = ["HUB_KEY", "WebServer", "is_loopback_host", "is_loopback_peer", "json_error", "json_response",
+           "static_file"]

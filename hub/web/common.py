@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -104,3 +105,12 @@ class RedactingAccessLogger(AbstractAccessLogger):
     @property
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.DEBUG)
+
+
+def static_file(directory: Path, types: dict[str, str], name: str) -> web.FileResponse:
+    """``directory / name`` if ``name`` is one of ``types`` (file name → content type), else 404; not cached
+    by browsers and never sniffed. Only listed names are served, so no path ever leaves ``directory``."""
+    if name not in types:
+        raise web.HTTPNotFound()
+    return web.FileResponse(directory / name, headers={"Content-Type": types[name], "Cache-Control": "no-cache",
+                                                       "X-Content-Type-Options": "nosniff"})

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hub.web import HUB_KEY, json_error, json_response
+from hub.web import HUB_KEY, json_error, json_response, static_file
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
@@ -33,11 +33,7 @@ async def console_page(request: web.Request) -> web.StreamResponse:
 
 
 async def console_asset(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["name"]
-    if name not in ASSETS:
-        raise web.HTTPNotFound()
-    return web.FileResponse(STATIC / name, headers={"Content-Type": ASSETS[name], "Cache-Control": "no-cache",
-                                                    "X-Content-Type-Options": "nosniff"})
+    return static_file(STATIC, ASSETS, request.match_info["name"])
 
 
 async def get_audit(request: web.Request) -> web.StreamResponse:

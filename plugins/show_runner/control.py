@@ -30,22 +30,25 @@ def _engine(service: ShowService, room: str) -> Any:
     return triage.engines.get(room) if triage is not None else None
 
 
-async def pause(service: ShowService, room: str, actor: str) -> dict[str, Any]:
+def _running_show(service: ShowService, room: str) -> Any:
     live = service.rooms.get(room)
     if live is None or live.run is None:
         raise ShowError(f"no show is running on room {room!r}", 409)
-    live.run.pause()
-    await service.audit(actor, "pause", room, {"show": live.run.rundown.name})
-    return live.run.describe()
+    return live.run
+
+
+async def pause(service: ShowService, room: str, actor: str) -> dict[str, Any]:
+    run = _running_show(service, room)
+    run.pause()
+    await service.audit(actor, "pause", room, {"show": run.rundown.name})
+    return run.describe()
 
 
 async def resume(service: ShowService, room: str, actor: str) -> dict[str, Any]:
-    live = service.rooms.get(room)
-    if live is None or live.run is None:
-        raise ShowError(f"no show is running on room {room!r}", 409)
-    live.run.resume()
-    await service.audit(actor, "resume", room, {"show": live.run.rundown.name})
-    return live.run.describe()
+    run = _running_show(service, room)
+    run.resume()
+    await service.audit(actor, "resume", room, {"show": run.rundown.name})
+    return run.describe()
 
 
 async def takeover(service: ShowService, room: str, text: str,

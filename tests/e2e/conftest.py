@@ -8,20 +8,13 @@ missing the tests are skipped, except under ``CI``, where that is a failure.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.demo_process import DemoFailed, DemoServer, start_demo, stop_demo
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--autoplay-policy=no-user-gesture-required"]
+from tests.environment import chromium, need_chromium
 
 # The test shop: link 1 has a price no other product or template would produce.
 LINK1_PRICE = "77"
@@ -37,17 +30,6 @@ TEST_CATALOG = {
          "promo_price": "99.00", "stock": 10, "selling_points": ["桑蚕丝"], "description": "测试用的丝巾。"},
     ],
 }
-
-
-def running_in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def need_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        if running_in_ci():
-            pytest.fail("chromium is not installed; CI must run the browser tests", pytrace=False)
-        pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -72,15 +54,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
 async def browser() -> AsyncIterator[Any]:
     """Headless Debian Chromium. Pages get ``bypass_csp`` contexts: the hub's pages forbid eval, which
     Playwright's ``wait_for_function`` needs."""
-    need_chromium()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with chromium() as launched:
+        yield launched
 
 
 async def new_page(browser: Any, **options: Any) -> Any:

@@ -7,11 +7,11 @@ show running). Every wait is bounded and polls a condition.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import pytest
+
+from hub.testing import wait_for
 
 from .conftest import LINK1_PRICE, TEST_CATALOG, new_page
 
@@ -29,20 +29,6 @@ AUDIO = """async () => {
   return { state: track ? track.readyState : null, enabled: track ? track.enabled : null,
            packets: inbound ? inbound.packetsReceived : 0, energy: inbound ? inbound.totalAudioEnergy : 0 };
 }"""
-
-
-async def poll(check: Any, timeout: float, interval: float = 0.1) -> Any:
-    """Call ``check()`` (sync or async) until it returns something truthy; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(interval)
 
 
 def audit_entry(demo: Any, action: str, **detail: Any) -> dict | None:
@@ -96,7 +82,7 @@ async def test_a_console_takeover_is_spoken_next_and_audited(demo, browser) -> N
     await viewer.wait_for_function("window.livehub.captions.some((c) => c.text)", timeout=30_000)  # pitching
     await page.fill("[data-testid=takeover-input]", TAKEOVER)
     await page.click("[data-testid=takeover-send]")
-    entry = await poll(lambda: audit_entry(demo, "takeover", text=TAKEOVER), timeout=10)
+    entry = await wait_for(lambda: audit_entry(demo, "takeover", text=TAKEOVER), timeout=10, interval=0.1)
     assert entry["actor"] == "operator" and entry["detail"]["said"] == TAKEOVER
     await viewer.wait_for_function(f"window.livehub.captions.some((c) => c.text === {TAKEOVER!r})",
                                    timeout=15_000)
@@ -122,19 +108,19 @@ async def test_switching_the_product_and_pausing_from_the_console_are_audited(de
                                  timeout=10_000)
     mug = TEST_CATALOG["products"][1]["sku"]
     await page.select_option("[data-testid=stage-select]", mug)
-    await poll(lambda: demo.get("/api/v1/rooms/main/state")["stage_sku"] == mug, timeout=10)
-    assert await poll(lambda: audit_entry(demo, "stage", sku=mug), timeout=5)
+    await wait_for(lambda: demo.get("/api/v1/rooms/main/state")["stage_sku"] == mug, timeout=10, interval=0.1)
+    assert await wait_for(lambda: audit_entry(demo, "stage", sku=mug), timeout=5, interval=0.1)
     await viewer.locator(f".product.on-stage[data-sku='{mug}']").wait_for(timeout=10_000)
 
     await page.wait_for_function("!document.querySelector('[data-testid=pause-button]').disabled", timeout=10_000)
     await page.click("[data-testid=pause-button]")
-    await poll(lambda: demo.get("/api/v1/rooms/main/state")["paused"], timeout=10)
-    assert await poll(lambda: audit_entry(demo, "pause"), timeout=5)
+    await wait_for(lambda: demo.get("/api/v1/rooms/main/state")["paused"], timeout=10, interval=0.1)
+    assert await wait_for(lambda: audit_entry(demo, "pause"), timeout=5, interval=0.1)
     await page.wait_for_function("document.getElementById('show-pill').textContent === 'PAUSED'", timeout=10_000)
 
     await page.click("[data-testid=resume-button]")
-    await poll(lambda: not demo.get("/api/v1/rooms/main/state")["paused"], timeout=10)
-    assert await poll(lambda: audit_entry(demo, "resume"), timeout=5)
+    await wait_for(lambda: not demo.get("/api/v1/rooms/main/state")["paused"], timeout=10, interval=0.1)
+    assert await wait_for(lambda: audit_entry(demo, "resume"), timeout=5, interval=0.1)
     for action in ("stage", "pause", "resume"):
         await page.locator(f"[data-testid=audit-entry][data-action={action}]").first.wait_for(timeout=10_000)
 

@@ -3,20 +3,14 @@ the hub's player page, and running the OBS overlay page."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from hub.media.rooms import close_room, open_room
+from tests.environment import chromium
 
-from .conftest import TOKEN, running_in_ci
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+from .conftest import TOKEN
 
 pytestmark = pytest.mark.slow
 
@@ -32,18 +26,8 @@ AUDIO_STATS = """async () => {
 
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
-    if not HAVE_CHROMIUM:
-        if running_in_ci():
-            pytest.fail("chromium is not installed; CI must run the browser tests", pytrace=False)
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def test_chromium_plays_the_room_over_webrtc(web_hub, browser) -> None:

@@ -73,8 +73,8 @@ async def test_an_empty_catalog_intents_lets_the_llm_answer_facts() -> None:
     assert report["summary"]["llm_calls_by_intent"] == {"purchase": 1}
 
 
-async def test_the_answer_chain_is_built_when_triage_starts() -> None:
-    plugin = TalkerPlugin()
+async def replay_detail_question(plugin: TalkerPlugin) -> tuple[dict[str, Any], list[int]]:
+    """Replay one detail question; also how many chains the plugin had built before the first event."""
     built_before_first_event: list[int] = []
 
     def observe(session: ReplaySession) -> None:
@@ -82,18 +82,18 @@ async def test_the_answer_chain_is_built_when_triage_starts() -> None:
 
     report = await replay([stage("s", 0, "MUG-002"), said("k", 1, "什么材质")], plugins=[("talker", plugin)],
                           config=TALKER, observe=observe)
+    return report, built_before_first_event
+
+
+async def test_the_answer_chain_is_built_when_triage_starts() -> None:
+    plugin = TalkerPlugin()
+    report, built_before_first_event = await replay_detail_question(plugin)
     assert built_before_first_event == [1] and plugin.built == 1
     assert report["summary"]["llm_calls"] == 1
 
 
 async def test_a_chain_that_fails_at_start_is_built_on_the_first_question() -> None:
     plugin = TalkerPlugin(failures=1)
-    built_before_first_event: list[int] = []
-
-    def observe(session: ReplaySession) -> None:
-        built_before_first_event.append(plugin.built)
-
-    report = await replay([stage("s", 0, "MUG-002"), said("k", 1, "什么材质")], plugins=[("talker", plugin)],
-                          config=TALKER, observe=observe)
+    report, built_before_first_event = await replay_detail_question(plugin)
     assert built_before_first_event == [0] and plugin.built == 1
     assert report["decisions"]["k"]["outcome"] == "answered" and report["summary"]["llm_calls"] == 1
