@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
@@ -20,10 +21,13 @@ from hub.bus import EventBus
 from hub.catalog import Catalog
 from hub.config import HubConfig, safe_database_url
 from hub.connector import Connector
+from hub.dependencies import dependents_of, missing_requirements, start_order
 from hub.errors import ConfigError, PluginError
 from hub.events import Event
 from hub.plugins import BUILTIN_PLUGINS, PluginManager
-from hub.registry import PluginSettings, Registry, await_each, collect, validate_plugin_sections
+from hub.registry import PluginSettings, Registry, collect, validate_plugin_sections
+from hub.rooms import Rooms, build_rooms
+from hub.slots import Slots
 
 log = logging.getLogger("livehub")
 
@@ -42,6 +46,10 @@ class Hub:
         self.registry = Registry()
         self.settings = PluginSettings()
         self.connectors: dict[str, Connector] = {}
+        self.slots = Slots(owner="the hub")  # per-hub objects of plugins and the interfaces they provide
+        self.rooms = Rooms(hub_locale=config.hub.locale)
+        self.plugin_order: list[str] = []  # start order (dependencies first); shutdown runs it reversed
+        self._started_plugins: list[str] = []
         self.storage: Any = None
         self.scheduler: Any = None
         self.web: Any = None
@@ -69,6 +77,15 @@ class Hub:
             self.plugins.register(plugin, name, source="runtime", is_enabled=self.config.plugin_enabled)
         self.registry = collect(self.plugins)
         self.settings = validate_plugin_sections(self.config, self.registry, self.plugins)
+        self._order_plugins()
+        bound = [getattr(cfg, "room", None) for _, cfg in self.settings.connectors.values()]
+        self.rooms = build_rooms(self.config.rooms, [m for _, m in self.registry.room_models],
+                                 bound=[r for r in bound if isinstance(r, str)], hub_locale=self.config.hub.locale,
+                                 source=self.config.source)
+        for name, (spec, cfg) in self.settings.connectors.items():
+            room = getattr(cfg, "room", None)
+            if spec.kind == "platform" and isinstance(room, str):
+                self.rooms[room].bindings.append(name)
         if self.web_enabled:
             from hub.web.common import bind_problem
 
@@ -76,6 +93,26 @@ class Hub:
                 raise ConfigError(problem, file=self.config.source)
         self._built = True
         return self
+
+    def _order_plugins(self) -> None:
+        """Check every declared requirement and compute :attr:`plugin_order` (raises ConfigError)."""
+        deps, loaded = self.registry.dependencies, self.plugins.loaded()
+        status = {name: info.status for name, info in self.plugins.infos.items()}
+        problems, failed = [], []
+        for plugin, need, why in missing_requirements(loaded, deps, status):
+            if why == "failed":
+                failed.append((plugin, need))
+                continue
+            hint = f" ([plugins.{need}] enabled = false)" if why == "disabled" else ""
+            problems.append(f"plugins.{plugin}: requires {need!r}, which is {why}{hint}")
+        if problems:
+            raise ConfigError(problems, file=self.config.source)
+        for plugin, need in failed:  # a dependency failed to load: the dependent cannot run either
+            for name in [plugin, *dependents_of(plugin, self.plugins.loaded(), deps, self.plugins.loaded())]:
+                if name in self.plugins.loaded():
+                    self.plugins.record_failure(PluginError(name, "dependencies",
+                                                            RuntimeError(f"requires {need!r}, which failed")))
+        self.plugin_order = start_order(self.plugins.loaded(), deps)
 
     def plugin_config(self, section: str) -> Any:
         """The validated settings of ``[plugins.<section>]`` (the model's defaults if absent)."""
@@ -92,8 +129,8 @@ class Hub:
             await self.bus.start()
             self._stack.append(("bus", self._stop_bus))
             await self._start_scheduler()
-            await await_each(self.plugins, "livehub_startup", on_error=self._plugin_failed, hub=self)
             self._stack.append(("plugins", self._shutdown_plugins))
+            await self._start_plugins()
             if self.scheduler is not None:  # missed jobs fire only once their job types' plugins run
                 await self.scheduler.resume()
             self._start_connectors()
@@ -111,6 +148,28 @@ class Hub:
         self._froze_gc = True
         log.info("hub %s ready (database %s, plugins: %s)", self.config.hub.name,
                  safe_database_url(self.config.database_url), ", ".join(self.plugins.loaded()))
+
+    async def _start_plugins(self) -> None:
+        """Each plugin's ``livehub_startup`` in :attr:`plugin_order`; a failure fails its dependents."""
+        impls = {impl.plugin_name: impl for impl in self.plugins.hook.livehub_startup.get_hookimpls()}
+        for name in self.plugin_order:
+            if name not in self.plugins.loaded():
+                continue  # failed already, or failed with a dependency
+            impl = impls.get(name)
+            try:
+                if impl is not None:
+                    value = impl.function(**{arg: self for arg in impl.argnames})
+                    if inspect.isawaitable(value):
+                        await value
+            except Exception as exc:
+                self.plugins.record_failure(PluginError(name, "startup", exc))
+                for dependent in dependents_of(name, self.plugin_order, self.registry.dependencies,
+                                               self.plugin_order):
+                    if dependent in self.plugins.loaded():
+                        self.plugins.record_failure(PluginError(
+                            dependent, "dependencies", RuntimeError(f"requires {name!r}, which failed to start")))
+                continue
+            self._started_plugins.append(name)
 
     async def _start_storage(self) -> None:
         from hub.storage import Storage
@@ -165,8 +224,19 @@ class Hub:
         await self._cancel_tasks([n for n in self._tasks if n.startswith("connector:")])
 
     async def _shutdown_plugins(self) -> None:
-        await await_each(self.plugins, "livehub_shutdown", reverse=True, on_error=self._plugin_error_logged,
-                         hub=self)
+        impls = {impl.plugin_name: impl for impl in self.plugins.hook.livehub_shutdown.get_hookimpls()}
+        started, self._started_plugins = self._started_plugins, []
+        for name in reversed(started):
+            impl = impls.get(name)
+            if impl is None:
+                continue
+            try:
+                value = impl.function(**{arg: self for arg in impl.argnames})
+                if inspect.isawaitable(value):
+                    await value
+            except Exception as exc:
+                self._plugin_error_logged(PluginError(name, "shutdown", exc))
+        self.rooms.close_all()
         # the scheduler's task stops cleanly in its own step, after this one
         await self._cancel_tasks([name for name in self._tasks if name != "scheduler"])
 
@@ -262,6 +332,7 @@ class Hub:
                         "failed": [{"name": f.name, "stage": f.stage, "error": self.config.redactor.redact(f.error)}
                                    for f in self.plugins.failures()]},
             "connectors": [c.status() for c in self.connectors.values()],
+            "rooms": [room.status() for room in self.rooms],
             "bus": {"accepted": self.bus.accepted, "subscribers": self.bus.stats()},
             "scheduler": {"running": bool(self.scheduler is not None and self.scheduler.running)},
         }

@@ -142,12 +142,23 @@ class StageChange(Event):
     sku: str | None
 
 
+@dataclass(slots=True, frozen=True)
+class Asker:
+    """A viewer a reply answers: where they wrote (``platform``), who they are and which message."""
+
+    platform: str
+    user: User
+    message_id: str | None = None
+
+
 @dataclass(slots=True, kw_only=True)
 class Reply(Event):
     """Something the host says (``channel`` "voice") or posts (``channel`` "chat").
 
     ``answers`` lists the event ids this reply answers; ``kind`` says what it is (answer, pitch,
-    thanks, takeover, ...); ``source`` names what produced it (a backend or the operator).
+    thanks, takeover, ...); ``source`` names what produced it (a backend or the operator). ``sku`` is the
+    product it is about, if any; ``askers`` the viewers it answers, each with the platform they wrote on,
+    so platform connectors route it back there (an @mention where the platform has one).
     """
 
     type: ClassVar[str] = "reply"
@@ -156,6 +167,8 @@ class Reply(Event):
     channel: str = "voice"
     answers: list[str] = field(default_factory=list)
     source: str = ""
+    sku: str | None = None
+    askers: list[Asker] = field(default_factory=list)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -213,6 +226,9 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, User):
         return {"id": value.id, "name": value.name}
+    if isinstance(value, Asker):
+        return {"platform": value.platform, "user": {"id": value.user.id, "name": value.user.name},
+                "message_id": value.message_id}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
@@ -256,6 +272,21 @@ def _scalar_types(cls: type[Event]) -> dict[str, tuple[type, ...]]:
     return _SCALARS[cls]
 
 
+def _askers(value: Any) -> list[Asker]:
+    if not isinstance(value, list):
+        raise EventFormatError("askers: expected a list of {platform, user: {id, name}, message_id}")
+    out = []
+    for item in value:
+        user = item.get("user") if isinstance(item, dict) else None
+        if (not isinstance(item, dict) or not isinstance(item.get("platform"), str) or not isinstance(user, dict)
+                or not isinstance(user.get("id"), (str, int)) or isinstance(user.get("id"), bool)
+                or not isinstance(item.get("message_id"), (str, type(None)))):
+            raise EventFormatError("askers: each must be {platform, user: {id, name}, message_id}")
+        out.append(Asker(platform=item["platform"], user=User(id=str(user["id"]), name=str(user.get("name", ""))),
+                         message_id=item.get("message_id")))
+    return out
+
+
 def from_dict(data: dict[str, Any]) -> Event:
     """Rebuild an event from :func:`to_dict` output (or from an API client's JSON)."""
     if not isinstance(data, dict):
@@ -284,6 +315,8 @@ def from_dict(data: dict[str, Any]) -> Event:
         elif key in scalars and (not isinstance(value, scalars[key]) or isinstance(value, bool)):
             wanted = " or ".join("null" if t is type(None) else t.__name__ for t in scalars[key])
             raise EventFormatError(f"{key}: expected {wanted}, got {type(value).__name__}")
+        elif key == "askers":
+            value = _askers(value)
         elif key == "answers" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise EventFormatError("answers: expected a list of event ids")
         kwargs[key] = value

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from hub.app import Hub
     from hub.events import Event
     from hub.review import ReviewContext, ReviewResult
-    from hub.specs import BackendSpec, ConnectorSpec, JobType, WebRoute
+    from hub.specs import BackendSpec, ConnectorSpec, Dependencies, JobType, StandinSpec, WebRoute
 
 PROJECT = "livehub"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -46,6 +46,39 @@ def livehub_config_models() -> dict[str, type[BaseModel]]:
     ``livehub.toml`` when the hub starts. Unknown keys and wrong types fail with the file, key path and
     reason. The validated object is available as ``hub.plugin_config(section)``. The key ``enabled`` is
     reserved in every ``[plugins.<name>]`` table (``enabled = false`` disables that plugin).
+    """
+
+
+@hookspec
+def livehub_room_models() -> list[type[BaseModel]]:
+    """Declare the room-level settings the plugin reads from ``[rooms.<name>]``.
+
+    Return pydantic models whose fields are keys of a room table (``size``, ``outputs``, ...). Every key
+    of ``[rooms.<name>]`` must belong to at least one model (the core's :class:`hub.rooms.RoomSettings`
+    or a plugin's); an unknown key or a refused value stops the hub with the file, key path and reason.
+    Several models may read the same key. Read the validated values as ``hub.rooms[name].settings(Model)``.
+    """
+
+
+@hookspec
+def livehub_plugin_dependencies() -> Dependencies:
+    """Declare what the plugin needs: a :class:`hub.specs.Dependencies` of plugin or interface names.
+
+    The hub starts plugins in dependency order (a plugin after everything it ``requires`` or comes
+    ``after``) and shuts them down in reverse. A required plugin that is disabled or not installed is a
+    start-up error naming both; one that failed to load or start marks the dependent failed too. A
+    plugin never imports another plugin's modules: it reaches a shared interface through
+    ``hub.slots.require(Interface)`` (:mod:`hub.interfaces`).
+    """
+
+
+@hookspec
+def livehub_register_standins() -> list[StandinSpec]:
+    """Return the stand-ins of the outside systems the plugin connects to.
+
+    A stand-in speaks the system's real wire protocol on a local port and shares the control API
+    ``/_standin/events|sent|faults`` (:mod:`hub.standin`); ``livehub standin <system>`` runs it and prints
+    the ``[connectors.x]`` table pointing at it, and ``hub.testing`` exposes it as a fixture.
     """
 
 

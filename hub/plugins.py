@@ -36,6 +36,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.status_api",
     "hub.builtin.event_api",
     "hub.builtin.schedule_api",
+    "hub.builtin.rooms",
     "connectors.catalog_file",
     "connectors.local",
     "plugins.llm_catalog",

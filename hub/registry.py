@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from hub.config import BackendChoice, HubConfig, format_validation_error
 from hub.errors import ConfigError, PluginError
 from hub.plugins import PluginManager
-from hub.specs import BackendSpec, ConnectorSpec, JobType, WebRoute
+from hub.specs import BackendSpec, ConnectorSpec, Dependencies, JobType, StandinSpec, WebRoute
 
 
 def call_each(plugins: PluginManager, hook: str, on_error: Callable[[PluginError], None] | None = None,
@@ -66,6 +66,9 @@ class Registry:
     backends: dict[tuple[str, str], tuple[str, BackendSpec]] = field(default_factory=dict)
     routes: list[tuple[str, WebRoute]] = field(default_factory=list)
     job_types: dict[str, tuple[str, JobType]] = field(default_factory=dict)
+    room_models: list[tuple[str, type[BaseModel]]] = field(default_factory=list)
+    dependencies: dict[str, Dependencies] = field(default_factory=dict)
+    standins: dict[str, tuple[str, StandinSpec]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def provides(self, plugin: str) -> dict[str, list[str]]:
@@ -76,6 +79,10 @@ class Registry:
             "backends": [f"{k}:{n}" for (k, n), (p, _) in self.backends.items() if p == plugin],
             "routes": [f"{r.method} {r.path}" for p, r in self.routes if p == plugin],
             "job_types": [n for n, (p, _) in self.job_types.items() if p == plugin],
+            "room_settings": [m.__name__ for p, m in self.room_models if p == plugin],
+            "standins": [s for s, (p, _) in self.standins.items() if p == plugin],
+            "requires": list(self.dependencies[plugin].requires) if plugin in self.dependencies else [],
+            "interfaces": list(self.dependencies[plugin].provides) if plugin in self.dependencies else [],
         }
         return {k: v for k, v in out.items() if v}
 
@@ -104,6 +111,13 @@ def collect(plugins: PluginManager) -> Registry:
     for plugin, jobs in call_each(plugins, "livehub_register_job_types"):
         for job in jobs:
             _add_unique(reg.job_types, job.name, plugin, job, "job type", reg.problems)
+    for plugin, models in call_each(plugins, "livehub_room_models"):
+        reg.room_models.extend((plugin, model) for model in models)
+    for plugin, deps in call_each(plugins, "livehub_plugin_dependencies"):
+        reg.dependencies[plugin] = deps
+    for plugin, specs in call_each(plugins, "livehub_register_standins"):
+        for spec in specs:
+            _add_unique(reg.standins, spec.system, plugin, spec, "stand-in", reg.problems)
     return reg
 
 

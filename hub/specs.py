@@ -51,6 +51,43 @@ class BackendSpec:
     config_model: type[BaseModel] | None = None
     description: str = ""
     extra: str | None = None
+    default: bool = False
+    """The default of its kind when ``[backends.<kind>] default`` names none (the offline voice, the
+    built-in avatar). When several backends of a kind say so, the first registered wins."""
+    final: bool = False
+    """A last resort every chain of its kind ends with (the catalog answer backend): it never needs a
+    network and always answers something."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dependencies:
+    """What a plugin needs from others (``livehub_plugin_dependencies``).
+
+    ``requires``: plugin names or interface names (:mod:`hub.interfaces`, e.g. ``"AnswerQueue"``) that
+    must be loaded; they start before this plugin and stop after it. A required plugin that is disabled
+    or not installed stops the hub at start with a clear error; one that failed marks this plugin failed
+    too. ``after``: plugins or interfaces to start before this one when they are present (optional).
+    ``provides``: the interface names this plugin puts in ``hub.slots`` at startup.
+    """
+
+    requires: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StandinSpec:
+    """A protocol-faithful stand-in of an outside system, run by ``livehub standin <system>``.
+
+    ``factory(**options)`` builds a :class:`hub.standin.Standin` (an aiohttp server speaking the system's
+    wire protocol plus the shared ``/_standin`` control API). ``connector_type`` is the connector type
+    whose ``[connectors.x]`` table the stand-in prints.
+    """
+
+    system: str
+    factory: Callable[..., Any]
+    connector_type: str = ""
+    description: str = ""
 
 
 Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
