@@ -11,7 +11,8 @@ def test_every_type_round_trips():
     samples = {
         "comment": {"text": "多少钱"}, "gift": {"gift": "rose", "count": 3, "value": "9.90"},
         "like": {"count": 12}, "enter": {}, "follow": {}, "order": {"order_id": "o1", "sku": "A", "qty": 2},
-        "stats": {"viewers": 120}, "stage": {"sku": "TEA-001"}, "reply": {"text": "128元", "answers": ["e1"]},
+        "stats": {"viewers": 120}, "stage": {"sku": "TEA-001"}, "reply": {"text": "128元", "answers": ["e1"], "sku": "TEA-001",
+                  "askers": [{"platform": "douyin", "user": {"id": "u9", "name": "Bo"}, "message_id": "m9"}]},
         "reply_sentence": {"reply": "r1", "index": 0, "text": "128元。", "answers": ["e1"], "sku": "TEA-001"},
         "stream_state": {"output": "rtmp", "state": "live"}, "connector_state": {"connector": "x", "state": "ready"},
     }
@@ -44,10 +45,24 @@ def test_decimals_stay_decimals():
     ({"type": "like", "platform": "p", "room": "r", "count": "3"}, "count: expected int"),
     ({"type": "like", "platform": "p", "room": "r", "count": True}, "count"),
     ({"type": "reply", "platform": "p", "room": "r", "text": "x", "answers": [1]}, "answers"),
+    ({"type": "reply", "platform": "p", "room": "r", "text": "x", "askers": {"platform": "p"}}, "askers"),
+    ({"type": "reply", "platform": "p", "room": "r", "text": "x", "askers": [{"platform": "p"}]}, "askers"),
+    ({"type": "reply", "platform": "p", "room": "r", "text": "x",
+      "askers": [{"platform": "p", "user": {"id": True}}]}, "askers"),
 ])
 def test_malformed_input_names_the_field(data, field):
     with pytest.raises(EventFormatError, match=field):
         from_dict(data)
+
+
+def test_reply_askers_keep_where_each_viewer_wrote():
+    from hub.events import Asker, Reply
+
+    reply = Reply(platform="hub", room="main", text="128元", sku="TEA-001",
+                  askers=[Asker("douyin", User("u1", "Ann"), "m1"), Asker("local", User("v2"), None)])
+    again = from_dict(to_dict(reply))
+    assert again.askers == reply.askers and again.sku == "TEA-001"
+    assert to_dict(reply)["askers"][1] == {"platform": "local", "user": {"id": "v2", "name": ""}, "message_id": None}
 
 
 def test_dedup_key_uses_platform_message_id():
