@@ -8,10 +8,11 @@ Top-level sections:
 * ``[plugins.<name>]`` — ``enabled`` plus the plugin's own model (``livehub_config_models``);
 * ``[connectors.<instance>]`` — ``type`` plus that connector type's model;
 * ``[backends.<kind>]`` — ``default`` and ``fallback`` chain, and ``[backends.<kind>.<name>]`` settings;
-* ``[rooms.<room>]`` — free-form per-room settings read by the plugins that run rooms.
+* ``[rooms.<room>]`` — one hub room each: the core's keys (:class:`hub.rooms.RoomSettings`) and those of the
+  room models plugins declare (``livehub_room_models``).
 
 The core sections are validated by :func:`load_config`; the plugin-owned ones by
-:func:`hub.registry.validate_plugin_sections` once plugins are loaded. Environment variables
+:func:`hub.registry.validate_plugin_sections` and :func:`hub.rooms.build_rooms` once plugins are loaded. Environment variables
 ``LIVEHUB_DATABASE_URL`` and ``LIVEHUB_API_TOKEN`` override the file.
 """
 
