@@ -27,10 +27,13 @@ from hub.media.encoder import AVEncoder, EncoderSettings, ThreadedEncoder
 from hub.media.output import LIVE, OutputBackend
 from hub.media.rooms import build_timeline, parse_size
 from hub.plugins import BUILTIN_PLUGINS
-from hub.testing import config_for_tests
 from plugins.media_cli.offline import pitch_text
 
 STARTER = Path(__file__).resolve().parent.parent / "hub" / "starter"
+# A built hub that is never started: no database is opened, no web server or scheduler runs. Not
+# ``hub.testing.config_for_tests``: benchmarks run with what ``scripts/setup.sh`` installs, without pytest.
+OFFLINE_CONFIG: dict[str, Any] = {"hub": {"database_url": "sqlite+aiosqlite:///:memory:"},
+                                  "web": {"enabled": False}, "scheduler": {"enabled": False}}
 
 
 class NullRtmpOutput(OutputBackend):
@@ -54,7 +57,7 @@ def cpu_seconds() -> float:
 
 
 async def run(seconds: float, size: tuple[int, int], fps: int) -> dict[str, Any]:
-    hub = Hub(load_config(data=config_for_tests(), env=False), builtins=BUILTIN_PLUGINS, autoload=False).build()
+    hub = Hub(load_config(data=OFFLINE_CONFIG, env=False), builtins=BUILTIN_PLUGINS, autoload=False).build()
     data = json.loads((STARTER / "catalog.json").read_text(encoding="utf-8"))
     catalog = build_catalog(data["shop"], data["products"])
     pitches = [(p.sku, pitch_text(hub, p, catalog.shop, "zh-CN")) for p in catalog.products]

@@ -10,7 +10,6 @@ with '很实惠的价格'", "price '99元': not the price of TEA-001 (高山乌�
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from hub.hookspecs import hookimpl
@@ -22,30 +21,25 @@ from .injection import find_obeyed, strip_echoes_and_contacts
 from .leak import drop_leaks, instructions_for
 from .products import view_of
 from .settings import GuardrailsSettings
+from .state import reset, state_of
 from .terms import output_matcher, rewrite_banned
 
 PLUGIN_NAME = "guardrails"
 SECTION = "guardrails"
-
-# Matchers per hub and platform, built once (word lists are read at the first line a platform speaks).
-_MATCHERS: weakref.WeakKeyDictionary[Any, dict[str, TermMatcher]] = weakref.WeakKeyDictionary()
-
 
 def settings_of(hub: Any) -> GuardrailsSettings:
     found = hub.plugin_config(SECTION) if hub is not None else None
     return found if isinstance(found, GuardrailsSettings) else GuardrailsSettings()
 
 
-_NO_HUB: dict[str, TermMatcher] = {}  # built-in lists and default settings, for use without a hub
-
-
 def matcher_for(hub: Any, platform: str = "") -> TermMatcher:
-    """The output matcher for ``platform`` on ``hub`` (cached; ``hub`` None: built-in lists only).
+    """The output matcher for ``platform`` on ``hub`` (built at the first line a platform speaks and kept in
+    the hub's :class:`~.state.GuardrailsState`; ``hub`` None: built-in lists only).
 
     A merchant list that cannot be read is reported and skipped: the shipped lists still guard the show
     (failing here would unregister the plugin and leave no guard at all).
     """
-    per_hub = _NO_HUB if hub is None else _MATCHERS.setdefault(hub, {})
+    per_hub = state_of(hub).matchers
     if platform not in per_hub:
         def report(error: Exception) -> None:
             if hub is not None:
@@ -63,7 +57,7 @@ def livehub_config_models() -> dict[str, type[GuardrailsSettings]]:
 @hookimpl
 def livehub_startup(hub: Any) -> None:
     """Read the word lists now, so a broken merchant file fails at start and not on air."""
-    _MATCHERS.pop(hub, None)
+    reset(hub)
     matcher_for(hub)
 
 

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from hub.catalog import Catalog, Product
+from hub.figures import Figure, find_figures, format_amount
 from hub.review import ReviewContext
 
-from .figures import Figure, find_figures, format_amount
 from .policies import check_policies
 from .products import CatalogView, Mention, fold_ratio, nearest, view_of
 from .sentences import EditPlan, clause_span

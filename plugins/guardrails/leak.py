@@ -12,10 +12,11 @@ sentence that
   tokens of them verbatim.
 
 The instructions are ``llm/system.j2`` and ``llm/user.j2`` of the hub's prompt library (a merchant's
-override included), rendered once per locale with neutral variables (no shop name, products, history or
-question) and cached. Catalog texts (product names, aliases, selling points, shop policies) and the
-phrases the prompt quotes for the host to say ("以商品详情页为准", "please check the product page") are
-masked first: saying them is answering, not leaking. A line with nothing left is blocked.
+override included), rendered with neutral variables (no shop name, products, history or question) once
+per hub and locale and kept in the hub's slots (:mod:`.state`). Catalog texts (product names, aliases,
+selling points, shop policies) and the phrases the prompt quotes for the host to say ("以商品详情页为准",
+"please check the product page") are masked first: saying them is answering, not leaking. A line with
+nothing left is blocked.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .sentences import EditPlan
+from .state import state_of
 
 log = logging.getLogger("livehub.guardrails")
 
@@ -79,13 +80,10 @@ class Instructions:
         return cls(frozenset(ngrams(tokens(text))), allowed)
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, dict[str, Instructions]] = weakref.WeakKeyDictionary()
-_NO_HUB: dict[str, Instructions] = {}
-
-
 def instructions_for(hub: Any, locale: str) -> Instructions:
-    """The instructions of ``locale`` on ``hub`` (``hub`` None: the built-in prompts), cached."""
-    per_hub = _NO_HUB if hub is None else _CACHE.setdefault(hub, {})
+    """The instructions of ``locale`` on ``hub`` (``hub`` None: the built-in prompts), rendered once and kept
+    in the hub's :class:`~.state.GuardrailsState`."""
+    per_hub = state_of(hub).instructions
     found = per_hub.get(locale)
     if found is None:
         found = per_hub[locale] = Instructions.from_text(render_instructions(hub, locale))

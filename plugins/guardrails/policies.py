@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from hub.catalog import Shop
+from hub.figures import ANY, ARABIC, parse_number
 
-from .figures import ANY, ARABIC, parse_number
 from .sentences import EditPlan
 
 _I = re.IGNORECASE

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from hub.catalog import Catalog, Product
+from hub.figures import parse_number
 from hub.wordlists import Term, TermMatcher
-
-from .figures import parse_number
 
 _LINK = re.compile(
     r"(?P<a>\d+|[一二三四五六七八九十]+)\s*号\s*(?:链接|商品|宝贝|产品)|链接\s*(?P<b>\d+|[一二三四五六七八九十]+)|"

@@ -1,4 +1,8 @@
-"""``livehub render`` and ``livehub stream-test``."""
+"""``livehub render`` and ``livehub stream-test``.
+
+Every line they speak goes through review first, exactly as on air: a blocked line is reported and
+nothing is rendered or pushed; a rewritten line is spoken as rewritten (and the rewrite is shown).
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,22 @@ from typing import Any
 import click
 
 from hub.cli import build_hub_or_exit, config_option, err_console, load_or_exit
-from hub.errors import LiveHubError
+from hub.errors import ConfigError, LiveHubError
 from hub.media.output import mask_url
 from hub.media.playback import Line
 from hub.media.rooms import build_timeline, parse_size
 from hub.secrets import SecretValue
+from hub.specs import BackendSpec
 from plugins.media_cli.offline import (
     configured_catalog,
     load_catalog_file,
     pitch_text,
     render_to_file,
+    review_line,
     voice_choice,
 )
+
+OUTPUT_KIND, OUTPUT_NAME = "output", "rtmp"  # the output backend stream-test pushes through
 
 ANNOUNCEMENT = {
     "zh": "这是一条推流测试。主播的声音和画面正在发送到直播平台。如果你能看到并听到我，推流设置就没有问题。",
@@ -43,6 +51,16 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> tupl
 def _fail(message: str) -> None:
     err_console().print(f"error: {message}", markup=False)
     sys.exit(1)
+
+
+def _reviewed(hub: Any, text: str, **context: Any) -> str:
+    """``text`` as review lets the host say it (a rewrite is shown with its reasons); raises
+    :class:`~plugins.media_cli.offline.LineBlocked` when review blocks it."""
+    outcome = asyncio.run(review_line(hub, text, **context))
+    if outcome.changed:
+        err_console().print(f"review rewrote the line ({'; '.join(outcome.reasons)}):\n  {text}\n"
+                            f"  -> {outcome.text}", markup=False)
+    return outcome.text or ""
 
 
 @click.command()
@@ -74,6 +92,8 @@ def render(text: str | None, sku: str | None, catalog: Path | None, voice: str |
         locale = locale or (shop_catalog.shop.locale if shop_catalog else None) or config.hub.locale
         if product is not None:
             text = pitch_text(hub, product, shop_catalog.shop, locale)
+        text = _reviewed(hub, text or "", kind="pitch" if product is not None else "render", locale=locale,
+                         room="render", catalog=shop_catalog, sku=sku)
         voices, overrides = voice_choice(hub, voice, locale)
         timeline = build_timeline(hub, "render", size=size, voices=voices, locale=locale,
                                   catalog=lambda: shop_catalog,
@@ -83,7 +103,7 @@ def render(text: str | None, sku: str | None, catalog: Path | None, voice: str |
         started = time.perf_counter()
         with err_console().status("rendering ...") as status:
             frames = asyncio.run(render_to_file(
-                timeline, [Line(text=text or "", kind="pitch", sku=sku)], out,
+                timeline, [Line(text=text, kind="pitch", sku=sku)], out,
                 lambda n: status.update(f"rendering ... {n / timeline.fps:.1f} s")))
     except LiveHubError as exc:
         _fail(config.redactor.redact(str(exc)))
@@ -107,9 +127,13 @@ def stream_test(url: str, seconds: float, size: tuple[int, int] | None, kbps: in
     config.redactor.add(url.rstrip("/").rpartition("/")[2])
     hub = build_hub_or_exit(config)
     shown = mask_url(url)
-    click.echo(f"pushing to {shown} for {seconds:g} s ...")
+    locale = locale or config.hub.locale
     try:
-        output = asyncio.run(_push(hub, url, seconds, size, kbps, locale or config.hub.locale))
+        output_spec = _output_spec(hub)
+        text = _reviewed(hub, ANNOUNCEMENT["zh" if locale.lower().startswith("zh") else "en"],
+                         kind="announcement", locale=locale, room="stream-test")
+        click.echo(f"pushing to {shown} for {seconds:g} s ...")
+        output = asyncio.run(_push(hub, output_spec, url, text, seconds, size, kbps, locale))
     except LiveHubError as exc:
         _fail(config.redactor.redact(str(exc)))
         return
@@ -118,12 +142,21 @@ def stream_test(url: str, seconds: float, size: tuple[int, int] | None, kbps: in
     click.echo(f"done: {output.frames_sent} frames sent to {shown}, {output.reconnects} reconnect(s)")
 
 
-async def _push(hub: Any, url: str, seconds: float, size: tuple[int, int] | None, kbps: int, locale: str) -> Any:
-    from plugins.output_rtmp.output import RtmpOutput, RtmpSettings
+def _output_spec(hub: Any) -> BackendSpec:
+    """The RTMP output backend, as its plugin registered it (media_cli imports no other plugin)."""
+    found = hub.registry.backends.get((OUTPUT_KIND, OUTPUT_NAME))
+    if found is None or found[1].config_model is None:
+        raise ConfigError(f"stream-test needs the {OUTPUT_NAME!r} {OUTPUT_KIND} backend (plugin output_rtmp), "
+                          "which is not loaded")
+    return found[1]
 
+
+async def _push(hub: Any, spec: BackendSpec, url: str, text: str, seconds: float, size: tuple[int, int] | None,
+                kbps: int, locale: str) -> Any:
     timeline = build_timeline(hub, "stream-test", size=size, locale=locale)
-    output = RtmpOutput(RtmpSettings(url=SecretValue(url, "command line"), video_kbps=kbps), None)
-    text = ANNOUNCEMENT["zh" if locale.lower().startswith("zh") else "en"]
+    assert spec.config_model is not None
+    settings = spec.config_model(url=SecretValue(url, "command line"), video_kbps=kbps)
+    output = spec.factory(settings, None)  # a built, not started hub: the push reports to no one
     await timeline.start()
     task = output.start(timeline)
     shown_state = output.state

@@ -1,5 +1,5 @@
 """What the media commands share: a hub built (not started) from an optional config, the catalog and
-the pitch text, and rendering a timeline to an MP4 file."""
+the pitch text, the review every line goes through, and rendering a timeline to an MP4 file."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hub.errors import ConfigError
+from hub.errors import ConfigError, LiveHubError
 from hub.media.encoder import AVEncoder, EncoderSettings, ThreadedEncoder
 from hub.media.playback import Line
 from hub.media.timeline import RoomTimeline
+from hub.review import ReviewContext, ReviewOutcome, review_output
 
 CATALOG_TYPE = "catalog_file"
 
@@ -55,6 +56,24 @@ def pitch_text(hub: Any, product: Any, shop: Any, locale: str) -> str:
 
     return prompt_library(hub).render("pitch.j2", locale, product=product, shop=shop,
                                       currency=getattr(shop, "currency", "CNY"))
+
+
+class LineBlocked(LiveHubError):
+    """Review blocked a line a media command was to speak: nothing is rendered or pushed."""
+
+
+async def review_line(hub: Any, text: str, *, kind: str, locale: str, room: str, catalog: Any = None,
+                      sku: str | None = None) -> ReviewOutcome:
+    """``text`` through :func:`hub.review.review_output`, exactly as the live path reviews what the host
+    says: the outcome to speak (a rewrite replaces the text); :class:`LineBlocked` with the reasons when
+    review blocks it. Every line a media command speaks comes through here."""
+    context = ReviewContext(channel="voice", kind=kind, locale=locale, room=room, source="cli", catalog=catalog,
+                            stage_sku=sku, skus=[sku] if sku else [])
+    outcome = await review_output(hub, text, context)
+    if outcome.blocked or not (outcome.text or "").strip():
+        reasons = "; ".join(outcome.reasons) or "nothing left to say"
+        raise LineBlocked(f"review blocked the line ({reasons}): {text}")
+    return outcome
 
 
 async def render_to_file(timeline: RoomTimeline, lines: list[Line], out: Path,

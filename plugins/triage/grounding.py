@@ -13,7 +13,7 @@ The facts, per intent (the same a merchant and the replay score expect):
 * ``stock`` — the stock count, or that it is sold out;
 * ``shipping`` — every clause of the shop's shipping policy ("全国包邮", "48小时内发货").
 
-Figures are read with the guardrails' parser (:func:`plugins.guardrails.figures.find_figures`), so
+Figures are read with the core's parser (:func:`hub.figures.find_figures`, shared with the guardrails), so
 "128元", "¥128", "一百二十八元" and "128 yuan" all count. A product intent without a known product
 has no fact to state: it is never grounded (the catalog then asks which link is meant).
 """
@@ -25,7 +25,7 @@ import unicodedata
 from decimal import Decimal
 
 from hub.catalog import Product, Shop
-from plugins.guardrails.figures import find_figures
+from hub.figures import find_figures
 
 GROUNDED_INTENTS = ("price", "stock", "shipping", "promotion")
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 import pytest
 
 from hub.catalog import Catalog
+from hub.figures import chinese_to_decimal, find_figures
 from hub.review import ReviewContext
 from plugins.guardrails.facts import check_facts
-from plugins.guardrails.figures import chinese_to_decimal, find_figures
 
 KEEP = "keep"
 BLOCK = None

@@ -15,6 +15,7 @@ from hub.hookspecs import hookimpl
 from hub.plugins import BUILTIN_PLUGINS
 from hub.review import ReviewContext, ReviewResult, review_output
 from hub.testing import running_hub, wait_for
+from plugins.guardrails.state import GuardrailsState
 
 
 def test_guardrails_is_a_builtin_plugin() -> None:
@@ -138,7 +139,7 @@ async def test_unreadable_merchant_list_is_reported_and_builtin_lists_still_guar
     config = {"plugins": {"guardrails": {"extra_banned_files": [str(tmp_path / "missing.txt")]}}}
     async with running_hub(config=config) as hub:
         hub.report_error = lambda error, where: reported.append(f"{where}: {error}")  # type: ignore[method-assign]
-        guardrails._MATCHERS.pop(hub, None)
+        hub.slots.pop(GuardrailsState)  # lists read again, now with report_error patched
         outcome = await review_output(hub, "销量第一！药到病除。", ReviewContext(catalog=catalog))
         assert outcome.blocked
         assert "guardrails" in hub.plugins.loaded()

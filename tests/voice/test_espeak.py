@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -116,19 +117,40 @@ async def test_unknown_voice_is_a_clear_permanent_error(espeak):
 
 
 async def test_concurrent_requests_are_serialised_on_one_thread(espeak, tmp_path):
-    """Two backends, four sentences at once: every library call runs on the one espeak thread, and each
-    result matches the same sentence synthesised alone (no interleaved global state)."""
+    """Two backends, four sentences at once: every library call runs on the one espeak thread, one at a
+    time (never two inside the library together), and each result is the sentence asked for: the same
+    voice and words as that sentence synthesised alone, and about its length.
+
+    Not the same length to the sample: libespeak-ng carries state from one synthesis to the next, so a
+    sentence's length depends on what the library said before it ("Fourth one" comes out 3 % longer
+    after "第三句" than after "Second sentence"), and the order the four requests reach the queue depends
+    on thread scheduling (the cached backend first looks in its cache on a thread). That, under load, is
+    what broke the old 3 % comparison. Two interleaved syntheses would swap or split their audio: far
+    more than 10 %, and the words would not match."""
     from plugins.voice_espeak.backend import EspeakBackend, EspeakSettings
 
     other = EspeakBackend(EspeakSettings(rate=200, cache=False))
     assert other.engine is espeak.engine
     engine: Espeak = espeak.engine
-    threads: set[int] = set()
+    threads: set[str] = set()
+    ran: list[str] = []
+    inside = most_inside = 0
+    lock = threading.Lock()
     original = engine._synthesize
 
-    def spy(*args, **kwargs):
-        threads.add(threading.get_ident())
-        return original(*args, **kwargs)
+    def spy(text, *args, **kwargs):
+        nonlocal inside, most_inside
+        with lock:
+            inside += 1
+            most_inside = max(most_inside, inside)
+        threads.add(threading.current_thread().name)
+        try:
+            time.sleep(0.02)  # a second call let into the library meanwhile would be seen inside
+            return original(text, *args, **kwargs)
+        finally:
+            with lock:
+                inside -= 1
+            ran.append(text)
 
     engine._synthesize = spy  # type: ignore[method-assign]
     try:
@@ -137,14 +159,15 @@ async def test_concurrent_requests_are_serialised_on_one_thread(espeak, tmp_path
                                           for b, t in jobs))
     finally:
         del engine._synthesize
-    assert len(threads) == 1 and threading.get_ident() not in threads
+    assert len(ran) == 4 and most_inside == 1  # all four went into the library, one after the other
+    [thread] = threads
+    assert thread.startswith("espeak") and thread != threading.current_thread().name
     for (backend, text), utterance in zip(jobs, together, strict=True):
         backend.cache = None
         alone = await backend.synthesize(text, locale="zh-CN" if backend is espeak else "en")
         assert utterance.voice == alone.voice
-        # espeak is not bit-exact from call to call (a few samples of jitter); words and length must agree
         assert words_of(utterance) == words_of(alone), text
-        assert utterance.duration == pytest.approx(alone.duration, rel=0.03), text
+        assert utterance.duration == pytest.approx(alone.duration, rel=0.10), text
 
 
 def test_missing_library_names_the_package():

@@ -4,6 +4,9 @@
 "8折"/"七五折"/"20% off", "省40元", "库存300件"/"还剩五十件"/"only 12 left", "满200减20", "免费送".
 Every figure keeps the span of its number, so a wrong one can be replaced in place. Offsets are those of
 the original text: full-width digits and symbols are read through a one-to-one translation.
+
+In the core because two plugins read figures: the guardrails' fact guard (is a stated price the
+catalog's?) and triage's grounding (does an answer state the price it was asked for?).
 """
 
 from __future__ import annotations
