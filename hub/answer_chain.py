@@ -1,7 +1,8 @@
 """The answer chain: try the configured backends in order, fall back on failure, cache good answers.
 
-``[backends.llm] default = "openai", fallback = ["langchain"]`` gives the chain openai → langchain →
-catalog; ``catalog`` always comes last, so a show never goes silent because a vendor did. A backend
+``[backends.llm] default = "a", fallback = ["b"]`` gives the chain a → b → the final backends: those a
+plugin registers with ``BackendSpec(final=True)`` (the catalog answers) always come last, so a show never
+goes silent because a vendor did. A backend
 that errors, misses its first-sentence deadline or says nothing hands over to the next one. One that
 fails *after* saying something ends the answer there: switching voices mid-answer would repeat or
 contradict what was already said. A listener that stops early (its time budget is full) has the
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("livehub.answers")
 
-FINAL_BACKEND = "catalog"
 FACT_INTENTS = frozenset({"price", "stock", "promotion", "shipping"})
 """Intents answered by one catalog fact: their cache key ignores the question's wording."""
 
@@ -122,7 +122,7 @@ class ChainStats:
 
 
 class AnswerChain:
-    """Backends tried in order; the last one should be (and by :func:`build_answer_chain` is) catalog."""
+    """Backends tried in order; the last should be (and by :func:`build_answer_chain` are) the final ones."""
 
     def __init__(self, hub: Hub | None, backends: Sequence[AnswerBackend], *, cache_ttl_s: float = 120.0,
                  cache_size: int = 512, clock: Clock | None = None) -> None:
@@ -230,15 +230,22 @@ class _NullMetric:
         pass
 
 
+def final_backends(hub: Hub) -> list[str]:
+    """The LLM backends every chain ends with: those registered with ``BackendSpec(final=True)``, in the
+    registry's order (the catalog answers: no network, always something to say)."""
+    return [name for (kind, name), (_plugin, spec) in hub.registry.backends.items() if kind == "llm" and spec.final]
+
+
 def chain_names(hub: Hub, names: Sequence[str] | None = None) -> list[str]:
-    """Backend names to try: ``names``, else ``[backends.llm] default`` + ``fallback``; then catalog."""
+    """Backend names to try: ``names``, else ``[backends.llm] default`` + ``fallback``; then the final
+    backends. ``names=()`` is a chain of the final backends alone. ConfigError when the chain is empty."""
     if names is None:
         choice = hub.settings.backend_choice.get("llm")
         names = [n for n in ([choice.default, *choice.fallback] if choice else []) if n]
-    out: list[str] = []
-    for name in [*names, FINAL_BACKEND]:
-        if name not in out:
-            out.append(name)
+    out = list(dict.fromkeys([*names, *final_backends(hub)]))
+    if not out:
+        raise ConfigError("no llm backend: [backends.llm] names none and no plugin registers a final llm "
+                          "backend (BackendSpec(final=True)); enable one or name one in [backends.llm]")
     return out
 
 
@@ -272,7 +279,8 @@ def backend_settings(hub: Hub, name: str, overrides: dict[str, Any] | None = Non
 def build_answer_chain(hub: Hub, names: Sequence[str] | None = None, *,
                        overrides: dict[str, Any] | None = None, cache_ttl_s: float = 120.0,
                        clock: Clock | None = None) -> AnswerChain:
-    """Build the hub's chain from config (or from ``names``, e.g. ``livehub replay --llm openai``).
+    """Build the hub's chain from config (or from ``names``, e.g. ``livehub replay --llm <name>``), ending
+    with the :func:`final_backends` (``names=()``: those alone).
 
     ``overrides`` (e.g. ``{"model": "qwen2.5:7b"}`` for ``--llm-model``) apply to the *first* backend's
     settings. Raises :class:`ConfigError` for an unknown backend or bad settings, and

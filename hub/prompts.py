@@ -14,7 +14,6 @@ with the ``untrusted`` filter, never inline it.
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -168,12 +167,6 @@ def search_path_for(hub: Hub) -> list[Path]:
     return folders
 
 
-_libraries: weakref.WeakKeyDictionary[Any, PromptLibrary] = weakref.WeakKeyDictionary()
-
-
 def prompt_library(hub: Hub) -> PromptLibrary:
-    """The hub's :class:`PromptLibrary`, built on first use (after plugins are loaded) and cached."""
-    library = _libraries.get(hub)
-    if library is None:
-        library = _libraries[hub] = PromptLibrary(search_path_for(hub))
-    return library
+    """The hub's :class:`PromptLibrary` (``hub.slots``), built on first use (after plugins are loaded)."""
+    return hub.slots.setdefault(PromptLibrary, lambda: PromptLibrary(search_path_for(hub)))

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("livehub.recorder")
 
 SUBSCRIBER = "recorder"
-
-_recorders: weakref.WeakKeyDictionary[Any, EventRecorder] = weakref.WeakKeyDictionary()
 
 
 class RecorderSettings(BaseModel):
@@ -139,9 +136,9 @@ def livehub_startup(hub: Hub) -> None:
     recorder = EventRecorder(hub, settings)
     hub.bus.subscribe(SUBSCRIBER, recorder.write, overflow="block", batch=settings.batch_size,
                       maxsize=settings.queue_size)
-    _recorders[hub] = recorder
+    hub.slots.set(EventRecorder, recorder)
 
 
 def recorder_of(hub: Hub) -> EventRecorder | None:
-    """The hub's :class:`EventRecorder` (for status pages and tests), or None."""
-    return _recorders.get(hub)
+    """The hub's :class:`EventRecorder` (``hub.slots``; for status pages and tests), or None."""
+    return hub.slots.get(EventRecorder)

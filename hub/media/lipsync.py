@@ -2,9 +2,9 @@
 
 Three sources, best first:
 
-1. **Phoneme timing** (espeak): open vowels (a, ɑ, æ) open wide, mid vowels (e, ə, o) less, close vowels
+1. **Phoneme timing** (backends that report phonemes): open vowels (a, ɑ, æ) open wide, mid vowels (e, ə, o) less, close vowels
    (i, u) little, other consonants barely, and the bilabials m, b, p close the lips completely.
-2. **Word timing** (edge-tts): inside each word the mouth opens and closes once per syllable (a Hanzi is a
+2. **Word timing** (backends that report word boundaries): inside each word the mouth opens and closes once per syllable (a Hanzi is a
    syllable; elsewhere a run of vowel letters is).
 3. **Audio envelope** (no timing at all): openness follows the loudness of each frame.
 
@@ -44,7 +44,7 @@ class MouthTrack(list[float]):
 
 
 def phoneme_openness(phoneme: str) -> float:
-    """Target openness of one phoneme (IPA, as espeak reports it)."""
+    """Target openness of one phoneme (IPA, as voice backends report phonemes)."""
     letters = [c for c in phoneme if c.isalpha() or c in "ɚə"]
     if not letters:
         return 0.0

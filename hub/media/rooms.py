@@ -1,35 +1,40 @@
 """Build a room's media from the configuration: voice chain, avatar, compositor, timeline and outputs.
 
-``[rooms.<room>]`` keys read here (other keys belong to other plugins and are left alone)::
+``[rooms.<room>]`` keys read here (:class:`RoomMediaSettings`; the core keys ``title``, ``locale`` and
+``public`` are :class:`hub.rooms.RoomSettings`, other keys belong to other plugins)::
 
     [rooms.main]
     size = "1280x720"        # or "720x1280" for phone-first platforms
     fps = 25
-    locale = "zh-CN"         # default: [hub] locale
-    voices = ["espeak"]      # default: [backends.voice] default + fallback
-    avatar = "sprite"        # default: [backends.avatar] default, else "sprite"
-    outputs = ["rtmp"]       # output backends started with the room ([backends.output.<name>])
-    public = false           # true: the public viewer page may watch it without the API token
+    voices = ["a-voice"]     # default: [backends.voice] default + fallback, else the default voice backend
+    avatar = "an-avatar"     # default: [backends.avatar] default, else the default avatar backend
+    outputs = ["an-output"]  # output backends started with the room ([backends.output.<name>])
 
-:func:`open_room` starts a room (the show runner calls it); :func:`close_room` stops it.
+The default voice and avatar backends are the ones whose plugin registers them with
+``BackendSpec(default=True)``; the core names none.
+
+What runs lives on the room (``hub.rooms[room].slots``): its :class:`RoomMedia` (timeline plus outputs)
+once :func:`open_room` started it, and its running :class:`~hub.media.timeline.RoomTimeline` whoever
+started it. :func:`room_media`, :func:`room_timeline` and :func:`media_rooms` read them;
+:func:`close_room` stops them. Opening media does not change the room's lifecycle state: the show runner
+owns ``on_air``.
 """
 
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.clock import Clock
-from hub.config import format_validation_error
-from hub.errors import BackendError, ConfigError
+from hub.errors import BackendError
+from hub.media.backends import default_backend
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE
 from hub.media.output import OutputBackend, start_outputs
-from hub.media.timeline import RoomTimeline, room_timelines
+from hub.media.timeline import RoomTimeline
 
 _SIZE = re.compile(r"^\s*(\d{2,5})\s*[x×]\s*(\d{2,5})\s*$")
 
@@ -46,17 +51,15 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 class RoomMediaSettings(BaseModel):
-    """The media keys of ``[rooms.<room>]``."""
+    """The media keys of ``[rooms.<room>]`` (validated with the hub's room settings at build)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
-    size: tuple[int, int] = DEFAULT_SIZE
-    fps: int = Field(DEFAULT_FPS, ge=1, le=60)
-    locale: str | None = None
-    voices: list[str] | None = None
-    avatar: str | None = None
-    outputs: list[str] = Field(default_factory=list)
-    public: bool = False
+    size: tuple[int, int] = Field(DEFAULT_SIZE, description='picture size, "1280x720" or "720x1280"')
+    fps: int = Field(DEFAULT_FPS, ge=1, le=60, description="frames per second; must divide 48000")
+    voices: list[str] | None = Field(None, description="voice backends in order; default: [backends.voice]")
+    avatar: str | None = Field(None, description="avatar backend; default: [backends.avatar] default")
+    outputs: list[str] = Field(default_factory=list, description="output backends started with the room")
 
     @field_validator("size", mode="before")
     @classmethod
@@ -72,18 +75,13 @@ class RoomMediaSettings(BaseModel):
 
 
 def room_settings(hub: Any, room: str) -> RoomMediaSettings:
-    """The validated media settings of ``room`` (defaults when it has no ``[rooms.<room>]``)."""
-    try:
-        return RoomMediaSettings.model_validate(hub.config.rooms.get(room, {}))
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, f"rooms.{room}"), file=hub.config.source) from None
+    """The media settings of ``room`` (validated at hub build; defaults when it has no ``[rooms.<room>]``)."""
+    return hub.rooms.ensure(room).settings(RoomMediaSettings)
 
 
 def build_avatar(hub: Any, name: str | None = None) -> Any:
-    """The avatar backend ``name`` (default: ``[backends.avatar] default``, else ``sprite``)."""
-    if name is None:
-        choice = hub.settings.backend_choice.get("avatar")
-        name = (choice.default if choice is not None else None) or "sprite"
+    """The avatar backend ``name`` (default: ``[backends.avatar] default``, else the flagged default)."""
+    name = name or default_backend(hub, "avatar")
     entry = hub.registry.backends.get(("avatar", name))
     if entry is None:
         known = ", ".join(n for k, n in hub.registry.backends if k == "avatar") or "none"
@@ -116,7 +114,7 @@ def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, 
     settings = room_settings(hub, room)
     size = size or settings.size
     fps = fps or settings.fps
-    locale = locale or settings.locale or hub.config.hub.locale
+    locale = locale or hub.rooms.ensure(room).locale
     chain = build_voice_chain(hub, voices or settings.voices)
     chain.locale = locale
     return RoomTimeline(room, avatar=build_avatar(hub, settings.avatar), compositor=Compositor(size, fps),
@@ -126,25 +124,37 @@ def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, 
 
 @dataclass
 class RoomMedia:
-    """A running room: its timeline and the outputs fed by it."""
+    """A room's running media (``room.slots[RoomMedia]``): its timeline and the outputs fed by it."""
 
     timeline: RoomTimeline
     outputs: list[OutputBackend] = field(default_factory=list)
 
 
-_open: weakref.WeakKeyDictionary[Any, dict[str, RoomMedia]] = weakref.WeakKeyDictionary()
+def room_media(hub: Any, room: str) -> RoomMedia | None:
+    """The media :func:`open_room` started for ``room``, or None."""
+    found = hub.rooms.get(room)
+    return found.slots.get(RoomMedia) if found is not None else None
 
 
-def open_rooms(hub: Any) -> dict[str, RoomMedia]:
-    """The rooms :func:`open_room` started on ``hub``."""
-    return _open.setdefault(hub, {})
+def room_timeline(hub: Any, room: str) -> RoomTimeline | None:
+    """``room``'s running timeline, whoever started it (:func:`open_room`, the show runner, a page), or None."""
+    found = hub.rooms.get(room)
+    return found.slots.get(RoomTimeline) if found is not None else None
+
+
+def media_rooms(hub: Any) -> dict[str, RoomMedia]:
+    """The rooms with media :func:`open_room` started, by name."""
+    return {r.name: media for r in hub.rooms if (media := r.slots.get(RoomMedia)) is not None}
 
 
 async def open_room(hub: Any, room: str, *, outputs: list[str] | None = None, **kwargs: Any) -> RoomMedia:
-    """Start ``room``'s timeline and its outputs (``outputs`` or ``[rooms.<room>] outputs``)."""
-    rooms = open_rooms(hub)
-    if room in rooms:
-        return rooms[room]
+    """Start ``room``'s timeline and its outputs (``outputs`` or ``[rooms.<room>] outputs``).
+
+    The media is kept in the room's slots; the room's lifecycle state is left to whoever puts it on air."""
+    slots = hub.rooms.ensure(room).slots
+    existing = slots.get(RoomMedia)
+    if existing is not None:
+        return existing
     timeline = build_timeline(hub, room, **kwargs)
     await timeline.start(hub)
     names = outputs if outputs is not None else room_settings(hub, room).outputs
@@ -153,15 +163,17 @@ async def open_room(hub: Any, room: str, *, outputs: list[str] | None = None, **
     except BaseException:
         await timeline.stop()
         raise
-    rooms[room] = media
-    return media
+    return slots.set(RoomMedia, media)
 
 
 async def close_room(hub: Any, room: str) -> None:
     """Stop ``room``'s outputs, then its timeline (pending lines end ``cut``)."""
-    media = open_rooms(hub).pop(room, None)
+    found = hub.rooms.get(room)
+    if found is None:
+        return
+    media = found.slots.pop(RoomMedia)
     if media is None:
-        timeline = room_timelines(hub).get(room)
+        timeline = found.slots.get(RoomTimeline)
         if timeline is not None:
             await timeline.stop()
         return
@@ -172,5 +184,5 @@ async def close_room(hub: Any, room: str) -> None:
 
 async def close_all_rooms(hub: Any) -> None:
     """Close every room :func:`open_room` started (call it before the hub stops)."""
-    for room in list(open_rooms(hub)):
+    for room in list(media_rooms(hub)):
         await close_room(hub, room)

@@ -9,13 +9,13 @@ A backend implements ONE method, ``_synthesize(text, voice)``, returning either
 :meth:`VoiceBackend.synthesize` adds what every backend needs: the per-locale voice, a timeout, the disk
 cache (:mod:`hub.media.voice_cache`), metrics, a short fade at both ends (no clicks between utterances) and
 errors mapped to :class:`~hub.errors.BackendError`. ``Utterance.voice`` names the backend and the voice,
-``"espeak:cmn-latn-pinyin"``, so a fallback is visible. Chains with fallback and prefetch are in
+``"<backend>:<voice>"``, so a fallback is visible. Chains with fallback and prefetch are in
 :mod:`hub.media.voice_chain` (re-exported here).
 
 **Marks.** Text may carry ``{{mark:NAME}}`` placeholders (build them with :func:`mark`); the utterance then
 has a ``TimingEvent(kind="mark", value=NAME)`` at the instant the following word starts, used to switch
 the product card or captions at an exact word. Backends with ``supports_marks = True`` get the text with
-placeholders and place marks themselves (espeak, through SSML); for the others the base strips them and
+placeholders and place marks themselves (e.g. through SSML); for the others the base strips them and
 places each mark at the start of the first word event at or after it (proportionally to the text when
 there are no word events). ``Utterance.text`` never contains placeholders.
 """
@@ -224,7 +224,7 @@ class VoiceBackend(ABC):
 
 
 def __getattr__(name: str) -> Any:  # VoiceChain and build_voice_chain live next door; import them lazily
-    if name in ("VoiceChain", "build_voice_chain", "DEFAULT_CHAIN"):
+    if name in ("VoiceChain", "build_voice_chain"):
         from hub.media import voice_chain
 
         return getattr(voice_chain, name)

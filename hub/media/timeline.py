@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -63,14 +62,6 @@ class _OwnTasks:
 
     def create_task(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         return asyncio.get_running_loop().create_task(coro, name=name)
-
-
-_rooms: weakref.WeakKeyDictionary[Any, dict[str, RoomTimeline]] = weakref.WeakKeyDictionary()
-
-
-def room_timelines(hub: Any) -> dict[str, RoomTimeline]:
-    """The running timelines of ``hub`` by room (outputs and pages find their room here)."""
-    return _rooms.setdefault(hub, {})
 
 
 def comment_pair(comment: Any) -> tuple[str, str] | None:
@@ -241,8 +232,8 @@ class RoomTimeline:
         self.running = True
         self._tasks = [self._owner.create_task(self._voice_loop(), name=f"timeline:{self.room}:voice"),
                        self._owner.create_task(self._frame_loop(), name=f"timeline:{self.room}:frames")]
-        if self.hub is not None:
-            room_timelines(self.hub)[self.room] = self
+        if self.hub is not None:  # outputs and pages find it there (hub.media.rooms.room_timeline)
+            self.hub.rooms.ensure(self.room).slots.set(RoomTimeline, self)
 
     async def stop(self) -> None:
         """Stop both tasks, end every subscription and finish every pending line as ``cut``."""
@@ -250,8 +241,8 @@ class RoomTimeline:
             return
         self.running = False
         self.stopped = True
-        if self.hub is not None and room_timelines(self.hub).get(self.room) is self:
-            del room_timelines(self.hub)[self.room]
+        if self.hub is not None and (room := self.hub.rooms.get(self.room)) is not None:
+            room.slots.discard(RoomTimeline, self)
         tasks = [t for t in [*self._tasks, self._line_task] if t is not None]
         for task in tasks:
             task.cancel()

@@ -1,7 +1,8 @@
 """A chain of voice backends: fallback to the next on error, and sentence streaming with prefetch.
 
-``[backends.voice] default = "edge-tts", fallback = ["espeak"]`` gives the chain edge-tts → espeak; with no
-such section it is ``["espeak"]``, the offline default. A backend that failed with a retryable error rests
+``[backends.voice] default = "a", fallback = ["b"]`` gives the chain a → b; with no such section it is the
+default voice backend alone (the one a plugin registers with ``BackendSpec(default=True)``: the offline
+voice). A backend that failed with a retryable error rests
 for ``cooldown`` seconds (it is tried after the others meanwhile), so an unreachable online voice does not
 cost a timeout on every sentence of a live show.
 """
@@ -17,6 +18,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Seq
 from typing import TYPE_CHECKING, Any
 
 from hub.errors import BackendError
+from hub.media.backends import default_backend
 from hub.media.frames import Utterance
 from hub.media.speech import DEFAULT_LOCALE, VoiceBackend
 
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("livehub.voice")
 
-DEFAULT_CHAIN = ("espeak",)
 PREFETCH = 1
 """Sentences synthesised ahead of the one being consumed."""
 _stream_ids = itertools.count(1)
@@ -158,17 +159,24 @@ async def _aiter(sentences: AsyncIterable[str] | Iterable[str]) -> AsyncIterator
             yield sentence
 
 
+def configured_voices(hub: Hub) -> list[str]:
+    """``[backends.voice] default`` + ``fallback``; else the first voice backend registered with
+    ``BackendSpec(default=True)``. BackendError when there is neither."""
+    choice = hub.settings.backend_choice.get("voice")
+    names = [n for n in ([choice.default, *choice.fallback] if choice else []) if n]
+    return names or [default_backend(hub, "voice")]
+
+
 def build_voice_chain(hub: Hub, names: Sequence[str] | None = None, *,
                       voices: Mapping[str, Mapping[str, str]] | None = None) -> VoiceChain:
-    """The chain configured by ``[backends.voice]`` (or ``names``, if not empty), each backend built by its
-    factory.
+    """The chain configured by ``[backends.voice]`` (or ``names``, if not empty; else the default voice
+    backend), each backend built by its factory.
 
     A backend that cannot be built (an extra not installed, a missing system library) is reported and
     left out; BackendError if none can be built.
     """
     if not names:
-        choice = hub.settings.backend_choice.get("voice")
-        names = [n for n in ([choice.default, *choice.fallback] if choice else []) if n] or list(DEFAULT_CHAIN)
+        names = configured_voices(hub)
     backends: list[VoiceBackend] = []
     problems: list[str] = []
     for name in dict.fromkeys(names):

@@ -18,7 +18,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from hub import __version__
 from hub.errors import ConfigError, PluginError
@@ -42,16 +42,12 @@ access_log = logging.getLogger("livehub.web.access")
 
 CORE = "core"
 REDACTED_TYPES = ("text/", "application/json", "application/problem+json")
-_request_counters: weakref.WeakKeyDictionary[CollectorRegistry, Counter] = weakref.WeakKeyDictionary()
 
 
-def request_counter(registry: CollectorRegistry) -> Counter:
-    """``livehub_http_requests_total{method,route,status}``, created once per registry."""
-    if registry not in _request_counters:
-        _request_counters[registry] = Counter(
-            "livehub_http_requests", "HTTP requests served, by route template and status",
-            ["method", "route", "status"], registry=registry)
-    return _request_counters[registry]
+def request_counter(hub: Hub) -> Counter:
+    """``livehub_http_requests_total{method,route,status}``, the hub's metric (created on first use)."""
+    return hub.metric(Counter, "livehub_http_requests", "HTTP requests served, by route template and status",
+                      ["method", "route", "status"])
 
 
 class WebServer:
@@ -67,7 +63,7 @@ class WebServer:
         self.openapi: dict[str, Any] = {}
         self._runner: web.AppRunner | None = None
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
-        self._requests = request_counter(hub.metrics)
+        self._requests = request_counter(hub)
 
     @property
     def url(self) -> str:

@@ -13,4 +13,5 @@ def livehub_register_backends() -> list[BackendSpec]:
     from plugins.avatar_sprite.backend import SpriteSettings, create_sprite
 
     return [BackendSpec(kind="avatar", name="sprite", factory=create_sprite, config_model=SpriteSettings,
+                        default=True,  # the avatar when [backends.avatar] names none
                         description="2D host from an image set: base, mouth shapes, blink")]

@@ -13,5 +13,6 @@ def livehub_register_backends() -> list[BackendSpec]:
     from plugins.llm_catalog.backend import CatalogBackend, CatalogSettings
 
     return [BackendSpec(kind="llm", name="catalog", factory=CatalogBackend, config_model=CatalogSettings,
+                        final=True,  # every answer chain ends with it: a show never goes silent
                         description="Offline answers from the catalog with templates (always the last "
                                     "fallback)")]

@@ -13,7 +13,7 @@ The room must be on air (its timeline running); the room's WebRTC output starts 
 
 from __future__ import annotations
 
-import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,33 +21,45 @@ from aiohttp import web
 
 from hub.errors import BackendError
 from hub.media.output import build_output
-from hub.media.rooms import room_settings
-from hub.media.timeline import room_timelines
+from hub.media.rooms import room_timeline
 from hub.web import HUB_KEY, json_error
 
 MAX_OFFER = 64 * 1024
 PLAYER = Path(__file__).with_name("player.html")
-_outputs: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class RoomWebRTC:
+    """A room's WebRTC output (``room.slots``), made with the room's first viewer."""
+
+    output: Any = None
+
+
+def room_output(hub: Any, room: str) -> Any:
+    """The WebRTC output made for ``room`` (running or not), or None."""
+    found = hub.rooms.get(room)
+    held = found.slots.get(RoomWebRTC) if found is not None else None
+    return held.output if held is not None else None
 
 
 def room_outputs(hub: Any) -> dict[str, Any]:
-    """The WebRTC output of each room of ``hub`` (created with the room's first viewer)."""
-    return _outputs.setdefault(hub, {})
+    """The WebRTC output of each room of ``hub`` that has had a viewer, by room name."""
+    return {room.name: held.output for room in hub.rooms
+            if (held := room.slots.get(RoomWebRTC)) is not None and held.output is not None}
 
 
 def output_for(hub: Any, room: str) -> Any:
     """The room's running WebRTC output, started now if needed; None when the room is not on air."""
-    timeline = room_timelines(hub).get(room)
+    timeline = room_timeline(hub, room)
     if timeline is None:
         return None
-    outputs = room_outputs(hub)
-    output = outputs.get(room)
+    held = hub.rooms[room].slots.setdefault(RoomWebRTC, RoomWebRTC)
+    output = held.output
     if output is not None and (output.timeline is not timeline or output.task is None or output.task.done()):
         output = None
     if output is None:
-        output = build_output(hub, "webrtc")
+        output = held.output = build_output(hub, "webrtc")
         output.start(timeline)
-        outputs[room] = output
     return output
 
 
@@ -73,7 +85,7 @@ async def _offer(request: web.Request, location: str) -> web.StreamResponse:
 
 async def _close(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB_KEY]
-    output = room_outputs(hub).get(request.match_info["room"])
+    output = room_output(hub, request.match_info["room"])
     if output is None or not await output.close_viewer(request.match_info["session"]):
         return json_error(404, "no such session")
     return web.Response(status=204)
@@ -90,11 +102,8 @@ async def close(request: web.Request) -> web.StreamResponse:
 
 
 def _public(request: web.Request) -> bool:
-    hub = request.app[HUB_KEY]
-    try:
-        return room_settings(hub, request.match_info["room"]).public
-    except Exception:
-        return False
+    room = request.app[HUB_KEY].rooms.get(request.match_info["room"])  # never made for a URL
+    return room is not None and room.public
 
 
 async def public_offer(request: web.Request) -> web.StreamResponse:
@@ -115,5 +124,8 @@ async def player(request: web.Request) -> web.StreamResponse:
 
 
 async def close_everything(hub: Any) -> None:
-    for output in list(room_outputs(hub).values()):
-        await output.close_all()
+    """Close every room's WebRTC output (the hub stops)."""
+    for room in hub.rooms:
+        held = room.slots.pop(RoomWebRTC)
+        if held is not None and held.output is not None:
+            await held.output.close_all()

@@ -31,7 +31,7 @@ from PIL import Image
 
 from hub.media.avatar import HostState
 from hub.media.compositor import Compositor
-from hub.media.timeline import room_timelines
+from hub.media.rooms import room_timeline
 from hub.web import HUB_KEY
 
 PAGE = Path(__file__).with_name("overlay.html")
@@ -99,7 +99,7 @@ async def overlay_socket(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     if hub.web is not None:
         hub.web.track_websocket(ws)
-    timeline = room_timelines(hub).get(request.match_info["room"])
+    timeline = room_timeline(hub, request.match_info["room"])
     if timeline is None:
         await ws.send_json({"type": "offair"})
         await ws.close(code=OFF_AIR_CLOSE, message=b"room not on air")

@@ -23,4 +23,5 @@ def livehub_register_backends() -> list[BackendSpec]:
     from plugins.voice_espeak.backend import EspeakSettings
 
     return [BackendSpec(kind="voice", name="espeak", factory=_build, config_model=EspeakSettings,
+                        default=True,  # the voice when [backends.voice] names none: offline, always there
                         description="Offline speech (libespeak-ng), with phoneme, word and mark timing")]

@@ -7,9 +7,11 @@ import contextlib
 
 import pytest
 
-from hub.answer_chain import AnswerChain, build_answer_chain, chain_names, normalise_question
+from hub.answer_chain import AnswerChain, build_answer_chain, chain_names, final_backends, normalise_question
 from hub.answers import AnswerRequest
 from hub.errors import BackendError, ConfigError
+from hub.hookspecs import hookimpl
+from hub.specs import BackendSpec
 from plugins.llm_catalog.backend import CatalogBackend
 from tests.llm.fakes import Scripted
 
@@ -119,6 +121,36 @@ def test_chain_names_come_from_config_and_always_end_with_catalog(make_hub) -> N
     hub = make_hub({"backends": {"llm": {"default": "openai", "fallback": ["langchain", "catalog"]}}})
     assert chain_names(hub) == ["openai", "langchain", "catalog"]
     assert chain_names(hub, ["langchain"]) == ["langchain", "catalog"]
+
+
+class _FinalPlugin:
+    """Registers a second final backend (``last``) and a plain one (``plain``)."""
+
+    @hookimpl
+    def livehub_register_backends(self) -> list[BackendSpec]:
+        make = lambda settings, hub: Scripted([], hub, name="llm")  # noqa: E731
+        return [BackendSpec(kind="llm", name="last", factory=make, final=True),
+                BackendSpec(kind="llm", name="plain", factory=make)]
+
+
+def test_every_chain_ends_with_the_backends_flagged_final(make_hub) -> None:
+    hub = make_hub(plugins=[("finals", _FinalPlugin())])
+    finals = final_backends(hub)
+    assert sorted(finals) == ["catalog", "last"]
+    assert chain_names(hub) == finals
+    assert chain_names(hub, ["plain"]) == ["plain", *finals]
+    assert chain_names(hub, ["last", "plain"]) == ["last", "plain", *[n for n in finals if n != "last"]]
+    assert chain_names(hub, ()) == finals  # the final backends alone
+
+
+def test_no_final_backend_and_none_configured_is_a_clear_error(make_hub) -> None:
+    hub = make_hub({"plugins": {"llm_catalog": {"enabled": False}}})
+    assert final_backends(hub) == []
+    with pytest.raises(ConfigError, match=r"no llm backend.*final"):
+        chain_names(hub)
+    hub = make_hub({"plugins": {"llm_catalog": {"enabled": False}},
+                    "backends": {"llm": {"default": "openai"}}})
+    assert chain_names(hub) == ["openai"]
 
 
 def test_build_answer_chain_uses_config_settings_and_overrides(make_hub) -> None:

@@ -118,7 +118,8 @@ def test_the_hubs_library_puts_the_users_folder_then_plugins_then_builtin(tmp_pa
     hub = make_hub({"hub": {"prompts_dir": "my-prompts"}}, plugins=[("pdir", PromptDirPlugin(plugin))],
                    path=tmp_path / "livehub.toml")
     library = prompt_library(hub)
-    assert library is prompt_library(hub)
+    assert library is prompt_library(hub) and hub.slots.get(PromptLibrary) is library  # one per hub
+    assert prompt_library(make_hub()) is not library
     assert library.search_path == [user, plugin, BUILTIN_DIR]
     assert library.render("answers/price.j2", "zh-CN") == "商家自己的价格模板"
     assert library.render("answers/stock.j2", "zh-CN") == "插件的库存模板"

@@ -12,8 +12,7 @@ import numpy as np
 from PIL import Image
 
 from hub.catalog import build_catalog
-from hub.media.rooms import close_room, open_room
-from hub.media.timeline import room_timelines
+from hub.media.rooms import close_room, open_room, room_timeline
 
 from .conftest import TOKEN
 
@@ -72,7 +71,7 @@ async def test_the_feed_needs_the_token_and_a_room_on_air(web_hub) -> None:
             assert exc.status == 401
         async with client.ws_connect(f"{web_hub.web.url}/overlay/main/ws?token={TOKEN}") as ws:
             assert json.loads((await ws.receive(timeout=10)).data) == {"type": "offair"}
-    assert "main" not in room_timelines(web_hub)
+    assert room_timeline(web_hub, "main") is None
 
 
 async def test_an_overlay_alone_costs_no_video_drawing(web_hub) -> None:

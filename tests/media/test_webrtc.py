@@ -13,7 +13,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from hub.media.rooms import close_room, open_room
 from hub.testing import wait_for
-from plugins.output_webrtc.routes import room_outputs
+from plugins.output_webrtc.routes import room_output
 
 from .conftest import TOKEN
 
@@ -58,7 +58,7 @@ async def test_a_client_receives_the_room_and_closes_its_session(web_hub, client
             assert sound.sample_rate == 48000
             loud = max(loud, float(np.abs(sound.to_ndarray()).max()))
         assert loud > 1000  # the host's voice came through
-        output = room_outputs(web_hub)["main"]
+        output = room_output(web_hub, "main")
         assert len(output.viewers) == 1
         async with client.delete(f"{web_hub.web.url}{session}", headers=AUTH) as response:
             assert response.status == 204
