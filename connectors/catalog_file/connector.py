@@ -1,4 +1,5 @@
-"""The file catalog as a hub connector: loads the file, reloads it when it changes, reports bad rows."""
+"""The file catalog as a hub connector: loads the file (:mod:`hub.catalog_file`), reloads it when it changes,
+reports bad rows."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.catalog_file.client import CatalogFileError, load_catalog
 from hub.catalog import Catalog
+from hub.catalog_file import CatalogFileError, load_catalog
 from hub.connector import Connector
 from hub.errors import NotReady
 

@@ -9,11 +9,22 @@ listens on loopback only and the API is open to this machine, so the console jus
 
 from __future__ import annotations
 
+from typing import Any
+
 from hub.hookspecs import hookimpl
 from hub.specs import WebRoute
 
 PLUGIN_NAME = "console"
 TAGS = ("console",)
+
+
+@hookimpl
+def livehub_plugin_dependencies() -> Any:
+    """The page drives the show runner's room control API over HTTP (the console shows its errors when
+    that plugin is off); the audit and catalog routes need nothing else."""
+    from hub.specs import Dependencies
+
+    return Dependencies(after=("show_runner",))
 
 
 @hookimpl

@@ -12,6 +12,15 @@ PLUGIN_NAME = "demo"
 
 
 @hookimpl
+def livehub_plugin_dependencies() -> Any:
+    """The demo's hub runs a show through :class:`hub.interfaces.ShowControl` (without it the room only
+    answers questions) on a ``catalog_file`` catalog and the ``local`` room."""
+    from hub.specs import Dependencies
+
+    return Dependencies(after=("ShowControl", "catalog_file", "local"))
+
+
+@hookimpl
 def livehub_register_commands(cli: Any) -> None:
     from plugins.demo.command import demo
 

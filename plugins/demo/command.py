@@ -62,7 +62,7 @@ def browse_host(host: str) -> str:
               help="Keep the demo's database here (default: a temporary folder deleted at exit).")
 def demo(catalog_file: Path | None, host: str, port: int, data_dir: Path | None) -> None:
     """Run the offline demo: a sample shop, a host pitching it on a live room, the console."""
-    from connectors.catalog_file.client import CatalogFileError, load_catalog
+    from hub.catalog_file import CatalogFileError, load_catalog
     from hub.cli import build_hub_or_exit, err_console
     from hub.config import load_config
     from hub.errors import ConfigError, LiveHubError
@@ -120,19 +120,19 @@ def demo(catalog_file: Path | None, host: str, port: int, data_dir: Path | None)
 
 async def start_demo_show(hub: Any, catalog: Any) -> str:
     """Define the demo show (a rundown of the catalog) and start it on the room; returns a status line."""
-    from plugins.show_runner.rundown import parse_rundown
-    from plugins.show_runner.service import show_service
+    from hub.interfaces import ShowControl
 
-    service = show_service(hub)
-    if service is None:
+    shows = hub.slots.get(ShowControl)
+    if shows is None:
         return "show runner disabled; the room answers questions without a show"
-    rundown = parse_rundown(demo_rundown(catalog), "demo")
-    await service.library.save(rundown)  # listed by GET /api/v1/shows: the console can start it again
+    rundown = shows.parse_show(demo_rundown(catalog), "demo")
+    await shows.define_show(rundown)  # listed by GET /api/v1/shows: the console can start it again
     # On air first, so the room stays on air (answering questions) when the operator stops the show.
-    live = await service.open_room(ROOM)
-    if live.run is not None:  # resumed from a kept --data-dir
-        return f"show {live.run.rundown.name!r} resumed on room {ROOM!r}"
-    await service.start_show(ROOM, rundown, actor="demo")
+    await shows.open_room(ROOM)
+    running = shows.show_on(ROOM)
+    if running is not None:  # resumed from a kept --data-dir
+        return f"show {running!r} resumed on room {ROOM!r}"
+    await shows.start_show(ROOM, rundown, actor="demo")
     return f"show {SHOW!r} running on room {ROOM!r} ({len(rundown.segments)} products, looping)"
 
 

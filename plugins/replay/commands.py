@@ -74,7 +74,7 @@ def replay(trace: Path, catalog: Path, llm: str | None, llm_model: str | None, c
 def replay_gen(catalog: Path, minutes: float, seed: int, out: Path, expected_path: Path | None, no_flood: bool,
                comments_per_min: float, english_share: float) -> None:
     """Generate a realistic trace of a show over CATALOG: questions, floods, bait, injections, spam."""
-    from connectors.catalog_file.client import CatalogFileError
+    from hub.catalog_file import CatalogFileError
     from plugins.replay.trace import write_trace
     from plugins.replay.tracegen import generate_trace
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from hub.decisions import Decision, ReplyRecord
 from plugins.replay.trace import REPLAY_ROOM
-from plugins.triage.records import Decision, ReplyRecord
 
 OUTCOME_KEYS = ("answered", "aggregated", "dropped", "blocked")
 
@@ -38,7 +38,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 class ReportCollector:
-    """Listens to the triage service (decisions and replies of every room) during a replay."""
+    """Listens to the answer queue (decisions and replies of every room) during a replay."""
 
     def __init__(self) -> None:
         self.decisions: dict[str, Decision] = {}

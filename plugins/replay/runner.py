@@ -1,4 +1,4 @@
-"""Run a trace through a real hub: catalog connector, triage, answer chain, review, bus, storage.
+"""Run a trace through a real hub: catalog connector, answer queue, answer chain, review, bus, storage.
 
 The hub is built from the merchant's config (``--config``, optional) with the parts that touch the outside
 world taken out: no web server, no scheduler, no connectors of its own (a replay must never post to a live
@@ -25,6 +25,8 @@ from typing import Any
 from hub.clock import RealClock, SimClock, busy
 from hub.config import HubConfig, load_config
 from hub.errors import LiveHubError
+from hub.interfaces import AnswerQueue
+from hub.slots import MissingSlot
 from plugins.replay.report import ReportCollector
 from plugins.replay.trace import to_event
 
@@ -34,16 +36,17 @@ MEMORY_DB = "sqlite+aiosqlite:///:memory:"
 
 
 class ReplayError(LiveHubError):
-    """The replay could not run (catalog not loadable, triage disabled, ...)."""
+    """The replay could not run (catalog not loadable, no answer queue, ...)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ReplaySession:
-    """What an ``observe`` callback gets: the running hub, its triage service, the replay clock and the
-    clock time of trace second 0 (trace time = ``clock.now() - t0``)."""
+    """What an ``observe`` callback gets: the running hub, its answer queue (:class:`AnswerQueue`, the
+    triage plugin's), the replay clock and the clock time of trace second 0 (trace time =
+    ``clock.now() - t0``)."""
 
     hub: Any
-    service: Any
+    service: AnswerQueue
     clock: Any
     t0: float
 
@@ -78,7 +81,6 @@ async def run_replay(trace: list[dict[str, Any]], catalog: Path, *, config: Path
     benchmarks add listeners there). Raises :class:`ReplayError` or :class:`hub.errors.ConfigError`.
     """
     from hub.app import Hub
-    from plugins.triage.service import service_for
 
     hub = Hub(replay_config(catalog, config, database_url), web=False, extra_plugins=plugins)
     hub.build()
@@ -88,9 +90,10 @@ async def run_replay(trace: list[dict[str, Any]], catalog: Path, *, config: Path
         if connector is None or not await connector.wait_ready(catalog_timeout_s):
             error = connector.last_error if connector is not None else "connector not created"
             raise ReplayError(f"the catalog {catalog} could not be loaded: {error}")
-        service = service_for(hub)
-        if service is None:
-            raise ReplayError("the triage plugin is not running (is [plugins.triage] enabled = false?)")
+        try:
+            service = hub.slots.require(AnswerQueue)
+        except MissingSlot as exc:
+            raise ReplayError(f"the replay needs an answer queue: {exc}") from None
         clock: Any = SimClock() if fast else RealClock()
         service.use_clock(clock)
         if llm or llm_model:
@@ -102,8 +105,7 @@ async def run_replay(trace: list[dict[str, Any]], catalog: Path, *, config: Path
         service.on_decision.append(collector.on_decision)
         service.on_reply.append(collector.on_reply)
         if isinstance(clock, SimClock):
-            subscription = service.subscription
-            clock.add_idle_check(lambda: subscription is None or not subscription.queue)
+            clock.add_idle_check(lambda: not service.waiting_events)
             hub.create_task(clock.run(), name="replay:clock")
         collector.t0 = clock.now()
         if observe is not None:

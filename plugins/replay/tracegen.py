@@ -42,7 +42,7 @@ class GeneratedTrace(list):  # type: ignore[type-arg]
 def _load(catalog: Catalog | str | Path) -> Catalog:
     if isinstance(catalog, Catalog):
         return catalog
-    from connectors.catalog_file.client import load_catalog
+    from hub.catalog_file import load_catalog
 
     return load_catalog(Path(catalog))
 

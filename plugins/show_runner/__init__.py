@@ -7,6 +7,9 @@ and the watchdog. Settings: ``[plugins.show_runner]``; design: ``docs/live-room.
 * :mod:`.service` — rooms on air and their shows; :mod:`.broadcasts` — resuming after a restart;
 * :mod:`.control` and :mod:`.api` — operator actions; :mod:`.jobs` — ``show.start``/``show.stop``;
 * :mod:`.watchdog` — restarts failed outputs and connectors.
+
+Provides :class:`hub.interfaces.ShowControl` in ``hub.slots``; answers come from
+:class:`hub.interfaces.AnswerQueue` when a plugin provides it (started after it; shows run without it).
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ def livehub_register_job_types() -> list[Any]:
     from plugins.show_runner.jobs import JOB_TYPES
 
     return list(JOB_TYPES)
+
+
+@hookimpl
+def livehub_plugin_dependencies() -> Any:
+    from hub.specs import Dependencies
+
+    return Dependencies(after=("AnswerQueue",), provides=("ShowControl",))
 
 
 @hookimpl

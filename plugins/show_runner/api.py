@@ -148,7 +148,8 @@ def routes() -> list[WebRoute]:
         route("GET", "/api/v1/shows", list_shows, "Defined shows (files and API), with their source"),
         route("POST", "/api/v1/shows", define_show, "Define or replace a show", {"201": "Created",
               "400": "Bad rundown: field and reason"}, SHOW_SCHEMA),
-        route("GET", "/api/v1/rooms", list_rooms, "Rooms with their show state"),
+        route("GET", "/api/v1/shows/rooms", list_rooms, "Every room with its show state (the rooms themselves: "
+              "GET /api/v1/rooms)"),
         route("GET", f"{ROOM}/state", room_state, "A room's show, stage, queue, counters, outputs, connectors"),
         route("POST", f"{ROOM}/show/start", start_show, "Start a show on the room now",
               {"201": "Started", "404": "No such show", "409": "A show is running"}, START_SCHEMA),

@@ -3,8 +3,8 @@
 One bridge per room on air. It subscribes to the bus and, for events of its room:
 
 * ``reply`` on channel ``voice`` → ``timeline.say(text, kind=..., urgent=(kind == "takeover"), sku=...,
-  comment=...)``: the product card of the line (the show's hint, else the triage record's product) and
-  the viewer comment it answers (the first answered comment still in a bounded memory of recent
+  comment=...)``: the product card of the line (the reply's own ``sku``) and the viewer comment it
+  answers (the first answered comment still in a bounded memory of recent
   comments). Chat replies are not spoken. A takeover cuts what is being said but keeps the queued
   answers (``clear_queue=False``): they follow it;
 * ``reply_sentence`` on channel ``voice`` → the first sentence of a reply opens a line that is still
@@ -25,22 +25,22 @@ from collections import OrderedDict, deque
 from typing import Any
 
 from hub.events import Comment, Event, Reply, ReplySentence, StageChange
-from plugins.triage.budget import estimate_speech_seconds
+from hub.speech_time import estimate_speech_seconds
 
 log = logging.getLogger("livehub.show")
 
 COMMENTS_KEPT = 2000
-HINTS_KEPT = 500
+OPEN_KEPT = 500
 HISTORY_KEPT = 200
 
 
 class SpeechCalibration:
     """Real speaking time, learnt from the lines the timelines finished: ``estimator(text, locale)``.
 
-    The triage engine books its voice with a characters-per-second estimate; how fast the configured
+    The answer queue books its voice with a characters-per-second estimate; how fast the configured
     voice really speaks differs (espeak reads Chinese faster than a human host). Each spoken line updates
-    ``ratio`` = real seconds / estimated seconds (a moving average, bounded to 0.25..4), and the engine's
-    budget then uses ``estimate × ratio`` (installed with ``TriageService.use_speech_estimator``).
+    ``ratio`` = real seconds / estimated seconds (a moving average, bounded to 0.25..4), and the queue's
+    budget then uses ``estimate × ratio`` (installed with ``AnswerQueue.use_speech_estimator``).
     """
 
     def __init__(self, ratio: float = 1.0, weight: float = 0.3) -> None:
@@ -72,7 +72,6 @@ class RoomBridge:
         self.silent_since = clock.now()
         self.said = 0
         self._comments: OrderedDict[str, tuple[str, str]] = OrderedDict()
-        self._hints: OrderedDict[str, str | None] = OrderedDict()
         self._waiting: dict[str, asyncio.Future[Any]] = {}
         self._lines: list[Any] = []
         self._open: OrderedDict[str, Any] = OrderedDict()  # reply id → its line, still being written
@@ -96,12 +95,6 @@ class RoomBridge:
         self._open.clear()
 
     # -- what the show runner asks -------------------------------------------------------------
-
-    def hint(self, reply_id: str, sku: str | None) -> None:
-        """Show ``sku``'s card while the reply ``reply_id`` (not yet published) is said."""
-        self._hints[reply_id] = sku
-        while len(self._hints) > HINTS_KEPT:
-            self._hints.popitem(last=False)
 
     def expect(self, reply_id: str) -> asyncio.Future[Any]:
         """A future resolved with the timeline :class:`Line` of reply ``reply_id`` once it is queued."""
@@ -153,7 +146,7 @@ class RoomBridge:
             return line
         line = self.say(sentence, reply_id=sentence.reply, more=True)
         self._open[sentence.reply] = line
-        while len(self._open) > HINTS_KEPT:  # replies never ended (their writer failed): stop waiting
+        while len(self._open) > OPEN_KEPT:  # replies never ended (their writer failed): stop waiting
             self._open.popitem(last=False)[1].feed.close()
         return line
 
@@ -162,8 +155,7 @@ class RoomBridge:
         returns its Line."""
         reply_id = reply_id or reply.id
         comment = next((self._comments[i] for i in reply.answers if i in self._comments), None)
-        sku = self._sku_for(reply_id, getattr(reply, "sku", None))
-        line = self.timeline.say(reply.text, kind=reply.kind, urgent=reply.kind == "takeover", sku=sku,
+        line = self.timeline.say(reply.text, kind=reply.kind, urgent=reply.kind == "takeover", sku=reply.sku,
                                  comment=comment, clear_queue=False, more=more)
         self._lines.append(line)
         self.history.append(line)
@@ -175,21 +167,6 @@ class RoomBridge:
         if future is not None and not future.done():
             future.set_result(line)
         return line
-
-    def _sku_for(self, reply_id: str, sku: str | None = None) -> str | None:
-        if reply_id in self._hints:
-            return self._hints.pop(reply_id)
-        if sku:
-            return sku
-        from plugins.triage.service import service_for
-
-        service = service_for(self.hub)
-        engine = service.engines.get(self.room) if service is not None else None
-        if engine is not None:
-            for record in reversed(engine.log.replies[-20:]):
-                if record.reply.id == reply_id:
-                    return record.sku
-        return None
 
     def _finished(self, line: Any) -> None:
         if not self.busy:

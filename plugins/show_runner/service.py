@@ -1,14 +1,24 @@
 """The show runner of one hub: rooms on air, the show running on each, its start, end and resumption.
 
+The service lives in ``hub.slots`` (under :class:`ShowService`) and provides
+:class:`hub.interfaces.ShowControl` there; each room on air keeps its :class:`LiveRoom` in its own slots
+(``hub.rooms[name].slots[LiveRoom]``), and the service moves the room's lifecycle: ``on_air`` when it
+puts the room on air, ``paused``/``on_air`` when its show is paused/resumed, ``opened`` when it takes it
+off air.
+
 * :meth:`ShowService.open_room` puts a room on air: its media (``hub.media.rooms.open_room``: timeline and
   the room's configured outputs) plus a :class:`RoomBridge`. A room someone else opened (its timeline is
-  in ``room_timelines``) gets a bridge only, and is never closed here.
+  ``room_timeline(hub, room)``) gets a bridge only, and its media is never closed here.
 * :meth:`ShowService.start_show` opens the room if needed, records the broadcast, schedules its stop
   (a ``show.stop`` job just after the end time, persisted, so the stop happens even across a restart) and runs
   a :class:`ShowRun` as the hub task ``show:<room>``. The show ends by itself at its end time; either way
   the broadcast is closed once, the action audited, and a room the show opened is closed.
 * On start, broadcasts still live whose window is open are resumed for the time left
   (:mod:`plugins.show_runner.broadcasts`).
+
+Answers come from whoever provides :class:`hub.interfaces.AnswerQueue` (the triage plugin): the show's
+pitch waits while an answer is due, and the queue's voice is paced with :class:`SpeechCalibration`.
+Without it the show runs and says its own lines only.
 """
 
 from __future__ import annotations
@@ -16,28 +26,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hub.clock import Clock, RealClock
 from hub.events import HUB_PLATFORM, StreamState
+from hub.interfaces import AnswerQueue, ShowControl
 from plugins.show_runner import broadcasts
 from plugins.show_runner.bridge import RoomBridge, SpeechCalibration
 from plugins.show_runner.jobs import schedule_stop, unschedule_stop
 from plugins.show_runner.library import ShowLibrary
-from plugins.show_runner.rundown import Rundown
+from plugins.show_runner.rundown import Rundown, parse_rundown
 from plugins.show_runner.settings import ShowRunnerSettings, shows_folder
 from plugins.show_runner.show import ShowRun, cancel_run
 
 log = logging.getLogger("livehub.show")
-
-_services: weakref.WeakKeyDictionary[Any, ShowService] = weakref.WeakKeyDictionary()
+ACTOR = "show_runner"
 
 
 def show_service(hub: Any) -> ShowService | None:
-    """The running show service of ``hub`` (None when the plugin is disabled or not started)."""
-    return _services.get(hub)
+    """The running show service of ``hub`` (None when the plugin is disabled or not started). Other
+    plugins use ``hub.slots.get(ShowControl)`` instead."""
+    return hub.slots.get(ShowService)
 
 
 class ShowError(Exception):
@@ -67,14 +78,13 @@ class LiveRoom:
     def timeline(self) -> Any:
         return self.media.timeline
 
-    def engine(self) -> Any:
-        from plugins.triage.service import service_for
+    def voice_waiting(self) -> bool:
+        """An answer is being written for the room's voice or is ready for it (the pitch waits)."""
+        answers = self.hub.slots.get(AnswerQueue)
+        return answers is not None and answers.voice_waiting(self.name)
 
-        service = service_for(self.hub)
-        return service.engines.get(self.name) if service is not None else None
 
-
-class ShowService:
+class ShowService(ShowControl):
     """See the module docstring."""
 
     def __init__(self, hub: Any, settings: ShowRunnerSettings | None = None, *,
@@ -84,20 +94,28 @@ class ShowService:
         self.clock: Clock = clock or RealClock()
         self.library = ShowLibrary(hub, shows_folder(hub, self.settings))
         self.calibration = SpeechCalibration()
-        self.rooms: dict[str, LiveRoom] = {}
         self._lock = asyncio.Lock()
         self.stopping = False
         self.watchdog: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        _services[self.hub] = self
-        from plugins.triage.service import service_for
+    @property
+    def rooms(self) -> dict[str, LiveRoom]:
+        """The rooms on air by name (a view: each room keeps its :class:`LiveRoom` in its slots)."""
+        return {room.name: live for room in self.hub.rooms if (live := room.slots.get(LiveRoom)) is not None}
 
-        triage = service_for(self.hub)
-        if triage is not None and triage.speech_estimator is None:
-            triage.use_speech_estimator(self.calibration)
+    def live(self, room: str) -> LiveRoom | None:
+        """``room``'s :class:`LiveRoom` when it is on air here."""
+        found = self.hub.rooms.get(room)
+        return found.slots.get(LiveRoom) if found is not None else None
+
+    async def start(self) -> None:
+        self.hub.slots.set(ShowService, self)
+        self.hub.slots.provide(ShowControl, self)
+        answers = self.hub.slots.get(AnswerQueue)
+        if answers is not None and answers.speech_estimator is None:
+            answers.use_speech_estimator(self.calibration)
         for room in self.settings.open_rooms:
             await self.open_room(room)
         await self._resume_broadcasts()
@@ -110,51 +128,60 @@ class ShowService:
         """Stop every show (their broadcasts stay live: they resume at the next start) and close the
         rooms opened here."""
         self.stopping = True
+        self.hub.slots.discard(ShowControl, self)
         for live in list(self.rooms.values()):
             live.run = None
             await cancel_run(live.task)
             await self._close(live)
-        if _services.get(self.hub) is self:
-            del _services[self.hub]
+        answers = self.hub.slots.get(AnswerQueue)
+        if answers is not None and answers.speech_estimator is self.calibration:
+            answers.use_speech_estimator(None)
+        self.hub.slots.discard(ShowService, self)
 
     # -- rooms ----------------------------------------------------------------------------------
 
     async def open_room(self, room: str, **media: Any) -> LiveRoom:
         """Put ``room`` on air (media and bridge); ``media`` goes to ``open_room`` (outputs, clock...)."""
-        from hub.media.rooms import RoomMedia, open_room, open_rooms
-        from hub.media.timeline import room_timelines
+        from hub.media.rooms import RoomMedia, open_room, room_media, room_timeline
 
-        live = self.rooms.get(room)
+        try:
+            hub_room = self.hub.rooms.ensure(room)
+        except ValueError as exc:
+            raise ShowError(str(exc), 400) from None
+        live = hub_room.slots.get(LiveRoom)
         if live is not None and live.timeline.running:
             return live
         if live is not None:  # its timeline was stopped behind our back: start over
             await self._close(live)
-        existing = open_rooms(self.hub).get(room)
-        timeline = room_timelines(self.hub).get(room)
+        existing = room_media(self.hub, room)
+        timeline = room_timeline(self.hub, room)
         if existing is not None or timeline is not None:
             media_obj, opened_here = existing or RoomMedia(timeline), False
         else:
             media_obj, opened_here = await open_room(self.hub, room, **media), True
         bridge = RoomBridge(self.hub, room, media_obj.timeline, clock=self.clock, calibration=self.calibration)
         await bridge.start()
-        live = self.rooms[room] = LiveRoom(self.hub, room, media_obj, bridge, opened_here)
+        live = hub_room.slots.set(LiveRoom, LiveRoom(self.hub, room, media_obj, bridge, opened_here))
+        hub_room.set_state("on_air", by=ACTOR)
         return live
 
     async def sync_rooms(self) -> None:
         """Bridge every running timeline (a room put on air by someone else gets its replies spoken) and
         forget rooms whose timeline stopped behind our back (and that run no show)."""
-        from hub.media.timeline import room_timelines
+        from hub.media.rooms import room_timeline
 
-        for room, timeline in list(room_timelines(self.hub).items()):
-            if room not in self.rooms and timeline.running and not self.stopping:
-                await self.open_room(room)
+        for room in list(self.hub.rooms):
+            timeline = room_timeline(self.hub, room.name)
+            if (timeline is not None and timeline.running and room.slots.get(LiveRoom) is None
+                    and not self.stopping):
+                await self.open_room(room.name)
         for live in list(self.rooms.values()):
             if not live.timeline.running and live.run is None:
                 await self._close(live)
 
     async def close_room(self, room: str) -> None:
         """Stop the room's show (if any) and take it off air."""
-        live = self.rooms.get(room)
+        live = self.live(room)
         if live is None:
             return
         await self.stop_show(room, actor="operator", reason="room closed")
@@ -163,13 +190,28 @@ class ShowService:
     async def _close(self, live: LiveRoom) -> None:
         from hub.media.rooms import close_room
 
-        if self.rooms.get(live.name) is live:
-            del self.rooms[live.name]
+        hub_room = self.hub.rooms.get(live.name)
+        if hub_room is not None and hub_room.slots.get(LiveRoom) is live:
+            hub_room.slots.discard(LiveRoom, live)
+            if hub_room.state in ("on_air", "paused"):
+                hub_room.set_state("opened", by=ACTOR)
         await live.bridge.stop()
         if live.opened_here:
             await close_room(self.hub, live.name)
 
     # -- shows ----------------------------------------------------------------------------------
+
+    def parse_show(self, data: Mapping[str, Any], source: str = "api") -> Rundown:
+        """A rundown from data (raises :class:`plugins.show_runner.rundown.RundownError`, a ValueError)."""
+        return parse_rundown(dict(data) if isinstance(data, Mapping) else data, source)
+
+    async def define_show(self, show: Rundown) -> bool:
+        """Save ``show`` in the library (listed by ``GET /api/v1/shows``); True when it is new."""
+        return await self.library.save(show)
+
+    def show_on(self, room: str) -> str | None:
+        live = self.live(room)
+        return live.run.rundown.name if live is not None and live.run is not None else None
 
     async def rundown(self, show: str | Rundown) -> Rundown:
         if isinstance(show, Rundown):
@@ -188,7 +230,7 @@ class ShowService:
         if not room:
             raise ShowError(f"show {rundown.name!r} names no room; give one", 400)
         async with self._lock:
-            current = self.rooms.get(room)
+            current = self.live(room)
             if current is not None and current.run is not None:
                 if not replace:
                     raise ShowError(f"show {current.run.rundown.name!r} is running on room {room!r}; "
@@ -196,7 +238,7 @@ class ShowService:
                 opened_for_show, current.show_opened = current.show_opened, False  # stays on air between
                 await self.stop_show(room, actor=actor, reason=f"replaced by {rundown.name}")
                 current.show_opened = opened_for_show
-            was_on_air = room in self.rooms
+            was_on_air = self.live(room) is not None
             live = await self.open_room(room, **media)
             live.show_opened = live.show_opened or not was_on_air
             if resume is not None:
@@ -235,7 +277,7 @@ class ShowService:
     async def stop_show(self, room: str, *, actor: str = "operator", reason: str = "stopped",
                         broadcast: int | None = None) -> bool:
         """Stop the show on ``room`` (only broadcast ``broadcast``'s, if given); False when none runs."""
-        live = self.rooms.get(room)
+        live = self.live(room)
         if live is None or live.run is None or (broadcast is not None and live.broadcast != broadcast):
             return False
         run, live.run = live.run, None
@@ -252,13 +294,15 @@ class ShowService:
                                                           "broadcast": bid, "lines_said": run.lines_said})
         if live.show_opened and not self.stopping:
             await self._close(live)
+        elif (hub_room := self.hub.rooms.get(live.name)) is not None and hub_room.state == "paused":
+            hub_room.set_state("on_air", by=actor)  # the room stays on air without its show
 
     async def _resume_broadcasts(self) -> None:
         """Resume the shows still live in the database (called once, at start: before connectors and
         the web server, so a resumed show is running by the time anyone looks)."""
         for row in await broadcasts.live_rows(self.hub):
             remaining = row.remaining_s(time.time())
-            current = self.rooms.get(row.room)
+            current = self.live(row.room)
             if current is not None and current.run is not None:  # a newer show already runs there
                 await broadcasts.record_end(self.hub, row.id, "superseded")
                 continue

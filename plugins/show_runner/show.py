@@ -1,14 +1,14 @@
 """One show running on one room: segments in time, the pitch between answers, countdowns, idle fill.
 
 The run steps through the rundown's segments (again from the top with ``loop``) until its end time. At
-each segment start it publishes a ``StageChange`` (the card, the triage engine's product on stage and the
+each segment start it publishes a ``StageChange`` (the card, the answer queue's product on stage and the
 console follow it). Within a segment it says, one sentence at a time:
 
 * **countdown lines** when a promotion is due (start, 30 s and 10 s left, end), with the on-screen
   countdown (``timeline.set_countdown``); they wait only for the current line to finish;
 * **the pitch** (scripted or generated, see :mod:`plugins.show_runner.pitch`) — a sentence only when the
-  room is quiet: nothing queued or being said on the timeline and no answer ready or being written by
-  the triage engine. So answers go in between sentences, and a flood of questions holds the pitch
+  room is quiet: nothing queued or being said on the timeline and no answer ready or being written for
+  the voice (:meth:`hub.interfaces.AnswerQueue.voice_waiting`). So answers go in between sentences, and a flood of questions holds the pitch
   until the queue is worked off. After a full round, ``round_gap_s`` of room for questions;
 * **an idle filler** when the room has been silent for ``idle_fill_s``.
 
@@ -48,7 +48,7 @@ class Cue:
 
 
 class ShowRun:
-    """See the module docstring. ``room`` gives ``hub``, ``name``, ``bridge``, ``timeline``, ``engine()``."""
+    """See the module docstring. ``room`` gives ``hub``, ``name``, ``bridge``, ``timeline``, ``voice_waiting()``."""
 
     def __init__(self, room: Any, rundown: Rundown, *, clock: Any, duration_s: float | None = None,
                  tick_s: float = 0.2, line_timeout_s: float = 120.0, locale: str | None = None,
@@ -196,10 +196,7 @@ class ShowRun:
         return self.segment if self.segment is not None and self.segment.sku == sku else None
 
     def _room_quiet(self) -> bool:
-        if self.room.bridge.busy:
-            return False
-        engine = self.room.engine()
-        return engine is None or not engine.voice_waiting()
+        return not self.room.bridge.busy and not self.room.voice_waiting()
 
     def _next_moment(self, now: float) -> float:
         moments = [self.segment_ends, now + self.tick_s]
@@ -241,9 +238,8 @@ class ShowRun:
         if outcome.blocked or not outcome.text:
             return False
         reply = Reply(platform=HUB_PLATFORM, room=self.room.name, text=outcome.text, kind=kind, channel="voice",
-                      source=f"show:{self.rundown.name}")
+                      source=f"show:{self.rundown.name}", sku=sku)
         bridge = self.room.bridge
-        bridge.hint(reply.id, sku)
         queued = bridge.expect(reply.id)
         try:
             await self.hub.publish(reply)

@@ -66,12 +66,12 @@ class Watchdog:
         """One round; returns how many things were restarted."""
         if not self.hub.ready or self.service.stopping:
             return 0
-        from hub.media.rooms import open_rooms
+        from hub.media.rooms import media_rooms
 
         await self.service.sync_rooms()
         if not self.service.settings.watchdog:
             return 0
-        media = {room: live.media for room, live in self.service.rooms.items()} | dict(open_rooms(self.hub))
+        media = {room: live.media for room, live in self.service.rooms.items()} | media_rooms(self.hub)
         restarted = 0
         for room, on_air in list(media.items()):
             timeline = on_air.timeline

@@ -4,6 +4,8 @@ Per room: normalise, drop spam/abuse/injection, detect intent, resolve the produ
 queue with priority, fairness, ageing and expiry, keep to the speaking budget, batch thank-yous, answer
 through the answer chain, review every line, publish :class:`hub.events.Reply` events. Settings:
 ``[plugins.triage]`` (:class:`plugins.triage.settings.TriageSettings`). See ``docs/conversation.md``.
+
+Provides :class:`hub.interfaces.AnswerQueue` (the rooms' answer queues) in ``hub.slots``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ def livehub_config_models() -> dict[str, Any]:
     from plugins.triage.settings import TriageSettings
 
     return {"triage": TriageSettings}
+
+
+@hookimpl
+def livehub_plugin_dependencies() -> Any:
+    from hub.specs import Dependencies
+
+    return Dependencies(provides=("AnswerQueue",))
 
 
 @hookimpl

@@ -1,9 +1,8 @@
 """The speaking budget: the host cannot talk faster than its voice, nor post faster than the platform allows.
 
-* :func:`estimate_speech_seconds` — how long a line takes to say: Chinese at ``zh_chars_per_s`` characters
-  a second (4.5 is a brisk live-commerce pace), English at ``en_words_per_s`` words a second (2.6), digits
-  read out (a "168" is about three syllables), plus a short pause per sentence. A voice plugin that knows
-  the real duration replaces the estimate through :attr:`SpeechBudget.estimator`.
+* :func:`hub.speech_time.estimate_speech_seconds` — how long a line takes to say (Chinese characters and
+  English words a second, digits read out, a pause per sentence), at the rates of ``[plugins.triage]``. A
+  voice plugin that knows the real duration replaces the estimate through :attr:`SpeechBudget.estimator`.
 * :class:`VoiceTimeline` — one voice, one line at a time: a line starts when the previous one (plus a small
   gap) has ended, so spoken replies never overlap.
 * :class:`ChatRateLimiter` — at most ``limit`` chat replies in any ``window_s`` seconds (platforms mute or
@@ -12,36 +11,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable
 
-from plugins.triage.normalize import cjk_count
+from hub.speech_time import estimate_speech_seconds
 
 __all__ = ["estimate_speech_seconds", "VoiceTimeline", "ChatRateLimiter", "SpeechBudget"]
-
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_SENTENCE_END = re.compile(r"[。！？!?；;.…]+(?=\s|$)|[。！？；…]+")
-
-
-def estimate_speech_seconds(text: str, locale: str = "zh-CN", *, zh_chars_per_s: float = 4.5,
-                            en_words_per_s: float = 2.6, pause_s: float = 0.25) -> float:
-    """Seconds it takes to say ``text`` aloud (see the module docstring). Never below 0.5 s for a
-    non-empty line: even "好的" takes a breath."""
-    if not text.strip():
-        return 0.0
-    han = cjk_count(text)
-    words = len(_WORD.findall(text))
-    numbers = _NUMBER.findall(text)
-    digits = sum(len(n.replace(".", "").replace(",", "")) for n in numbers)
-    pauses = max(1, len(_SENTENCE_END.findall(text))) * pause_s
-    if locale.lower().startswith("zh") or han > words:
-        syllables = han + digits * 1.0 + words * 1.5
-        seconds = syllables / zh_chars_per_s
-    else:
-        seconds = (words + len(numbers) * 1.5 + han / 2) / en_words_per_s
-    return max(0.5, round(seconds + pauses, 3))
 
 
 class VoiceTimeline:

@@ -140,7 +140,8 @@ class RoomEngine:
         locale = locale_for(text.lang, self.locale)
         viewer, name = self._who(event)
         key = question_key(intent, ref.sku, locale, text, viewer)
-        ask = Ask(event.id, viewer, name, now, now + self.settings.expiry(intent), text)
+        ask = Ask(event.id, viewer, name, now, now + self.settings.expiry(intent), text,
+                  platform=event.platform, message_id=event.message_id)
         self._remember(viewer, text.text)
         foreign = locale.split("-")[0] != self.locale.split("-")[0]
         prefer_chat = intent in self.settings.chat_intents or foreign
@@ -150,7 +151,8 @@ class RoomEngine:
     def _thanks(self, event: Any, category: str, now: float, *, text: NormalizedText | None = None,
                 detail: str = "") -> None:
         viewer, name = self._who(event)
-        ask = Ask(event.id, viewer, name, now, now + self.settings.expiry(f"thanks:{category}"), text, detail)
+        ask = Ask(event.id, viewer, name, now, now + self.settings.expiry(f"thanks:{category}"), text, detail,
+                  platform=event.platform, message_id=event.message_id)
         key = thanks_key(category, self.locale)
         ready = now + self.settings.thanks_window_s.get(category, 30.0)
         self._join_or_queue(key, ask, now, lambda: Item(key, "thanks", category, self.locale, ready_at=ready))

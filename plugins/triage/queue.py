@@ -41,7 +41,8 @@ _seq = itertools.count(1)
 
 @dataclass(slots=True)
 class Ask:
-    """One viewer event an item settles: its id, who, what (normalised), and when on the room clock."""
+    """One viewer event an item settles: its id, who, what (normalised), and when on the room clock;
+    where it came from (``platform`` and the platform's ``message_id``), so the reply can go back there."""
 
     event_id: str
     viewer: str
@@ -50,6 +51,8 @@ class Ask:
     expires_at: float
     text: NormalizedText | None = None
     detail: str = ""  # gift name and count, for thank-you lines
+    platform: str = ""
+    message_id: str | None = None
 
 
 @dataclass(slots=True, eq=False)

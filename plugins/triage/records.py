@@ -1,17 +1,8 @@
-"""What the room engine decided and said, for metrics, ``livehub replay`` and tests.
+"""The room engine's log: recent decisions and replies of one room, for metrics, the console and listeners.
 
-Every platform event a room sees gets exactly one final :class:`Decision`:
-
-* ``answered`` — the first ask a reply settles (reason: the intent, or ``thanks``; ``price (grounded:
-  catalog)`` when an LLM answer missed the asked fact and the catalog's was said instead);
-* ``aggregated`` — settled by a reply to the same question (``same_question``), a reply said just
-  before (``answered_recently``) or a batched thank-you (``thanks_batch``);
-* ``dropped`` — ``spam:*``, ``abuse``, ``injection``, ``expired``, ``overflow``, ``viewer_limit``;
-* ``blocked`` — the answer was written but review let nothing of it through (``review: <reason>``), or
-  writing it failed (``error: <exception>``);
-* ``ignored`` — nothing to say (``chitchat``, ``not_a_question``, ``empty``, ``stats``, ``stage``).
-
-``reply`` is the index of the settling reply in the room's reply log (answered and aggregated only).
+The records themselves (:class:`~hub.decisions.Decision`, :class:`~hub.decisions.ReplyRecord`) are shared
+with other plugins through :mod:`hub.decisions`; every platform event a room sees gets exactly one final
+decision (see that module for the outcomes and reasons).
 """
 
 from __future__ import annotations
@@ -19,40 +10,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from hub.events import Reply
+from hub.decisions import OUTCOMES, Decision, ReplyRecord
 
-OUTCOMES = ("answered", "aggregated", "dropped", "blocked", "ignored")
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    event_id: str
-    outcome: str
-    reason: str
-    reply: int | None = None
-    at: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"outcome": self.outcome, "reason": self.reason}
-        if self.reply is not None:
-            out["reply"] = self.reply
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyRecord:
-    """A published reply with its room-clock start, its speech time (voice) and what it was about."""
-
-    reply: Reply
-    index: int
-    at: float
-    duration: float
-    intent: str = ""
-    sku: str | None = None
-    backend: str = ""
-    reasons: tuple[str, ...] = ()
+__all__ = ["OUTCOMES", "Decision", "ReplyRecord", "RoomLog"]
 
 
 @dataclass

@@ -1,9 +1,14 @@
 """The triage service of one hub: the bus subscription, a :class:`RoomEngine` per room, the answer chain.
 
-Engines are created on a room's first event. The clock and the answer chain are shared by every room and
-can be swapped before the first event (``livehub replay`` puts in a simulated clock and the chain of
-``--llm``). Listeners added to :attr:`TriageService.on_decision` and :attr:`TriageService.on_reply` see
-every decision and reply of every room (the replay report is built from them).
+The service lives in ``hub.slots`` (under :class:`TriageService`) and provides the rooms' answering to
+other plugins as :class:`hub.interfaces.AnswerQueue` (the show runner, the console's room API and
+``livehub replay`` use it there, never through this module). Each room owns its engine
+(``hub.rooms[name].slots[RoomEngine]``), made on the room's first event.
+
+The clock and the answer chain are shared by every room and can be swapped before the first event
+(``livehub replay`` puts in a simulated clock and the chain of ``--llm``). Listeners added to
+:attr:`TriageService.on_decision` and :attr:`TriageService.on_reply` see every decision and reply of
+every room (the replay report is built from them).
 
 The configured chain (and the catalog-only one ``catalog_intents`` use) is built when the service starts,
 so the first question of a show does not wait for an SDK import; a chain that cannot be built then is
@@ -13,12 +18,13 @@ logged and built again on the first question that needs it.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hub.clock import Clock, RealClock
 from hub.errors import ConfigError
+from hub.interfaces import AnswerQueue
+from plugins.triage import operator
 from plugins.triage.engine import RoomEngine
 from plugins.triage.records import Decision, ReplyRecord
 from plugins.triage.settings import TriageSettings
@@ -33,15 +39,14 @@ log = logging.getLogger("livehub.triage")
 
 ROOM_EVENT_TYPES = ("comment", "gift", "like", "enter", "follow", "order", "stats", "stage")
 
-_services: weakref.WeakKeyDictionary[Any, TriageService] = weakref.WeakKeyDictionary()
-
 
 def service_for(hub: Hub) -> TriageService | None:
-    """The running triage service of ``hub`` (None if the plugin is disabled or not started)."""
-    return _services.get(hub)
+    """The running triage service of ``hub`` (None if the plugin is disabled or not started). Other
+    plugins use ``hub.slots.get(AnswerQueue)`` instead."""
+    return hub.slots.get(TriageService)
 
 
-class TriageService:
+class TriageService(AnswerQueue):
     """See the module docstring."""
 
     def __init__(self, hub: Hub, settings: TriageSettings | None = None, *, clock: Clock | None = None,
@@ -51,13 +56,13 @@ class TriageService:
         self.clock: Clock = clock or RealClock()
         self.locale = self.settings.locale or hub.config.hub.locale
         self.spam = spam if spam is not None else filter_for_hub(hub, [self.locale, "zh-CN", "en"])
-        self.engines: dict[str, RoomEngine] = {}
         self.on_decision: list[Callable[[str, Decision], None]] = []
         self.on_reply: list[Callable[[str, ReplyRecord], None]] = []
         self._chains: dict[tuple[str, ...] | None, AnswerChain] = {}
         self._retired: list[AnswerChain] = []
         self.subscription: Subscription | None = None
         self.speech_estimator: Callable[[str, str], float] | None = None
+        self._bad_rooms: set[str] = set()
 
     # -- configuration (before the first event) ---------------------------------------------------
 
@@ -83,36 +88,36 @@ class TriageService:
         self._chains[None] = chain
 
     def chain_for(self, names: Sequence[str] | None = None) -> AnswerChain:
-        """The configured chain (``names`` None), or a chain of exactly ``names`` (plus catalog)."""
-        key = tuple(names) if names else None
+        """The configured chain (``names`` None), or a chain of exactly ``names`` followed by the final
+        backends (``names`` empty: the final backends alone, the catalog's answers)."""
+        key = None if names is None else tuple(names)
         chain = self._chains.get(key)
         if chain is None:
             from hub.answer_chain import build_answer_chain
 
-            wanted = list(names) if names else self.settings.llm
+            wanted = list(names) if names is not None else self.settings.llm
             try:
                 chain = build_answer_chain(self.hub, wanted, clock=self.clock)
             except ConfigError as exc:
-                log.error("answer backends unusable, answering from the catalog only: %s", exc)
-                chain = build_answer_chain(self.hub, ["catalog"], clock=self.clock)
+                log.error("answer backends unusable, answering with the final backends only: %s", exc)
+                chain = build_answer_chain(self.hub, (), clock=self.clock)
             self._chains[key] = chain
         return chain
 
     def prepare_chains(self) -> None:
-        """Build the chains answers will need (the configured one; the catalog's for ``catalog_intents``)
-        now rather than on the first question. Never raises: a failure is logged and the chain is built
-        again when a question needs it."""
-        from hub.answer_chain import FINAL_BACKEND
-
+        """Build the chains answers will need (the configured one; the final backends' for
+        ``catalog_intents``) now rather than on the first question. Never raises: a failure is logged and
+        the chain is built again when a question needs it."""
         wanted: list[Sequence[str] | None] = [None]
         if self.settings.catalog_intents:
-            wanted.append([FINAL_BACKEND])
+            wanted.append(())
         for names in wanted:
             try:
                 self.chain_for(names)
             except Exception as exc:  # a missing extra, a broken plugin: the show starts anyway
                 log.warning("answer chain %s not built at start (will retry on the first question): %s: %s",
-                            "+".join(names) if names else "configured", type(exc).__name__, exc)
+                            "configured" if names is None else "+".join(names) or "final", type(exc).__name__,
+                            exc)
 
     @property
     def llm_calls(self) -> int:
@@ -129,10 +134,23 @@ class TriageService:
 
     # -- running --------------------------------------------------------------------------------
 
+    @property
+    def engines(self) -> dict[str, RoomEngine]:
+        """The engines of the rooms by name (a view: each room keeps its own in its slots)."""
+        return {room.name: engine for room in self.hub.rooms
+                if (engine := room.slots.get(RoomEngine)) is not None and engine.service is self}
+
+    def engine(self, room: str) -> RoomEngine | None:
+        """``room``'s engine, None before its first event."""
+        found = self.hub.rooms.get(room)
+        return found.slots.get(RoomEngine) if found is not None else None
+
     def engine_for(self, room: str, platform: str = "") -> RoomEngine:
-        engine = self.engines.get(room)
+        """``room``'s engine, made and started on first use (raises ValueError for a bad room name)."""
+        slots = self.hub.rooms.ensure(room).slots
+        engine = slots.get(RoomEngine)
         if engine is None:
-            engine = self.engines[room] = RoomEngine(self, room, platform)
+            engine = slots.set(RoomEngine, RoomEngine(self, room, platform))
             engine.budget.estimator = self.speech_estimator
             engine.start()
         return engine
@@ -141,29 +159,75 @@ class TriageService:
         rooms = self.settings.rooms
         if not event.room or (rooms and event.room not in rooms):
             return
-        self.engine_for(event.room, event.platform).intake(event)
+        try:
+            engine = self.engine_for(event.room, event.platform)
+        except ValueError as exc:  # not a room name: said once per name, never answered
+            if event.room not in self._bad_rooms and len(self._bad_rooms) < 100:
+                self._bad_rooms.add(event.room)
+                log.warning("triage: events of room %r are not answered: %s", event.room, exc)
+            return
+        engine.intake(event)
 
     @property
     def idle(self) -> bool:
         """Every room has nothing queued, nothing in flight and a silent voice; no event is waiting."""
-        waiting = len(self.subscription.queue) if self.subscription is not None else 0
-        return not waiting and all(engine.idle for engine in self.engines.values())
+        return not self.waiting_events and all(engine.idle for engine in self.engines.values())
+
+    @property
+    def waiting_events(self) -> int:
+        return len(self.subscription.queue) if self.subscription is not None else 0
+
+    # -- AnswerQueue: a room's queue, for the operator and the show -----------------------------
+
+    def queue_view(self, room: str) -> list[dict[str, Any]]:
+        engine = self.engine(room)
+        return operator.queue_view(engine) if engine is not None else []
+
+    def queue_item(self, room: str, item_id: str) -> dict[str, Any] | None:
+        engine = self.engine(room)
+        item = operator.find_item(engine, item_id) if engine is not None else None
+        return operator.item_view(item, engine.clock.now()) if item is not None and engine is not None else None
+
+    def approve(self, room: str, item_id: str) -> bool:
+        engine = self.engine(room)
+        return engine is not None and operator.approve(engine, item_id)
+
+    def skip(self, room: str, item_id: str) -> bool:
+        engine = self.engine(room)
+        return engine is not None and operator.skip(engine, item_id)
+
+    def counters(self, room: str) -> dict[str, int]:
+        return operator.room_counters(self.engine(room))
+
+    def stage_sku(self, room: str) -> str | None:
+        engine = self.engine(room)
+        return engine.stage_sku if engine is not None else None
+
+    def voice_waiting(self, room: str) -> bool:
+        engine = self.engine(room)
+        return engine is not None and engine.voice_waiting()
+
+    # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        _services[self.hub] = self
+        self.hub.slots.set(TriageService, self)
+        self.hub.slots.provide(AnswerQueue, self)
         self.subscription = self.hub.bus.subscribe("triage", self.handle, types=ROOM_EVENT_TYPES,
                                                    maxsize=50_000, overflow="drop_oldest")
         self.prepare_chains()
 
     async def stop(self) -> None:
+        self.hub.slots.discard(AnswerQueue, self)
         if self.subscription is not None:
             await self.hub.bus.unsubscribe(self.subscription, timeout=5.0)
             self.subscription = None
-        for engine in list(self.engines.values()):
-            await engine.stop()
+        for room in self.hub.rooms:
+            engine = room.slots.get(RoomEngine)
+            if engine is not None and engine.service is self:
+                await engine.stop()
+                room.slots.discard(RoomEngine, engine)
         for chain in [*self._chains.values(), *self._retired]:
             await chain.aclose()
         self._chains.clear()
         self._retired.clear()
-        if _services.get(self.hub) is self:
-            del _services[self.hub]
+        self.hub.slots.discard(TriageService, self)

@@ -8,7 +8,9 @@ the first), and the :class:`~hub.events.Reply` with the whole text follows and e
 answer to an intent that must be grounded (below) is held until it has stated the fact asked for; once a
 sentence has been published the answer is committed: no fallback replaces it. Sentences stop once the line would exceed ``max_answer_s`` of
 speech (voice) or ``max_chat_chars`` (chat): a live answer is short. For a thank-you: the batched line,
-reviewed the same way.
+reviewed the same way. Every Reply names the product it is about (``sku``) and the viewers whose comments
+it answers (``askers``: platform, user and message id; :func:`askers_of`), so a platform connector sends a
+chat answer back where it was asked and nobody needs the engine's state to know what a line was about.
 
 Whether an answer came from an LLM is what the chain's backend that wrote it says (``uses_llm``), never
 its name. Such an answer is replaced by the catalog backend's (whose templates state only catalog
@@ -29,15 +31,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 
-from hub.answer_chain import FINAL_BACKEND
 from hub.answers import AnswerRequest
 from hub.clock import busy
-from hub.events import HUB_PLATFORM, Reply, ReplySentence, new_event_id
+from hub.events import HUB_PLATFORM, Asker, Reply, ReplySentence, User, new_event_id
 from hub.review import ReviewContext, review_output
 from plugins.triage.aggregate import ReplyRef
 from plugins.triage.grounding import states_fact
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("livehub.triage")
 
 FALLBACK_MARGIN_S = 1.0  # an answer still being written this close to its question's expiry gives way
+FINAL_ONLY: tuple[str, ...] = ()  # a chain of the final backends alone: the catalog's answers
+MAX_ASKERS = 50  # askers a reply names (a flood item holds thousands), plus the first of every other platform
 
 
 def _joiner(locale: str) -> str:
@@ -126,7 +130,7 @@ class Speaker:
             return len(text) <= s.max_chat_chars
         return self.engine.budget.duration(text, item.locale) <= s.max_answer_s
 
-    async def _answer(self, item: Item, channel: str, names: list[str] | None,
+    async def _answer(self, item: Item, channel: str, names: Sequence[str] | None,
                       within: float | None = None, stream: SentenceStream | None = None) -> Composed:
         """Stream one chain's answer through review, waiting at most ``within`` seconds for sentences;
         with ``stream``, publish the reviewed sentences as soon as they may be heard."""
@@ -209,19 +213,19 @@ class Speaker:
                                max_names=s.thanks_names, name_max_chars=s.name_max_chars)
             outcome = await review_output(self.engine.hub, line, self.context_for(item, channel, "template"))
             return Composed([outcome.text] if outcome.text else [], "template", list(outcome.reasons), False)
-        first = [FINAL_BACKEND] if item.intent in self.engine.settings.catalog_intents else None
+        first = FINAL_ONLY if item.intent in self.engine.settings.catalog_intents else None
         answer = await self._answer(item, channel, first, within=self._time_left(item), stream=stream)
         if not answer.from_llm or (stream is not None and stream.started):
             return answer
         if not answer.sentences:
             log.info("room %s: nothing of the %s answer passed review; asking the catalog", self.engine.room,
                      answer.backend or "chain")
-            fallback = await self._answer(item, channel, [FINAL_BACKEND], stream=stream)
+            fallback = await self._answer(item, channel, FINAL_ONLY, stream=stream)
             fallback.reasons[:0] = answer.reasons
             return fallback
         if self._grounded(item, answer):
             return answer
-        fallback = await self._answer(item, channel, [FINAL_BACKEND], stream=stream)
+        fallback = await self._answer(item, channel, FINAL_ONLY, stream=stream)
         if not fallback.sentences:  # the catalog could not say it either: the LLM's reviewed answer stands
             return answer
         log.info("room %s: the %s answer to a %s question did not state it; saying the catalog's",
@@ -279,7 +283,8 @@ class Speaker:
             engine.budget.chat.record(now)
         index = engine.log.next_index()
         reply = Reply(platform=engine.platform or HUB_PLATFORM, room=engine.room, text=text, kind=item.kind,
-                      channel=channel, answers=item.event_ids(), source=backend)
+                      channel=channel, answers=item.event_ids(), source=backend, sku=item.sku,
+                      askers=askers_of(item))
         if stream is not None:
             reply.id = stream.reply_id
         record = ReplyRecord(reply=reply, index=index, at=start, duration=duration, intent=item.intent,
@@ -291,6 +296,24 @@ class Speaker:
         engine.log.replied(engine.room, record)
         await engine.hub.publish(reply)
         return record
+
+
+def askers_of(item: Item) -> list[Asker]:
+    """The viewers whose comments ``item`` answers, each once, in the order they asked: at most
+    :data:`MAX_ASKERS`, plus the first asker of every platform not among them (so the answer goes back
+    to every platform it was asked on). Gifts, likes, follows and entries are not comments: not listed."""
+    out: list[Asker] = []
+    seen: set[tuple[str, str]] = set()
+    platforms: set[str] = set()
+    for ask in item.asks:
+        if ask.text is None or (ask.platform, ask.viewer) in seen:
+            continue
+        if len(out) >= MAX_ASKERS and ask.platform in platforms:
+            continue
+        seen.add((ask.platform, ask.viewer))
+        platforms.add(ask.platform)
+        out.append(Asker(platform=ask.platform, user=User(id=ask.viewer, name=ask.name), message_id=ask.message_id))
+    return out
 
 
 def decision_for(item: Item, position: int, ref: ReplyRef | None, outcome: str, reason: str,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from connectors.catalog_file.client import load_catalog
 from hub.app import Hub
+from hub.catalog_file import load_catalog
 from hub.config import load_config
 from plugins.demo.command import browse_host, demo
 from plugins.demo.setup import ROOM, demo_config, demo_rundown, describe_catalog, starter_catalog

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.catalog_file.client import load_catalog
+from hub.catalog_file import load_catalog
 from plugins.replay.runner import run_replay
 from plugins.replay.scoring import score_replay
 from plugins.replay.tracegen import generate_trace

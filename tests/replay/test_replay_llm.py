@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from connectors.catalog_file.client import load_catalog
+from hub.catalog_file import load_catalog
 from hub.clock import busy
 from hub.config import load_config
 from plugins.replay.runner import ReplaySession, run_replay

@@ -67,7 +67,7 @@ async def test_an_unreadable_catalog_stops_the_replay(tmp_path: Path) -> None:
 
 async def test_a_disabled_triage_plugin_is_reported() -> None:
     config = load_config(data={"plugins": {"triage": {"enabled": False}}}, env=False)
-    with pytest.raises(ReplayError, match="triage plugin is not running"):
+    with pytest.raises(ReplayError, match="provided by the triage plugin"):
         await run_replay(TRACE, CATALOG, config=config, fast=True)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.catalog_file.client import load_catalog
+from hub.catalog_file import load_catalog
 from plugins.replay.tracegen import generate_trace
 from plugins.triage.intent import detect_intent
 from plugins.triage.normalize import normalize

@@ -20,7 +20,8 @@ CATALOG = Path(__file__).resolve().parents[1] / "replay" / "catalog.json"
 TOKEN = "show-test-token-7d41c2"
 TOKEN_ENV = "LIVEHUB_SHOW_TEST_TOKEN"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-BUILTINS = ("hub.builtin.token_auth", "hub.builtin.recorder", "hub.builtin.schedule_api", "connectors.catalog_file",
+BUILTINS = ("hub.builtin.token_auth", "hub.builtin.recorder", "hub.builtin.schedule_api", "hub.builtin.rooms",
+            "connectors.catalog_file",
             "plugins.llm_catalog", "plugins.guardrails", "plugins.triage", "plugins.voice_espeak",
             "plugins.avatar_sprite", "plugins.output_file", "plugins.show_runner")
 
@@ -50,8 +51,8 @@ def show_config(tmp_path: Path, *, web: bool = False, scheduler: bool = False, d
                 **overrides: Any) -> dict[str, Any]:
     plugins = {"show_runner": {"shows_dir": str(tmp_path / "shows"), "watchdog_s": 0.2, "tick_s": 0.05},
                "triage": {"chat_enabled": False}}
-    for name, table in overrides.pop("plugins", {}).items():
-        plugins[name] = {**plugins.get(name, {}), **table}
+    for name, table in overrides.pop("plugins", {}).items():  # a disabled plugin takes no other settings
+        plugins[name] = table if table.get("enabled") is False else {**plugins.get(name, {}), **table}
     data = config_for_tests({
         "hub": {"database_url": db or f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", "shutdown_timeout": 10},
         "web": {"enabled": web, "port": 0, "token": {"env": TOKEN_ENV}},

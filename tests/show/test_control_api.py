@@ -66,7 +66,7 @@ async def test_a_show_is_started_paused_resumed_and_stopped_through_the_api(api:
     assert [c["name"] for c in state["connectors"]] == ["shop"]
     status, run = await call(http, "POST", f"{room}/resume")
     assert status == 200 and not run["paused"]
-    _, rooms = await call(http, "GET", f"{hub.web.url}/api/v1/rooms")
+    _, rooms = await call(http, "GET", f"{hub.web.url}/api/v1/shows/rooms")
     assert {"room": ROOM, "on_air": True, "show": "spring", "running": True, "paused": False,
             "stage_sku": "TEA-001", "public": False}.items() <= rooms[0].items()
     status, stopped = await call(http, "POST", f"{room}/show/stop")

@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from connectors.catalog_file.client import load_catalog
 from hub.answers import AnswerBackend, AnswerRequest
+from hub.catalog_file import load_catalog
 from hub.hookspecs import hookimpl
 from hub.specs import BackendSpec
 from plugins.llm_catalog.backend import CatalogBackend

@@ -1,8 +1,11 @@
-"""Read a catalog file (JSON or CSV with the same columns). Knows nothing of the hub.
+"""The catalog file format: a shop and its products in a JSON or CSV file.
 
 JSON: ``{"shop": {...}, "products": [{...}, ...]}``. CSV: one product per row with the product columns;
 ``aliases`` and ``selling_points`` are ``|``-separated, ``attributes`` a JSON object; the shop comes from
-a sibling ``shop.json`` or the ``shop`` argument.
+a sibling ``shop.json`` or the ``shop`` argument. Bad rows are reported (``catalog.problems``) and the
+good ones load; a file that cannot be read as a catalog at all raises :class:`CatalogFileError`.
+
+Used by the file catalog connector and by every command that takes a ``--catalog FILE``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from hub.catalog import Catalog, build_catalog
+
+__all__ = ["CatalogFileError", "load_catalog", "parse_json", "parse_csv"]
 
 
 class CatalogFileError(ValueError):
@@ -69,7 +74,7 @@ def parse_csv(text: str, shop: dict[str, Any]) -> Catalog:
 
 
 def load_catalog(path: Path, *, shop: dict[str, Any] | None = None) -> Catalog:
-    """Load ``path`` (``.json`` or ``.csv``)."""
+    """Load ``path`` (``.json`` or ``.csv``). Raises :class:`CatalogFileError`."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -77,6 +82,11 @@ def load_catalog(path: Path, *, shop: dict[str, Any] | None = None) -> Catalog:
     if path.suffix.lower() == ".csv":
         if shop is None:
             sibling = path.with_name("shop.json")
-            shop = json.loads(sibling.read_text(encoding="utf-8")) if sibling.exists() else {"name": path.stem}
+            try:
+                shop = json.loads(sibling.read_text(encoding="utf-8")) if sibling.exists() else {"name": path.stem}
+            except (OSError, json.JSONDecodeError) as exc:
+                raise CatalogFileError(f"cannot read {sibling}: {exc}") from None
+            if not isinstance(shop, dict):
+                raise CatalogFileError(f"{sibling} must hold an object with at least a \"name\"")
         return parse_csv(text, shop)
     return parse_json(text)

@@ -1,0 +1,69 @@
+"""The show runner owns what it keeps per room and moves the room's lifecycle; other plugins reach it
+through :class:`hub.interfaces.ShowControl`, and it runs without an answer queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.interfaces import AnswerQueue, ShowControl
+from hub.testing import comment, feed, wait_for
+from plugins.show_runner import control
+from plugins.show_runner.service import LiveRoom, ShowError, show_service
+
+from .conftest import FastClock, show_hub
+
+ROOM = "main"
+SHOW = {"name": "life", "room": ROOM, "round_gap_s": 0.5, "idle_fill_s": 60,
+        "segments": [{"sku": "TEA-001", "minutes": 1}]}
+
+
+async def test_on_air_paused_and_off_air_move_the_room_and_its_slot(tmp_path: Path) -> None:
+    async with show_hub(tmp_path) as hub:
+        room, service = hub.rooms[ROOM], show_service(hub)
+        shows = hub.slots.require(ShowControl)
+        assert shows is service and room.state == "opened" and room.slots.get(LiveRoom) is None
+        rundown = shows.parse_show(SHOW, "test")
+        assert await shows.define_show(rundown) is True and await shows.define_show(rundown) is False
+        with pytest.raises(ValueError, match="segments"):
+            shows.parse_show({"name": "bad", "segments": []}, "test")
+
+        await service.start_show(ROOM, rundown, clock=FastClock(4.0))  # the show puts the room on air
+        assert shows.show_on(ROOM) == "life" and (room.state, room.state_by) == ("on_air", "show_runner")
+        assert room.slots.get(LiveRoom) is service.live(ROOM) is service.rooms[ROOM]
+        await control.pause(service, ROOM, "operator")
+        assert (room.state, room.state_by) == ("paused", "operator")
+        await control.resume(service, ROOM, "operator")
+        assert room.state == "on_air"
+        await control.pause(service, ROOM, "operator")
+        assert control.room_state(service, ROOM)["state"] == "paused"
+        assert await shows.stop_show(ROOM, actor="operator", reason="test")
+        assert room.state == "opened" and room.slots.get(LiveRoom) is None and shows.show_on(ROOM) is None
+
+        await shows.open_room(ROOM)  # on air first: the room stays on air when its show stops
+        await service.start_show(ROOM, rundown, clock=FastClock(4.0))
+        await control.pause(service, ROOM, "operator")
+        await service.stop_show(ROOM)
+        assert room.state == "on_air" and room.slots.get(LiveRoom) is not None
+        await service.close_room(ROOM)
+        assert room.state == "opened" and room.slots.get(LiveRoom) is None
+        with pytest.raises(ShowError) as bad:
+            await shows.open_room("no such room!")
+        assert bad.value.status == 400
+    assert room.state == "closed" and hub.slots.get(ShowControl) is None and hub.slots.get(type(service)) is None
+
+
+async def test_without_an_answer_queue_the_show_runs_and_says_its_own_lines(tmp_path: Path) -> None:
+    async with show_hub(tmp_path, plugins={"triage": {"enabled": False}}) as hub:
+        assert hub.slots.get(AnswerQueue) is None
+        service = show_service(hub)
+        live = await service.start_show(ROOM, service.parse_show(SHOW, "test"), clock=FastClock(4.0))
+        await wait_for(lambda: any(ln.kind == "pitch" for ln in live.bridge.history), timeout=20)
+        await feed(hub, comment("1号链接多少钱", room=ROOM))
+        state = control.room_state(service, ROOM)
+        assert state["running"] and state["queue"] == [] and state["counters"]["comments"] == 0
+        with pytest.raises(ShowError) as missing:
+            await control.queue_action(service, ROOM, "1", "approve", "operator")
+        assert missing.value.status == 404
+        await service.stop_show(ROOM)
