@@ -8,9 +8,11 @@ Configure one room per connector::
     title = "晨光好物直播间"   # default: the shop's name
     max_comment_chars = 200
     rate_per_minute = 10     # per viewer address and name
+    chat_replies = "chat"    # chat answers to this page's viewers in its chat ("none": voice only)
 
-Viewer comments enter the bus as ``comment`` events of platform ``local``; the room's host replies come
-back in the page's chat. See ``docs/live-room.md``.
+It is a platform connector like any other (``hub.platform.PlatformConnector``): viewer comments are
+ingested as ``comment`` events of platform ``local``; the host's voice lines and its chat answers to this
+page's viewers come back in the page's chat. See ``docs/live-room.md``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
-"""The built-in live room as a platform connector: one instance per room the hub hosts itself.
+"""The built-in live room as a platform connector (:class:`hub.platform.PlatformConnector`, platform
+``local``): one instance per room the hub hosts itself.
 
-Viewers of the room's page post comments over HTTP; the connector checks them (:mod:`.client`) and puts
-them on the bus as ``Comment`` events of platform ``local``, exactly as a platform connector would, so
-the triage engine answers them like any other. It also keeps the room's **public chat feed**: it watches
-the bus for that room's viewer comments, host replies and stage changes, and the room's timeline for the
-sentence being heard (captions), keeps the last few chat messages for viewers who arrive later, and fans
-everything out to every open feed socket, each with its own bounded queue so a slow phone never holds up
-the room. Nothing internal (decisions, states, other rooms) reaches the feed.
+Viewers of the room's page post comments over HTTP; the connector checks them (:mod:`.client`) and
+ingests them as ``Comment`` events of platform ``local``, exactly as any platform connector does (so a
+resent comment is recognised, also after a restart), and the triage engine answers them like any other.
+It also keeps the room's **public chat feed**: viewer comments of the room, the host's **voice** lines
+(everyone on the page hears them, whoever they answer), the host's **chat** posts *for this platform*
+(they arrive through :meth:`LocalRoomConnector.send_chat`, routed, @mentioned and rate-limited by the
+base class, so a chat answer to a viewer on another platform never shows here), stage changes and the
+sentence being heard (captions). It keeps the last few chat messages for viewers who arrive later and
+fans everything out to every open feed socket, each with its own bounded queue so a slow phone never
+holds up the room. Nothing internal (decisions, states, other rooms) reaches the feed.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ import re
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from connectors.local.client import RateLimiter, RecentIds, Submission, parse_submission
-from hub.connector import Connector, State
+from hub.connector import State
 from hub.errors import NotReady
 from hub.events import Comment, Enter, Event, Reply, StageChange, User
+from hub.platform import ChatMessage, PlatformConnector, PlatformSettings
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -41,13 +46,14 @@ ENTER_KEY = "\x00enter"
 _LINK = re.compile(r"https?:|www\.|\b[a-z0-9-]{2,}\.(com|cn|net|org|top|xyz|vip|cc|io|shop|link)\b", re.IGNORECASE)
 
 
-class LocalRoomSettings(BaseModel):
+class LocalRoomSettings(PlatformSettings):
     """``[connectors.<name>] type = "local"``: one built-in live room."""
-
-    model_config = ConfigDict(extra="forbid")
 
     room: str = Field("main", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
                       description="the room this page shows; mark it [rooms.<room>] public = true")
+    chat_replies: Literal["chat", "none"] = Field(  # type: ignore[assignment]
+        "chat", description="chat replies to this page's viewers shown in its chat (chat) or not (none); "
+                            "the host's voice lines are always shown, as every viewer hears them")
     title: str = Field("", max_length=80, description="the page's title; default: the shop's name")
     host_name: str = Field("", max_length=24, description="the host's name in the chat; default 主播 / Host")
     max_comment_chars: int = Field(200, ge=1, le=2000, description="longest viewer comment, in characters")
@@ -72,32 +78,31 @@ def is_english(locale: str) -> bool:
     return locale.lower().startswith("en")
 
 
-class LocalRoomConnector(Connector):
+class LocalRoomConnector(PlatformConnector):
     """See the module docstring. ``room`` is the room it serves; ``feeds`` the open feed queues."""
 
-    kind = "platform"
+    platform = PLATFORM
+    chat_rate = 20.0  # the page is ours: no platform limit, only a bound on a runaway producer
+    chat_burst = 20
+    chat_max_chars = 500
 
     def __init__(self, name: str, config: LocalRoomSettings, hub: Hub) -> None:
         super().__init__(name, config, hub)
-        self.room = config.room
         self.limiter = RateLimiter(config.rate_per_minute)
-        self.recent = RecentIds()
         self.viewers_seen = RecentIds(20_000)
         self.history: deque[dict[str, Any]] = deque(maxlen=config.history)
         self.feeds: set[asyncio.Queue[dict[str, Any]]] = set()
         self.stage_sku: str | None = None
         self.caption = ""
         self.comments = 0
-        self._subscription: Subscription | None = None
+        self._feed_subscription: Subscription | None = None
         self._matcher: Any = None
 
     # -- what the page shows ----------------------------------------------------------------------
 
     @property
     def locale(self) -> str:
-        room = self.hub.config.rooms.get(self.room, {})
-        value = room.get("locale") if isinstance(room, dict) else None
-        return str(value or self.hub.config.hub.locale)
+        return self.hub.rooms.ensure(self.room).locale
 
     @property
     def host_name(self) -> str:
@@ -111,14 +116,12 @@ class LocalRoomConnector(Connector):
     # -- running ------------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        from hub.media.rooms import room_settings
-
-        if not room_settings(self.hub, self.room).public:
+        if not self.hub.rooms.ensure(self.room).public:
             log.warning("room %s is not public: its viewer page answers 404 until [rooms.%s] public = true",
                         self.room, self.room)
-        self._subscription = self.hub.bus.subscribe(f"local:{self.name}", self.on_event,
-                                                    types=("comment", "reply", "stage"), maxsize=2000,
-                                                    overflow="drop_oldest")
+        self._feed_subscription = self.hub.bus.subscribe(f"local:{self.name}", self.on_event,
+                                                         types=("comment", "reply", "stage"), maxsize=2000,
+                                                         overflow="drop_oldest")
         captions = self.hub.create_task(self.follow_captions(), name=f"local:{self.name}:captions")
         try:
             self.set_ready()
@@ -126,7 +129,7 @@ class LocalRoomConnector(Connector):
         finally:
             captions.cancel()
             await asyncio.gather(captions, return_exceptions=True)
-            subscription, self._subscription = self._subscription, None
+            subscription, self._feed_subscription = self._feed_subscription, None
             with contextlib.suppress(Exception):
                 await self.hub.bus.unsubscribe(subscription, timeout=1.0)
 
@@ -150,12 +153,12 @@ class LocalRoomConnector(Connector):
         wait = self.limiter.check(address, submission.name)
         if wait > 0:
             raise RateLimited(wait)
-        self.recent.add(submission.message_id)
-        await self.hub.publish(Comment(platform=PLATFORM, room=self.room, text=submission.text,
-                                       user=User(id=submission.viewer_id, name=submission.name),
-                                       message_id=submission.message_id, platform_ts=time.time()))
-        self.comments += 1
-        return submission, True
+        new = await self.ingest(Comment(platform=PLATFORM, room=self.room, text=submission.text,
+                                        user=User(id=submission.viewer_id, name=submission.name),
+                                        message_id=submission.message_id, platform_ts=time.time()))
+        if new:
+            self.comments += 1
+        return submission, new
 
     def viewer_entered(self, viewer_id: str, name: str, address: str) -> None:
         """A viewer opened the feed: an ``Enter`` event the first time this id is seen (welcomes)."""
@@ -169,9 +172,18 @@ class LocalRoomConnector(Connector):
 
     # -- the public feed ----------------------------------------------------------------------------
 
+    async def send_chat(self, message: ChatMessage) -> str | None:
+        """A host chat post for this page's viewers (routed by the base class): into the chat feed."""
+        feed = {"type": "chat", "id": message.key, "author": "host", "name": self.host_name, "text": message.text,
+                "channel": "chat", "kind": message.kind or "answer", "ts": time.time()}
+        self.history.append(feed)
+        self.broadcast(feed)
+        return message.key
+
     def on_event(self, event: Event) -> None:
-        """Bus handler: this room's comments, host replies and stage changes go to the feed."""
-        if event.room != self.room:
+        """Bus handler: this room's comments, the host's voice lines and stage changes go to the feed
+        (chat replies come through :meth:`send_chat`, for this platform's viewers only)."""
+        if event.room != self.room or (isinstance(event, Reply) and event.channel != "voice"):
             return
         if isinstance(event, StageChange):
             self.stage_sku = event.sku
@@ -200,10 +212,10 @@ class LocalRoomConnector(Connector):
         """Tell viewers what the host is saying, sentence by sentence, as it is *heard* on the stage:
         ``{"type": "caption", "text", "ts"}`` (``""`` when the host falls silent). Reads the room's
         timeline without pictures, so it costs no drawing; waits while the room is off air."""
-        from hub.media.timeline import room_timelines
+        from hub.media.rooms import room_timeline
 
         while True:
-            timeline = room_timelines(self.hub).get(self.room)
+            timeline = room_timeline(self.hub, self.room)
             if timeline is None or not timeline.running:
                 await asyncio.sleep(CAPTION_RETRY_S)
                 continue
@@ -246,11 +258,11 @@ class LocalRoomConnector(Connector):
             queue.put_nowait(message)
 
     def status(self) -> dict[str, Any]:
-        return {**super().status(), "room": self.room, "viewers": len(self.feeds), "comments": self.comments}
+        return {**super().status(), "viewers": len(self.feeds), "comments": self.comments}
 
 
 def feed_message(event: Event, host_name: str) -> dict[str, Any] | None:
-    """The public chat message of a comment or host reply (None for anything else)."""
+    """The public chat message of a comment or a host voice line (None for anything else)."""
     if isinstance(event, Comment):
         user = event.user
         name = (user.name or user.id) if user is not None else ""

@@ -37,17 +37,13 @@ PAGE_HEADERS = {
 
 def public_room(request: web.Request, room: str | None) -> LocalRoomConnector | None:
     """The local connector serving ``room`` (None: the default room) if that room is public."""
-    from hub.media.rooms import room_settings
-
     hub = request.app[HUB_KEY]
     rooms = local_rooms(hub)
     connector = rooms.get(room) if room is not None else next(iter(rooms.values()), None)
     if connector is None:
         return None
-    try:
-        return connector if room_settings(hub, connector.room).public else None
-    except Exception:
-        return None
+    bound = hub.rooms.get(connector.room)
+    return connector if bound is not None and bound.public else None
 
 
 def _not_found(room: str | None) -> web.Response:

@@ -20,11 +20,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.config import safe_database_url
-from hub.events import Event
+from hub.events import PLATFORM_EVENT_TYPES, Event
 from hub.storage import rows as R
 from hub.storage.db import MAX_PARAMS, Dialect, async_url, create_engine, dialect_of
 from hub.storage.migrate import current_revision, head_revision, upgrade_engine
-from hub.storage.tables import audit_log
+from hub.storage.tables import audit_log, connector_cursors
 from hub.storage.tables import events as events_table
 
 log = logging.getLogger("livehub.storage")
@@ -153,6 +153,39 @@ class Storage:
             query = query.where(events_table.c.room == room)
         async with self.engine.connect() as conn:
             return [row.payload for row in await conn.execute(query)]
+
+    async def recent_message_ids(self, platform: str, room: str, limit: int = 5000) -> list[str]:
+        """The platform message ids of the newest stored viewer events of ``platform`` in ``room``, newest
+        first (a platform connector seeds its de-duplication with them at start)."""
+        query = (sa.select(events_table.c.message_id)
+                 .where(events_table.c.room == room, events_table.c.platform == platform,
+                        events_table.c.type.in_(sorted(PLATFORM_EVENT_TYPES)))
+                 .order_by(events_table.c.received_ts.desc(), events_table.c.id.desc()).limit(limit))
+        async with self.engine.connect() as conn:
+            return [row.message_id for row in await conn.execute(query)]
+
+    # -- connector cursors ----------------------------------------------------------------------
+
+    async def get_cursor(self, connector: str) -> str | None:
+        """Where ``connector``'s feed resumes, as it last stored it (None: never stored)."""
+        query = sa.select(connector_cursors.c.cursor).where(connector_cursors.c.connector == connector)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).scalar_one_or_none()
+
+    async def set_cursor(self, connector: str, platform: str, cursor: str) -> None:
+        """Store ``connector``'s resume cursor (replacing the one before)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        values = {"connector": connector, "platform": platform, "cursor": R._clean(cursor),
+                  "updated_ts": time.time()}
+        statement = insert(connector_cursors).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[connector_cursors.c.connector],
+            set_={key: statement.excluded[key] for key in ("platform", "cursor", "updated_ts")})
+        async with self.engine.begin() as conn:
+            await conn.execute(statement)
 
     # -- audit log ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ when the platform gave none), so a redelivered comment is stored once. ``payload
 
 APScheduler keeps its own tables; ``schedules`` holds only the hub's metadata about them. ``shows`` holds
 the rundowns defined through the API (the show runner; shows in TOML files stay in their files).
+``connector_cursors`` holds each platform connector's resume cursor (:mod:`hub.resume`).
 """
 
 from __future__ import annotations
@@ -187,6 +188,14 @@ shows = sa.Table(
     sa.Column("room", sa.String()),  # the room it runs on by default
     sa.Column("rundown", Json, nullable=False),  # the validated rundown, as the API received it
     sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+)
+
+connector_cursors = sa.Table(
+    "connector_cursors", metadata,
+    sa.Column("connector", sa.String(), primary_key=True),  # the [connectors.<name>] key
+    sa.Column("platform", sa.String(64), nullable=False),
+    sa.Column("cursor", sa.Text(), nullable=False),  # where its feed resumes (message id, page token, ...)
     sa.Column("updated_ts", Timestamp, nullable=False),
 )
 

@@ -6,7 +6,7 @@ import json
 
 import aiohttp
 
-from hub.events import Reply, StageChange, StreamState
+from hub.events import Asker, Reply, StageChange, StreamState, User
 from hub.testing import collect, wait_for
 
 VIEWER = "viewer-0123456789"
@@ -106,6 +106,30 @@ async def test_the_feed_carries_this_rooms_chat_and_host_replies_only(room_hub, 
     assert all(m["text"] != "别的房间" for m in chat)
     assert {"type": "stage", "sku": "TEA-001"} in messages
     assert {m["type"] for m in messages} <= {"chat", "stage", "viewers"}
+
+
+async def test_the_page_shows_every_voice_line_but_only_chat_answers_to_its_own_viewers(room_hub, client) -> None:
+    def to(platform: str, name: str) -> list[Asker]:
+        return [Asker(platform, User(f"id-{name}", name), f"m-{name}")]
+
+    url = room_hub.web.url
+    async with client.ws_connect(f"{url}/live/main/feed") as ws:
+        await ws.receive_json(timeout=5)
+        await room_hub.publish(Reply(platform="livehub", room="main", text="抖音观众问的包邮吗：包邮。",
+                                     channel="voice", askers=to("douyin", "阿抖")))  # everyone hears it
+        await room_hub.publish(Reply(platform="livehub", room="main", text="只在抖音聊天区",
+                                     channel="chat", askers=to("douyin", "阿抖")))
+        await room_hub.publish(Reply(platform="livehub", room="main", text="今天发货",
+                                     channel="chat", askers=to("local", "小雨")))
+        await room_hub.publish(Reply(platform="livehub", room="main", text="结束", channel="voice"))
+        messages = []
+        while sum(m.get("text") in ("@小雨 今天发货", "结束") for m in messages) < 2:
+            messages.append(json.loads((await ws.receive(timeout=5)).data))
+    chat = {(m["author"], m["text"], m["channel"]) for m in messages if m["type"] == "chat"}
+    assert chat == {("host", "抖音观众问的包邮吗：包邮。", "voice"), ("host", "@小雨 今天发货", "chat"),
+                    ("host", "结束", "voice")}
+    status = room_hub.connectors["room"].status()
+    assert (status["platform"], status["chat_replies"], status["outbox"]["sent"]) == ("local", "chat", 1)
 
 
 async def test_a_late_viewer_gets_the_recent_chat_and_the_stage(room_hub, client) -> None:

@@ -1,0 +1,102 @@
+"""Resuming a platform feed without losing or repeating events: the cursor and the recent message ids.
+
+A platform connector reads its feed from a **cursor** (the last message id, a page token, a sequence
+number: whatever the platform resumes from). :class:`CursorKeeper` holds it, advances it after each
+accepted message and writes it to the database (table ``connector_cursors``) at most once every
+``interval`` seconds, in a task of its own so ingest never waits for the database, and once more when the
+connector stops. After a restart the connector resumes from the stored cursor; what the platform sends
+again from there (at most the last second's messages) is recognised by :class:`RecentIds`, which is
+seeded from the message ids already stored in ``events``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hub.app import Hub
+
+log = logging.getLogger("livehub.connector")
+
+
+class RecentIds:
+    """The last ``size`` message ids seen, oldest forgotten first."""
+
+    def __init__(self, size: int = 5000, ids: Iterable[str] = ()) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        for message_id in ids:
+            self.add(message_id)
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, message_id: str) -> None:
+        self._ids[message_id] = None
+        self._ids.move_to_end(message_id)
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+
+    def discard(self, message_id: str) -> None:
+        self._ids.pop(message_id, None)
+
+
+class CursorKeeper:
+    """One connector's resume cursor: loaded at start, advanced in memory, stored at most once every
+    ``interval`` seconds and at :meth:`flush`."""
+
+    def __init__(self, hub: Hub, connector: str, platform: str, interval: float = 1.0) -> None:
+        self.hub, self.connector, self.platform, self.interval = hub, connector, platform, interval
+        self.value: str | None = None
+        self.stored: str | None = None
+        self.saved_at = 0.0
+        self.writes = 0
+        self._task: asyncio.Task[Any] | None = None
+
+    async def load(self) -> str | None:
+        storage = self.hub.storage
+        self.value = self.stored = await storage.get_cursor(self.connector) if storage is not None else None
+        return self.value
+
+    def advance(self, cursor: str | int) -> None:
+        """The feed is past ``cursor`` (everything before it was accepted): store it soon."""
+        self.value = str(cursor)
+        if self.value == self.stored or (self._task is not None and not self._task.done()):
+            return
+        delay = max(0.0, self.saved_at + self.interval - time.monotonic())
+        self._task = self.hub.create_task(self._save_later(delay), name=f"connector:{self.connector}:cursor")
+
+    async def _save_later(self, delay: float) -> None:
+        while True:
+            await asyncio.sleep(delay)
+            await self.save()
+            if self.value == self.stored:  # else it advanced during the write: once more, a second later
+                return
+            delay = self.interval
+
+    async def save(self) -> None:
+        value, storage = self.value, self.hub.storage
+        if value is None or value == self.stored or storage is None or not storage.started:
+            return
+        await storage.set_cursor(self.connector, self.platform, value)
+        self.stored, self.saved_at = value, time.monotonic()
+        self.writes += 1
+
+    async def flush(self) -> None:
+        """Store the cursor now (the connector is stopping); a failure is logged, never raised."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        try:
+            await self.save()
+        except Exception as exc:  # the database went first: the next start resumes a little earlier
+            log.warning("connector %s: could not store its cursor: %s", self.connector, exc)
