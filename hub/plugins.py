@@ -37,6 +37,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.event_api",
     "hub.builtin.schedule_api",
     "hub.builtin.rooms",
+    "hub.builtin.standin_cli",
+    "hub.builtin.scaffold_cli",
     "connectors.catalog_file",
     "connectors.local",
     "plugins.llm_catalog",

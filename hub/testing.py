@@ -1,15 +1,24 @@
 """Testing helpers for plugin authors; also a pytest plugin (entry point ``pytest11``).
 
+The module imports without pytest (benchmarks and tools use its helpers); the fixtures exist only
+where pytest is installed, the async ones where pytest-asyncio is too.
+
 Fixtures:
 
 * ``hub`` — a started :class:`hub.app.Hub` on in-memory SQLite with no web server and no network;
-* ``make_hub`` — an async context manager factory for hubs with your own plugins and config.
+* ``make_hub`` — an async context manager factory for hubs with your own plugins and config;
+* ``standin`` — an async factory starting the registered stand-in of a system on a free port
+  (:mod:`hub.standin`); every stand-in it started is stopped after the test.
 
 Helpers:
 
 * :func:`register_plugin` — register a plugin on a running hub for the duration of a ``with`` block;
 * :func:`feed` — publish events; :func:`collect` — gather what the hub emits; :func:`wait_for` — poll;
-* :func:`comment` and :func:`make_event` — build events with test defaults.
+* :func:`comment` and :func:`make_event` — build events with test defaults;
+* :func:`post_events`, :func:`sent` and :func:`fault` — drive a stand-in through its control API
+  (viewers write, what the hub sent, forced disconnects, outages and rate limits);
+* :data:`CORE_PLUGINS` — the core's own built-in plugins only (no answering, no media): pass it as
+  ``builtins=`` to ``make_hub`` when a test should see only what its own plugin does.
 
 Example::
 
@@ -18,6 +27,18 @@ Example::
             with collect(hub, types={"reply"}) as replies:
                 await feed(hub, comment("1号链接多少钱"))
                 await wait_for(lambda: replies)
+
+A connector against its stand-in (``PLUGINS = [("acme", livehub_acme)]``; without ``plugins=`` the
+fixture finds stand-ins among the built-in and installed plugins)::
+
+    async def test_comments_arrive(standin, make_hub):
+        platform = await standin("acme", plugins=PLUGINS)
+        config = {"connectors": {"acme": platform.connector_config(room="main")}}
+        async with make_hub(plugins=PLUGINS, builtins=CORE_PLUGINS, config=config) as hub:
+            with collect(hub, types={"comment"}) as seen:
+                await post_events(platform, comment("多少钱"))
+                await wait_for(lambda: seen)
+            await fault(platform, "disconnect")
 """
 
 from __future__ import annotations
@@ -27,25 +48,32 @@ import contextlib
 import inspect
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
-
-import pytest
 
 from hub.app import Hub
 from hub.config import load_config
 from hub.events import Comment, Event, User, from_dict
 from hub.plugins import BUILTIN_PLUGINS
 from hub.registry import collect as collect_registry
+from hub.standin import Standin
+from hub.standin_control import StandinControl, create_standin
+
+try:
+    import pytest
+except ImportError:  # benchmarks and tools use the helpers without pytest installed
+    pytest = None  # type: ignore[assignment]
 
 try:
     import pytest_asyncio
 
-    _async_fixture = pytest_asyncio.fixture
+    _async_fixture = pytest_asyncio.fixture if pytest is not None else None
 except ImportError:  # pragma: no cover - integrators without pytest-asyncio get sync fixtures only
     _async_fixture = None
 
 MEMORY_DB = "sqlite+aiosqlite:///:memory:"
+CORE_PLUGINS: tuple[str, ...] = tuple(p for p in BUILTIN_PLUGINS if p.startswith("hub."))
+"""The core's own built-in plugins (API, recorder, rooms...): no connectors, no answering, no media."""
 _ids = itertools.count(1)
 
 
@@ -134,7 +162,10 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval:
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s: {getattr(predicate, '__name__', predicate)}")
+            message = f"condition not met within {timeout} s: {getattr(predicate, '__name__', predicate)}"
+            if pytest is None:
+                raise AssertionError(message)
+            pytest.fail(message)
         await asyncio.sleep(interval)
 
 
@@ -152,6 +183,28 @@ def make_event(type: str, **fields: Any) -> Event:
     return from_dict({"type": type, **fields})
 
 
+def _control(target: Standin | str) -> StandinControl:
+    return target.control() if isinstance(target, Standin) else StandinControl(target)
+
+
+async def post_events(target: Standin | str, *events: Event | dict[str, Any], room: str | None = None) -> list[Any]:
+    """Viewers do ``events`` on the stand-in ``target`` (a :class:`Standin` or its URL); returns them as
+    the platform encoded them. ``Event`` objects lose their hub-side ``platform``/``room``/``id``; the
+    stand-in puts them in its default platform room unless ``room`` names another."""
+    return await _control(target).post_events(*events, room=room)
+
+
+async def sent(target: Standin | str, kind: str | None = None) -> list[dict[str, Any]]:
+    """What the hub sent to the stand-in's platform (``kind`` "chat" for chat messages only)."""
+    return await _control(target).sent(kind)
+
+
+async def fault(target: Standin | str, kind: str, **params: Any) -> dict[str, Any]:
+    """Force a fault on the stand-in: ``"disconnect"``, ``"outage"`` (``seconds=``) or ``"rate_limit"``
+    (``count=``)."""
+    return await _control(target).fault(kind, **params)
+
+
 if _async_fixture is not None:
 
     @_async_fixture
@@ -164,3 +217,21 @@ if _async_fixture is not None:
     def make_hub() -> Callable[..., Any]:
         """``async with make_hub(plugins=[...], config={...}) as hub:`` — a hub of your own."""
         return running_hub
+
+    @_async_fixture
+    async def standin() -> AsyncIterator[Callable[..., Awaitable[Standin]]]:
+        """``platform = await standin("acme", plugins=[...], port=0)`` — the registered stand-in of a
+        system, started on a free port; stopped after the test. ``plugins`` are ``(name, plugin)``
+        pairs as ``make_hub`` takes them (default: the built-in and installed plugins)."""
+        started: list[Standin] = []
+
+        async def start(system: str, *, plugins: Iterable[tuple[str, Any]] = (), **options: Any) -> Standin:
+            platform = create_standin(system, plugins=plugins, **options)
+            started.append(platform)
+            return await platform.start()
+
+        try:
+            yield start
+        finally:
+            for platform in reversed(started):
+                await platform.stop()
