@@ -12,7 +12,7 @@ the implementation without importing the providing plugin::
     hub.slots.provide(AnswerQueue, service)          # the provider, at startup
     queue = hub.slots.require(AnswerQueue)           # any consumer
 
-This replaces module-level ``WeakKeyDictionary`` side tables: what a plugin keeps lives exactly as long
+This replaces module-level weak-keyed side tables: what a plugin keeps lives exactly as long
 as the object (hub or room) it belongs to, and ``livehub`` can show what every room holds.
 """
 
