@@ -234,7 +234,10 @@
   function renderStates(connectors, outputs) {
     const list = $("states");
     list.replaceChildren();
-    const rows = [...connectors.map((c) => [`connector ${c.name}${c.type ? ` (${c.type})` : ""}`, c.state, c.last_error]),
+    const chat = (c) => (c.outbox && c.can_send_chat
+      ? ` · chat ${c.outbox.sent} sent, ${c.outbox.delayed} delayed, ${c.outbox.dropped} dropped` : "");
+    const rows = [...connectors.map((c) => [`connector ${c.name}${c.type ? ` (${c.type})` : ""}${c.room ? ` → ${c.room}` : ""}${chat(c)}`,
+      c.state, c.last_error]),
       ...outputs.map((o) => [`output ${o.name || o.label || o.output}`, o.state, o.detail])];
     for (const [name, state, detail] of rows) {
       const li = document.createElement("li");
