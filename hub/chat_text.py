@@ -16,11 +16,10 @@ space), with closing quotes and brackets kept on the sentence they close.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub.sentences import CLOSERS, TERMINATORS
+from hub.sentences import sentence_spans
 from hub.wordlists import Match, TermMatcher, list_locales, load_wordlist, wordlist_file
 
 ELLIPSIS = "…"
@@ -28,23 +27,6 @@ GENERIC_LIST = "all"
 """``banned/platform/all.txt``: the list every platform's chat is checked against."""
 MAX_MENTIONS = 3
 SOFT_BREAKS = "，,、：:；; "
-
-_ends = re.escape("".join(sorted(TERMINATORS)))
-_closers = re.escape("".join(sorted(CLOSERS)))
-_END = re.compile(rf"(?:[{_ends}]+|\.(?=\s|$))[{_closers}]*\s*")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each sentence of ``text``; together they cover it without gaps or overlaps."""
-    spans, start = [], 0
-    for match in _END.finditer(text):
-        if match.end() > start:
-            spans.append((start, match.end()))
-            start = match.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
-
 
 def shorten(text: str, max_chars: int) -> str:
     """``text`` cut to at most ``max_chars`` characters ending with "…" (unchanged when it fits).

@@ -17,8 +17,25 @@ import re
 TERMINATORS = frozenset("。！？!?；;\n…")
 CLOSERS = frozenset("”’\"')）】」』》]")
 SOFT_BREAKS = "，,、：:"
+SENTENCE_END = re.compile(rf"(?:[{re.escape(''.join(sorted(TERMINATORS)))}]+|\.(?=\s|$))"
+                          rf"[{re.escape(''.join(sorted(CLOSERS)))}]*\s*")
+"""Where a sentence of a finished text ends: a run of terminators, or a ``.`` before a space or the end
+(not a decimal point), with the closing quotes and brackets and the spaces after it."""
 _MARKDOWN = re.compile(r"\*\*|__|`+|^#+\s*|^\s*(?:[-*•]|\d{1,2}[.)、])\s+")
 _SPACES = re.compile(r"\s+")
+
+
+def sentence_spans(text: str, end: re.Pattern[str] = SENTENCE_END) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text`` (ends found by ``end``); together the spans cover it
+    without gaps or overlaps."""
+    spans, start = [], 0
+    for match in end.finditer(text):
+        if match.end() > start:
+            spans.append((start, match.end()))
+            start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
 
 
 def clean_sentence(text: str) -> str:

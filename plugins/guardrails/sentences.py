@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from hub.sentences import sentence_spans as spans_by
 from hub.wordlists import is_cjk
 
 _END = re.compile(r"(?:[。！？!?；;\n…]+|\.(?=[\s”’\"')）」』]|$))[”’\"')）」』]*\s*")
@@ -19,14 +20,7 @@ _CLAUSE = re.compile(r"[，,、：:]")
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence; the spans cover ``text`` without gaps."""
-    spans, start = [], 0
-    for match in _END.finditer(text):
-        if match.end() > start:
-            spans.append((start, match.end()))
-            start = match.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
+    return spans_by(text, _END)
 
 
 def split_sentences(text: str) -> list[str]:

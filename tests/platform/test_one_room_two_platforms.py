@@ -20,7 +20,7 @@ import pytest
 from hub.events import Comment, Reply
 from hub.scaffold import generate
 from hub.standin_control import create_standin
-from hub.testing import collect, comment, post_events, running_hub, sent, wait_for
+from hub.testing import collect, comment, post_events, running_hub, wait_for
 
 STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter" / "catalog.json"
 
