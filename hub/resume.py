@@ -75,11 +75,23 @@ class CursorKeeper:
         self._task = self.hub.create_task(self._save_later(delay), name=f"connector:{self.connector}:cursor")
 
     async def _save_later(self, delay: float) -> None:
+        failing = False
         while True:
             await asyncio.sleep(delay)
-            await self.save()
-            if self.value == self.stored:  # else it advanced during the write: once more, a second later
-                return
+            try:
+                await self.save()
+            except Exception as exc:  # the database is not answering: keep the cursor, try again later
+                if not failing:
+                    log.warning("connector %s: cannot store its cursor (retrying every %.0f s): %s",
+                                self.connector, self.interval, exc)
+                failing = True
+                self.saved_at = time.monotonic()
+            else:
+                if failing:
+                    log.info("connector %s: its cursor is stored again", self.connector)
+                failing = False
+                if self.value == self.stored:  # else it advanced during the write: once more, later
+                    return
             delay = self.interval
 
     async def save(self) -> None:

@@ -3,6 +3,7 @@ across a restart of the hub on the same database (a SQLite file), so nothing is 
 
 from __future__ import annotations
 
+import logging
 import time
 
 from hub.testing import collect, wait_for
@@ -78,3 +79,25 @@ async def test_the_cursor_is_written_at_most_about_once_a_second(make_hub, tmp_p
         elapsed = time.monotonic() - started
         await wait_for(lambda: f.cursor_keeper.stored == "c199", timeout=5)
         assert f.cursor_keeper.writes <= 2 + int(elapsed / f.cursor_interval)  # not one per message
+
+
+async def test_a_database_that_refuses_cursor_writes_is_retried_quietly(make_hub, tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="livehub.connector")
+    async with make_hub(plugins=PLUGINS, config=config(tmp_path), builtins=CORE) as hub:
+        f = await fake(hub)
+        f.cursor_keeper.interval = 0.05
+        real, attempts = hub.storage.set_cursor, []
+
+        async def refusing(*args):
+            attempts.append(args)
+            if len(attempts) <= 3:
+                raise ConnectionError("database is down")
+            await real(*args)
+
+        hub.storage.set_cursor = refusing
+        for i in range(50):
+            await f.ingest(viewer_comment("在吗", f"down-{i}"), cursor=f"d{i}")
+        await wait_for(lambda: f.cursor_keeper.stored == "d49", timeout=5)
+        assert 4 <= len(attempts) <= 8  # retried on its interval, not once per message
+        warnings = [r for r in caplog.records if "cannot store its cursor" in r.getMessage()]
+        assert len(warnings) == 1 and any("stored again" in r.getMessage() for r in caplog.records)
