@@ -77,7 +77,10 @@ class Hub:
             self.plugins.register(plugin, name, source="runtime", is_enabled=self.config.plugin_enabled)
         self.registry = collect(self.plugins)
         self.settings = validate_plugin_sections(self.config, self.registry, self.plugins)
-        self._order_plugins()
+        if self._order_plugins():  # plugins failed with their requirements: forget what they registered
+            self.registry = collect(self.plugins)
+            self.settings = validate_plugin_sections(self.config, self.registry, self.plugins)
+            self._order_plugins()
         bound = [getattr(cfg, "room", None) for _, cfg in self.settings.connectors.values()]
         self.rooms = build_rooms(self.config.rooms, [m for _, m in self.registry.room_models],
                                  bound=[r for r in bound if isinstance(r, str)], hub_locale=self.config.hub.locale,
@@ -94,25 +97,35 @@ class Hub:
         self._built = True
         return self
 
-    def _order_plugins(self) -> None:
-        """Check every declared requirement and compute :attr:`plugin_order` (raises ConfigError)."""
+    def _order_plugins(self) -> bool:
+        """Check every declared requirement and compute :attr:`plugin_order` (raises ConfigError).
+
+        A plugin whose requirement failed to load fails too; returns True when that happened (what the
+        failed plugins registered must then be collected again without them)."""
+        from hub import interfaces
+
         deps, loaded = self.registry.dependencies, self.plugins.loaded()
         status = {name: info.status for name, info in self.plugins.infos.items()}
+        provided_by = {name: cls.provided_by for name, cls in vars(interfaces).items()
+                       if isinstance(cls, type) and isinstance(getattr(cls, "provided_by", None), str)}
         problems, failed = [], []
-        for plugin, need, why in missing_requirements(loaded, deps, status):
+        for plugin, need, why in missing_requirements(loaded, deps, status, provided_by):
             if why == "failed":
                 failed.append((plugin, need))
                 continue
-            hint = f" ([plugins.{need}] enabled = false)" if why == "disabled" else ""
+            owner = provided_by.get(need, need)
+            hint = f" ([plugins.{owner}] enabled = false)" if why == "disabled" else ""
             problems.append(f"plugins.{plugin}: requires {need!r}, which is {why}{hint}")
         if problems:
             raise ConfigError(problems, file=self.config.source)
-        for plugin, need in failed:  # a dependency failed to load: the dependent cannot run either
-            for name in [plugin, *dependents_of(plugin, self.plugins.loaded(), deps, self.plugins.loaded())]:
+        order = start_order(loaded, deps)
+        for plugin, need in failed:  # a requirement failed to load: the dependent cannot run either
+            for name in [plugin, *dependents_of([plugin], order, deps)]:
                 if name in self.plugins.loaded():
                     self.plugins.record_failure(PluginError(name, "dependencies",
                                                             RuntimeError(f"requires {need!r}, which failed")))
-        self.plugin_order = start_order(self.plugins.loaded(), deps)
+        self.plugin_order = [name for name in order if name in self.plugins.loaded()]
+        return bool(failed)
 
     def plugin_config(self, section: str) -> Any:
         """The validated settings of ``[plugins.<section>]`` (the model's defaults if absent)."""
@@ -163,8 +176,8 @@ class Hub:
                         await value
             except Exception as exc:
                 self.plugins.record_failure(PluginError(name, "startup", exc))
-                for dependent in dependents_of(name, self.plugin_order, self.registry.dependencies,
-                                               self.plugin_order):
+                not_running = [n for n in self.plugin_order if n not in self.plugins.loaded()]
+                for dependent in dependents_of(not_running, self.plugin_order, self.registry.dependencies):
                     if dependent in self.plugins.loaded():
                         self.plugins.record_failure(PluginError(
                             dependent, "dependencies", RuntimeError(f"requires {name!r}, which failed to start")))
@@ -188,7 +201,12 @@ class Hub:
         self._stack.append(("scheduler", self.scheduler.stop))
 
     def _start_connectors(self) -> None:
+        loaded = set(self.plugins.loaded())
         for name, (spec, cfg) in self.settings.connectors.items():
+            owner = self.registry.connectors[spec.type][0]
+            if owner not in loaded:  # its plugin failed to start: the connector has nothing to run on
+                log.error("connector %s not started: plugin %r failed", name, owner)
+                continue
             try:
                 connector = spec.factory(name, cfg, self)
                 connector.type_name = spec.type  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ resulting order in reverse.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from hub.errors import ConfigError
 from hub.specs import Dependencies
@@ -24,18 +24,20 @@ def providers(loaded: Sequence[str], deps: Mapping[str, Dependencies]) -> dict[s
     return out
 
 
-def missing_requirements(loaded: Sequence[str], deps: Mapping[str, Dependencies],
-                         status: Mapping[str, str]) -> list[tuple[str, str, str]]:
+def missing_requirements(loaded: Sequence[str], deps: Mapping[str, Dependencies], status: Mapping[str, str],
+                         interfaces: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """``(plugin, requirement, why)`` for each requirement no loaded plugin meets.
 
-    ``status`` maps known plugin names to loaded/disabled/failed; ``why`` is "disabled", "failed" or
-    "not installed"."""
+    ``status`` maps known plugin names to loaded/disabled/failed; ``interfaces`` maps the core's interface
+    names to the plugin that provides them (so a requirement of an interface whose provider failed or is
+    disabled says so). ``why`` is "disabled", "failed" or "not installed"."""
     found = providers(loaded, deps)
     out = []
     for name in loaded:
         for need in deps.get(name, Dependencies()).requires:
             if need not in found:
-                out.append((name, need, status.get(need, "not installed")))
+                provider = (interfaces or {}).get(need, need)
+                out.append((name, need, status.get(need) or status.get(provider) or "not installed"))
     return out
 
 
@@ -69,17 +71,17 @@ def start_order(loaded: Sequence[str], deps: Mapping[str, Dependencies]) -> list
     return order
 
 
-def dependents_of(failed: str, order: Sequence[str], deps: Mapping[str, Dependencies],
-                  loaded: Sequence[str]) -> list[str]:
-    """The plugins that require ``failed`` (directly or through another), in ``order``."""
-    found = providers(loaded, deps)
-    bad = {failed}
+def dependents_of(failed: Iterable[str], order: Sequence[str], deps: Mapping[str, Dependencies]) -> list[str]:
+    """The plugins of ``order`` (a start order) that require something only ``failed`` plugins provide,
+    directly or through another such plugin, in that order."""
+    found = providers(order, deps)
+    bad = set(failed)
     out: list[str] = []
     for name in order:
         if name in bad:
             continue
         needs = deps.get(name, Dependencies()).requires
-        if any(set(found.get(need, [])) & bad and not set(found.get(need, [])) - bad for need in needs):
+        if any(found.get(need) and set(found[need]) <= bad for need in needs):
             bad.add(name)
             out.append(name)
     return out

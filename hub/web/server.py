@@ -131,7 +131,9 @@ class WebServer:
         app.on_shutdown.append(self._close_websockets)
         self.mounted = []
         taken: dict[tuple[str, str], str] = {}
-        candidates = [(CORE, r) for r in self.core_routes()] + list(self.hub.registry.routes)
+        loaded = set(self.hub.plugins.loaded())  # a plugin that failed to start serves nothing
+        candidates = [(CORE, r) for r in self.core_routes()] + [
+            (plugin, route) for plugin, route in self.hub.registry.routes if plugin in loaded]
         for plugin, route in candidates:
             key = (route.method.upper(), route.path)
             if key in taken:

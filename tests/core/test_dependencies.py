@@ -79,3 +79,54 @@ def test_cycles_are_named():
     with pytest.raises(ConfigError, match=r"dependency cycle (a -> b -> a|b -> a -> b)"):
         start_order(["a", "b"], deps)
     assert start_order(["a", "b", "c"], {"a": Dependencies(after=("zzz",))}) == ["a", "b", "c"]
+
+
+class BrokenAtRegistration(Recording):
+    """Provides an interface but fails while registering: its provides are never collected."""
+
+    @hookimpl
+    def livehub_register_backends(self):
+        raise RuntimeError("broken registration")
+
+
+class ServesARoute(Recording):
+    @hookimpl
+    def livehub_register_routes(self):
+        from aiohttp import web
+
+        from hub.specs import WebRoute
+
+        async def hello(request):
+            return web.Response(text="hi")
+
+        return [WebRoute("GET", "/api/v1/shows-hello", hello, auth=False)]
+
+
+async def test_an_interface_whose_provider_failed_fails_the_dependent_not_the_hub():
+    log: list[str] = []
+    triage = BrokenAtRegistration("triage", log, Dependencies(provides=("AnswerQueue",)))
+    shows = ServesARoute("show_runner", log, Dependencies(requires=("AnswerQueue",)))
+    other = Recording("other", log)
+    async with hub_with([shows, triage, other], {"web": {"enabled": True, "port": 0}}) as hub:
+        failed = {f.name: f.error for f in hub.plugins.failures()}
+        assert set(failed) == {"triage", "show_runner"}
+        assert "requires 'AnswerQueue', which failed" in failed["show_runner"]
+        assert not any(plugin == "show_runner" for plugin, _ in hub.registry.routes)  # collected again
+        assert "/api/v1/shows-hello" not in {route.path for _, route in hub.web.mounted}
+    assert log == ["start other", "stop other"]
+
+
+def test_a_disabled_interface_provider_is_named():
+    shows = Recording("show_runner", [], Dependencies(requires=("AnswerQueue",)))
+    triage = Recording("triage", [], Dependencies(provides=("AnswerQueue",)))
+    with pytest.raises(ConfigError, match=r"requires 'AnswerQueue', which is disabled "
+                                          r"\(\[plugins.triage\] enabled = false\)"):
+        hub_with([shows, triage], {"plugins": {"triage": {"enabled": False}}}).build()
+
+
+async def test_a_plugin_that_fails_to_start_serves_no_routes():
+    log: list[str] = []
+    broken = ServesARoute("broken", log, fail=True)
+    async with hub_with([broken], {"web": {"enabled": True, "port": 0}}) as hub:
+        assert [f.name for f in hub.plugins.failures()] == ["broken"]
+        assert "/api/v1/shows-hello" not in {route.path for _, route in hub.web.mounted}
