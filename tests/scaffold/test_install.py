@@ -42,7 +42,7 @@ def test_pip_install_e_then_its_tests_pass_and_livehub_plugins_lists_it(tmp_path
     assert "Successfully installed livehub-acme" in install.stdout
     tests = subprocess.run([str(python), "-m", "pytest", "livehub-acme/tests", "-q", "-p", "no:cacheprovider"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    assert tests.returncode == 0 and "5 passed" in tests.stdout, tests.stdout[-4000:] + tests.stderr[-2000:]
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout[-4000:] + tests.stderr[-2000:]
     plugins = subprocess.run([str(python), "-m", "hub", "plugins", "--json"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=120)
     assert plugins.returncode == 0, plugins.stderr

@@ -84,7 +84,7 @@ def test_the_generated_tests_pass_as_generated(tmp_path, kind):
     target, _ = generate(kind, "acme", tmp_path)
     result = run_generated_tests(target)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    counts = {"connector": 5, "backend": 3, "plugin": 2}
+    counts = {"connector": 6, "backend": 3, "plugin": 2}
     assert f"{counts[kind]} passed" in result.stdout
 
 
