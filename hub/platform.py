@@ -268,6 +268,7 @@ class PlatformConnector(Connector):
             self.recent.add(message_id)
         if not self.can_send_chat:
             return
+        await asyncio.to_thread(self.chat_words)  # read the word lists now, not on the first reply
         rate, burst, _ = self.chat_limits()
         self.outbox = Outbox(self.hub, self.name, self.send_chat, rate=rate, burst=burst, clock=self.clock,
                               max_queue=self.chat_queue, attempts=self.chat_attempts, timeout=self.chat_timeout,

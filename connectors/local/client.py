@@ -149,20 +149,3 @@ class RateLimiter:
         if not hits:
             del self._hits[key]
         return hits
-
-
-class RecentIds:
-    """The last ``size`` message ids accepted, to recognise a resend of the same comment."""
-
-    def __init__(self, size: int = 5000) -> None:
-        self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def __contains__(self, message_id: object) -> bool:
-        return message_id in self._ids
-
-    def add(self, message_id: str) -> None:
-        self._ids[message_id] = None
-        self._ids.move_to_end(message_id)
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)

@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from connectors.local.client import RateLimiter, RecentIds, Submission, parse_submission
+from connectors.local.client import RateLimiter, Submission, parse_submission
 from hub.connector import State
 from hub.errors import NotReady
 from hub.events import Comment, Enter, Event, Reply, StageChange, User
 from hub.platform import ChatMessage, PlatformConnector, PlatformSettings
+from hub.resume import RecentIds
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -111,7 +112,8 @@ class LocalRoomConnector(PlatformConnector):
     def title(self) -> str:
         catalog = self.hub.catalog()
         shop = catalog.shop.name if catalog is not None and catalog.shop is not None else ""
-        return self.config.title or shop or self.hub.config.hub.name
+        room = self.hub.rooms.get(self.room)
+        return self.config.title or (room.core.title if room is not None else "") or shop or self.hub.config.hub.name
 
     # -- running ------------------------------------------------------------------------------------
 

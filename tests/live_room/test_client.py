@@ -7,12 +7,12 @@ import pytest
 from connectors.local.client import (
     MAX_NAME_CHARS,
     RateLimiter,
-    RecentIds,
     SubmissionError,
     clean_text,
     default_name,
     parse_submission,
 )
+from hub.resume import RecentIds
 
 VIEWER = "a1b2c3d4e5f6"
 

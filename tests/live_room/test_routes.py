@@ -197,3 +197,16 @@ async def test_the_feed_refuses_viewers_beyond_the_rooms_limit(room_hub, client)
                 raise AssertionError("a second viewer was let in")
         except aiohttp.WSServerHandshakeError as exc:
             assert exc.status == 503
+
+
+async def test_the_rooms_own_title_names_the_page_unless_the_connector_sets_one(tmp_path, client) -> None:
+    from hub.testing import running_hub
+    from tests.live_room.conftest import room_config
+
+    config = room_config(rooms={"main": {"public": True, "title": "春茶专场"}})
+    async with running_hub(config=config) as hub:
+        async with client.get(f"{hub.web.url}/live/main/info") as response:
+            assert (await response.json())["title"] == "春茶专场"
+        hub.connectors["room"].config = hub.connectors["room"].config.model_copy(update={"title": "页面标题"})
+        async with client.get(f"{hub.web.url}/live/main/info") as response:
+            assert (await response.json())["title"] == "页面标题"
