@@ -124,7 +124,7 @@ def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, 
 
 @dataclass
 class RoomMedia:
-    """A room's running media (``room.slots[RoomMedia]``): its timeline and the outputs fed by it."""
+    """A room's running media (``room.slots.get(RoomMedia)``): its timeline and the outputs fed by it."""
 
     timeline: RoomTimeline
     outputs: list[OutputBackend] = field(default_factory=list)

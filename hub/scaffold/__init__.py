@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 
 from hub import __version__
+from hub.events import HUB_PLATFORM
 from hub.plugins import BUILTIN_PLUGINS
 
 KINDS = ("connector", "backend", "plugin")
@@ -69,6 +70,8 @@ def check_name(name: str) -> None:
                             "with a letter; at most 40 characters), e.g. 'acme'")
     if keyword.iskeyword(name):
         raise ScaffoldError(f"invalid name {name!r}: a Python keyword")
+    if name == HUB_PLATFORM:
+        raise ScaffoldError(f"invalid name {name!r}: the hub's own platform name")
     builtin = {path.rsplit(".", 1)[-1] for path in BUILTIN_PLUGINS}
     if name in builtin:
         raise ScaffoldError(f"invalid name {name!r}: a built-in plugin has that name")

@@ -21,7 +21,7 @@ from tests.scaffold.helpers import LIVEHUB, clean_env, register_without_pip, run
 @pytest.mark.parametrize("name, reason", [
     ("Acme", "lowercase identifier"), ("1acme", "lowercase identifier"), ("ac-me", "lowercase identifier"),
     ("", "lowercase identifier"), ("a" * 41, "lowercase identifier"), ("class", "Python keyword"),
-    ("triage", "built-in plugin"), ("local", "built-in plugin"),
+    ("triage", "built-in plugin"), ("local", "built-in plugin"), ("livehub", "own platform name"),
 ])
 def test_names_are_validated(name, reason):
     with pytest.raises(ScaffoldError, match=reason):
