@@ -21,7 +21,7 @@ from .injection import find_obeyed, strip_echoes_and_contacts
 from .leak import drop_leaks, instructions_for
 from .products import view_of
 from .settings import GuardrailsSettings
-from .state import reset, state_of
+from .state import GuardrailsState, reset, state_of
 from .terms import output_matcher, rewrite_banned
 
 PLUGIN_NAME = "guardrails"
@@ -59,6 +59,12 @@ def livehub_startup(hub: Any) -> None:
     """Read the word lists now, so a broken merchant file fails at start and not on air."""
     reset(hub)
     matcher_for(hub)
+
+
+@hookimpl
+def livehub_shutdown(hub: Any) -> None:
+    """Let go of the hub's matchers and instructions (a restarted hub reads its lists again)."""
+    hub.slots.pop(GuardrailsState)
 
 
 @hookimpl

@@ -42,12 +42,6 @@ def room_output(hub: Any, room: str) -> Any:
     return held.output if held is not None else None
 
 
-def room_outputs(hub: Any) -> dict[str, Any]:
-    """The WebRTC output of each room of ``hub`` that has had a viewer, by room name."""
-    return {room.name: held.output for room in hub.rooms
-            if (held := room.slots.get(RoomWebRTC)) is not None and held.output is not None}
-
-
 def output_for(hub: Any, room: str) -> Any:
     """The room's running WebRTC output, started now if needed; None when the room is not on air."""
     timeline = room_timeline(hub, room)

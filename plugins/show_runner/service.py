@@ -2,7 +2,7 @@
 
 The service lives in ``hub.slots`` (under :class:`ShowService`) and provides
 :class:`hub.interfaces.ShowControl` there; each room on air keeps its :class:`LiveRoom` in its own slots
-(``hub.rooms[name].slots[LiveRoom]``), and the service moves the room's lifecycle: ``on_air`` when it
+(``hub.rooms[name].slots.get(LiveRoom)``), and the service moves the room's lifecycle: ``on_air`` when it
 puts the room on air, ``paused``/``on_air`` when its show is paused/resumed, ``opened`` when it takes it
 off air.
 
@@ -83,6 +83,16 @@ class LiveRoom:
         answers = self.hub.slots.get(AnswerQueue)
         return answers is not None and answers.voice_waiting(self.name)
 
+    def room_status(self) -> dict[str, Any]:
+        """What ``/api/v1/rooms`` adds to the room (:meth:`hub.rooms.Room.status`): the show running on it,
+        whether it is paused, the product on stage and the broadcast. Cheap: no I/O."""
+        run = self.run
+        stage_sku = self.bridge.stage_sku
+        if stage_sku is None and (answers := self.hub.slots.get(AnswerQueue)) is not None:
+            stage_sku = answers.stage_sku(self.name)
+        return {"show": run.rundown.name if run is not None else None,
+                "paused": run is not None and run.paused, "stage_sku": stage_sku, "broadcast": self.broadcast}
+
 
 class ShowService(ShowControl):
     """See the module docstring."""
@@ -111,18 +121,28 @@ class ShowService(ShowControl):
         return found.slots.get(LiveRoom) if found is not None else None
 
     async def start(self) -> None:
+        """Provide the service, open ``open_rooms``, resume live broadcasts and start the watchdog. On any
+        failure what was done is undone (the hub never calls ``livehub_shutdown`` of a plugin whose
+        startup raised) and the error is raised again."""
         self.hub.slots.set(ShowService, self)
         self.hub.slots.provide(ShowControl, self)
-        answers = self.hub.slots.get(AnswerQueue)
-        if answers is not None and answers.speech_estimator is None:
-            answers.use_speech_estimator(self.calibration)
-        for room in self.settings.open_rooms:
-            await self.open_room(room)
-        await self._resume_broadcasts()
-        from plugins.show_runner.watchdog import Watchdog
+        try:
+            answers = self.hub.slots.get(AnswerQueue)
+            if answers is not None and answers.speech_estimator is None:
+                answers.use_speech_estimator(self.calibration)
+            for room in self.settings.open_rooms:
+                await self.open_room(room)
+            await self._resume_broadcasts()
+            from plugins.show_runner.watchdog import Watchdog
 
-        self.watchdog = Watchdog(self)
-        self.hub.create_task(self.watchdog.run(), name="show_runner:watchdog")
+            self.watchdog = Watchdog(self)
+            self.hub.create_task(self.watchdog.run(), name="show_runner:watchdog")
+        except BaseException:
+            try:
+                await self.stop()
+            except Exception as exc:  # the startup error is the one worth raising
+                self.hub.report_error(exc, "show_runner:start:undo")
+            raise
 
     async def stop(self) -> None:
         """Stop every show (their broadcasts stay live: they resume at the next start) and close the
@@ -160,7 +180,14 @@ class ShowService(ShowControl):
         else:
             media_obj, opened_here = await open_room(self.hub, room, **media), True
         bridge = RoomBridge(self.hub, room, media_obj.timeline, clock=self.clock, calibration=self.calibration)
-        await bridge.start()
+        try:
+            await bridge.start()
+        except BaseException:
+            if opened_here:  # nothing else holds the media we just opened
+                from hub.media.rooms import close_room
+
+                await close_room(self.hub, room)
+            raise
         live = hub_room.slots.set(LiveRoom, LiveRoom(self.hub, room, media_obj, bridge, opened_here))
         hub_room.set_state("on_air", by=ACTOR)
         return live

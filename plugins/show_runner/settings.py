@@ -11,17 +11,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from hub.rooms import ROOM_NAME
+
+
+def _room_name(name: str) -> str:
+    if not ROOM_NAME.match(name):
+        raise ValueError("room names are 1-64 letters, digits, '-' or '_'")
+    return name
+
+
+RoomName = Annotated[str, AfterValidator(_room_name)]
 
 
 class ShowRunnerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     shows_dir: Path = Field(Path("shows"), description="folder of TOML rundowns, relative to the config file")
-    open_rooms: list[str] = Field(default_factory=list,
-                                  description="rooms whose media opens when the hub starts")
+    open_rooms: list[RoomName] = Field(default_factory=list,
+                                       description="rooms whose media opens when the hub starts")
     watchdog: bool = Field(True, description="restart failed outputs and connectors (rooms are bridged anyway)")
     watchdog_s: float = Field(5.0, gt=0, le=3600, description="seconds between watchdog checks")
     watchdog_max_delay_s: float = Field(300.0, gt=0, description="longest wait before retrying a restart that "

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from hub.speech_time import estimate_speech_seconds
 
-__all__ = ["estimate_speech_seconds", "VoiceTimeline", "ChatRateLimiter", "SpeechBudget"]
+__all__ = ["VoiceTimeline", "ChatRateLimiter", "SpeechBudget"]
 
 
 class VoiceTimeline:

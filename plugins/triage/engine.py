@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import Counter
 
 from hub.clock import timer
+from hub.decisions import Decision
 from hub.events import HUB_PLATFORM, Event, StageChange
 from plugins.triage.aggregate import Aggregator, ReplyRef, question_key, thanks_key
 from plugins.triage.budget import SpeechBudget
@@ -34,7 +35,7 @@ from plugins.triage.intent import PRODUCT_INTENTS, Intent, detect_intent
 from plugins.triage.normalize import NormalizedText, locale_for, normalize
 from plugins.triage.products import ProductResolver
 from plugins.triage.queue import Ask, AskQueue, Item
-from plugins.triage.records import Decision, RoomLog
+from plugins.triage.records import RoomLog
 from plugins.triage.speaker import Speaker, decision_for
 from plugins.triage.thanks import THANKS_FOR_EVENT
 
@@ -48,7 +49,8 @@ class RoomEngine:
     def __init__(self, service: TriageService, room: str, platform: str = "") -> None:
         self.service, self.hub, self.settings = service, service.hub, service.settings
         self.clock, self.spam, self.locale = service.clock, service.spam, service.locale
-        self.room, self.platform = room, platform
+        # the platform the room's replies name by default: the first viewer platform seen, never the hub's own
+        self.room, self.platform = room, (platform if platform != HUB_PLATFORM else "")
         s = self.settings
         self.queue = AskQueue(s)
         self.aggregator = Aggregator(s.recent_answer_s)
@@ -162,7 +164,7 @@ class RoomEngine:
         if item is not None and (item.state == "pending" or (item.kind == "answer" and item.state == "in_flight")):
             item.asks.append(ask)
             return
-        ref = self.aggregator.recent(key, now) if key[0] == "answer" else None
+        ref = self.aggregator.recent(key, now, ask.platform) if key[0] == "answer" else None
         if ref is not None:
             self.decide(Decision(ask.event_id, "aggregated", "answered_recently", ref.index, at=now))
             return

@@ -20,7 +20,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["NormalizedText", "normalize", "detect_language", "locale_for", "cjk_count", "strip_emoji"]
+from hub.speech_time import cjk_count
+
+__all__ = ["NormalizedText", "normalize", "detect_language", "locale_for", "strip_emoji"]
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad\u034f\u180e]")
 _EMOJI = re.compile(
@@ -29,7 +31,6 @@ _EMOJI = re.compile(
     "\u2190-\u21ff\u25a0-\u25ff\u2700-\u27bf]")
 _REPEAT = re.compile(r"([^\d\s])\1{2,}")
 _SPACE = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 # "Plus" signs people use for "add me" (➕V, +v, ＋wx) read as the word 加 for the spam rules.
 _PLUS = re.compile("[+\u2795\u271a\u2719]")
@@ -52,11 +53,6 @@ class NormalizedText:
 def strip_emoji(text: str) -> str:
     """``text`` without emoji, pictographs, variation selectors and zero-width joiners."""
     return _EMOJI.sub("", text)
-
-
-def cjk_count(text: str) -> int:
-    """How many Chinese characters ``text`` has."""
-    return len(_CJK.findall(text))
 
 
 def detect_language(text: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from hub.decisions import OUTCOMES, Decision, ReplyRecord
 
-__all__ = ["OUTCOMES", "Decision", "ReplyRecord", "RoomLog"]
+__all__ = ["RoomLog"]
 
 
 @dataclass

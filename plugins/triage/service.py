@@ -3,7 +3,7 @@
 The service lives in ``hub.slots`` (under :class:`TriageService`) and provides the rooms' answering to
 other plugins as :class:`hub.interfaces.AnswerQueue` (the show runner, the console's room API and
 ``livehub replay`` use it there, never through this module). Each room owns its engine
-(``hub.rooms[name].slots[RoomEngine]``), made on the room's first event.
+(``hub.rooms[name].slots.get(RoomEngine)``), made on the room's first event.
 
 The clock and the answer chain are shared by every room and can be swapped before the first event
 (``livehub replay`` puts in a simulated clock and the chain of ``--llm``). Listeners added to
@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hub.clock import Clock, RealClock
+from hub.decisions import Decision, ReplyRecord
 from hub.errors import ConfigError
 from hub.interfaces import AnswerQueue
 from plugins.triage import operator
 from plugins.triage.engine import RoomEngine
-from plugins.triage.records import Decision, ReplyRecord
 from plugins.triage.settings import TriageSettings
 from plugins.triage.spam import SpamFilter, filter_for_hub
 

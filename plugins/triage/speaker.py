@@ -8,9 +8,9 @@ the first), and the :class:`~hub.events.Reply` with the whole text follows and e
 answer to an intent that must be grounded (below) is held until it has stated the fact asked for; once a
 sentence has been published the answer is committed: no fallback replaces it. Sentences stop once the line would exceed ``max_answer_s`` of
 speech (voice) or ``max_chat_chars`` (chat): a live answer is short. For a thank-you: the batched line,
-reviewed the same way. Every Reply names the product it is about (``sku``) and the viewers whose comments
-it answers (``askers``: platform, user and message id; :func:`askers_of`), so a platform connector sends a
-chat answer back where it was asked and nobody needs the engine's state to know what a line was about.
+reviewed the same way. Every Reply names the product it is about (``sku``) and the viewers it answers or
+thanks (``askers``: platform, user and message id; :func:`askers_of`), so a platform connector sends a
+chat reply back where it was asked and nobody needs the engine's state to know what a line was about.
 
 Whether an answer came from an LLM is what the chain's backend that wrote it says (``uses_llm``), never
 its name. Such an answer is replaced by the catalog backend's (whose templates state only catalog
@@ -39,12 +39,12 @@ from prometheus_client import Counter
 
 from hub.answers import AnswerRequest
 from hub.clock import busy
+from hub.decisions import Decision, ReplyRecord
 from hub.events import HUB_PLATFORM, Asker, Reply, ReplySentence, User, new_event_id
 from hub.review import ReviewContext, review_output
 from plugins.triage.aggregate import ReplyRef
 from plugins.triage.grounding import states_fact
 from plugins.triage.queue import Item
-from plugins.triage.records import Decision, ReplyRecord
 from plugins.triage.thanks import safe_name, thanks_line
 
 if TYPE_CHECKING:
@@ -55,6 +55,8 @@ log = logging.getLogger("livehub.triage")
 FALLBACK_MARGIN_S = 1.0  # an answer still being written this close to its question's expiry gives way
 FINAL_ONLY: tuple[str, ...] = ()  # a chain of the final backends alone: the catalog's answers
 MAX_ASKERS = 50  # askers a reply names (a flood item holds thousands), plus the first of every other platform
+THANKED_ASKERS = frozenset({"gift", "like", "follow"})  # thank-yous that name their viewers as askers
+ANONYMOUS = ("anonymous", "")  # (viewer, name) of an event without a user (RoomEngine._who)
 
 
 def _joiner(locale: str) -> str:
@@ -290,7 +292,10 @@ class Speaker:
         record = ReplyRecord(reply=reply, index=index, at=start, duration=duration, intent=item.intent,
                              sku=item.sku, backend=backend, reasons=tuple(reasons))
         reason = f"{item.intent} ({answer.note})" if answer.note else ""
-        engine.settle(item, ReplyRef(reply.id, index, start + duration), "answered", reason)
+        # a voice reply is heard on every platform; a chat reply reaches the chats of its askers' platforms
+        # (or the platform it names when it names no asker): a later ask elsewhere is not settled by it
+        reached = None if channel == "voice" else frozenset({a.platform for a in reply.askers} or {reply.platform})
+        engine.settle(item, ReplyRef(reply.id, index, start + duration, reached), "answered", reason)
         engine.hub.metric(Counter, "livehub_triage_replies", "Replies said or posted by the room engine",
                           ["channel", "kind"]).labels(channel, item.kind).inc()
         engine.log.replied(engine.room, record)
@@ -299,14 +304,19 @@ class Speaker:
 
 
 def askers_of(item: Item) -> list[Asker]:
-    """The viewers whose comments ``item`` answers, each once, in the order they asked: at most
-    :data:`MAX_ASKERS`, plus the first asker of every platform not among them (so the answer goes back
-    to every platform it was asked on). Gifts, likes, follows and entries are not comments: not listed."""
+    """The viewers ``item`` answers, each once, in the order they asked: at most :data:`MAX_ASKERS`,
+    plus the first asker of every platform not among them (so the reply goes back to every platform it
+    was asked on). Those who commented, and for a thank-you the viewers thanked for a gift, like or
+    follow (:data:`THANKED_ASKERS`; ``message_id`` that of their event, if any). Viewers who only
+    entered, and events without a user, are not listed (a welcome mentions nobody)."""
     out: list[Asker] = []
     seen: set[tuple[str, str]] = set()
     platforms: set[str] = set()
+    thanked = item.kind == "thanks" and item.intent in THANKED_ASKERS
     for ask in item.asks:
-        if ask.text is None or (ask.platform, ask.viewer) in seen:
+        if ask.text is None and (not thanked or (ask.viewer, ask.name) == ANONYMOUS):
+            continue  # not a comment, nor a thanked viewer the platform named
+        if (ask.platform, ask.viewer) in seen:
             continue
         if len(out) >= MAX_ASKERS and ask.platform in platforms:
             continue

@@ -147,6 +147,13 @@ async def test_unreadable_merchant_list_is_reported_and_builtin_lists_still_guar
         assert "missing.txt" in reported[0]
 
 
+async def test_the_guardrails_state_lives_while_the_hub_runs() -> None:
+    async with running_hub() as hub:
+        await review_output(hub, "销量第一！", ReviewContext(room="r"))
+        assert hub.slots.get(GuardrailsState) is not None and "guardrails" in hub.plugins.loaded()
+    assert hub.slots.get(GuardrailsState) is None
+
+
 async def test_offline_catalog_answers_pass_untouched(catalog: Catalog) -> None:
     """The deterministic catalog backend states only catalog facts: the guard must not touch them."""
     from hub.answers import INTENTS, AnswerRequest

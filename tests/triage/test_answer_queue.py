@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hub.events import Asker, Enter, User, from_dict, to_dict
+from hub.events import HUB_PLATFORM, Asker, Enter, Follow, Gift, Like, StageChange, User, from_dict, to_dict
 from hub.interfaces import AnswerQueue
 from hub.testing import collect, comment, feed, running_hub, wait_for
 from plugins.triage.engine import RoomEngine
@@ -86,3 +86,53 @@ async def test_the_queue_is_provided_while_triage_runs_and_each_room_owns_its_en
         assert "not a room name!" not in hub.rooms
     assert hub.slots.get(AnswerQueue) is None and hub.slots.get(TriageService) is None
     assert room.slots.get(RoomEngine) is None and not engine.tasks
+
+
+async def test_a_chat_answer_settles_repeats_only_on_the_platforms_it_was_posted_to() -> None:
+    """A chat answer is read only in the chats it was posted to; a voice answer is heard everywhere."""
+    async with running_hub(config=hub_config(chat_enabled=True, chat_intents=["price"]), builtins=BUILTINS) as hub:
+        await ready(hub, 0.1)
+        with collect(hub, types={"reply"}) as replies:
+            first = comment("1号链接多少钱", room=ROOM, user="u1", platform="douyin")
+            await feed(hub, first)
+            await wait_for(lambda: len(replies) == 1, timeout=10)
+            elsewhere = comment("1号链接多少钱", room=ROOM, user="u2", platform="acme")
+            await feed(hub, elsewhere)
+            await wait_for(lambda: len(replies) == 2, timeout=10)
+            repeat = comment("1号多少钱", room=ROOM, user="u3", platform="douyin")
+            spoken = comment("包邮吗", room=ROOM, user="u4", platform="douyin")
+            await feed(hub, repeat, spoken)
+            await wait_for(lambda: len(replies) == 3, timeout=10)
+            heard = comment("包邮吗", room=ROOM, user="u5", platform="acme")
+            await feed(hub, heard)
+            engine = hub.rooms[ROOM].slots.require(RoomEngine)
+            await wait_for(lambda: heard.id in engine.log.decisions, timeout=10)
+    asked_there, answered_here, voice = replies
+    assert (asked_there.channel, answered_here.channel, voice.channel) == ("chat", "chat", "voice")
+    assert [a.platform for a in asked_there.askers] == ["douyin"] and answered_here.answers == [elsewhere.id]
+    assert [a.platform for a in answered_here.askers] == ["acme"]
+    decisions = engine.log.decisions
+    assert (decisions[elsewhere.id].outcome, decisions[elsewhere.id].reason) == ("answered", "price")
+    assert (decisions[repeat.id].outcome, decisions[repeat.id].reason) == ("aggregated", "answered_recently")
+    assert (decisions[heard.id].outcome, decisions[heard.id].reason) == ("aggregated", "answered_recently")
+
+
+async def test_a_thank_you_names_the_viewers_thanked_and_a_room_never_takes_the_hubs_platform() -> None:
+    config = hub_config(thanks_window_s={"gift": 0.3, "follow": 0.3, "like": 0.3})
+    async with running_hub(config=config, builtins=BUILTINS) as hub:
+        await ready(hub, 0.1)
+        with collect(hub, types={"reply"}) as replies:
+            await feed(hub, StageChange(platform=HUB_PLATFORM, room=ROOM, sku="TEA-001"))  # the show, first
+            engine = await wait_for(lambda: (room := hub.rooms.get(ROOM)) and room.slots.get(RoomEngine))
+            assert engine.platform == ""
+            gifted = Gift(platform="douyin", room=ROOM, user=User("u7", "庚"), gift="rose", message_id="g-7")
+            followed = Follow(platform="acme", room=ROOM, user=User("u8", "辛"))  # no message id
+            liked = Like(platform="acme", room=ROOM, user=None, count=3)  # nobody to name
+            await feed(hub, gifted, followed, liked)
+            await wait_for(lambda: len(replies) == 3, timeout=10)
+    gift, follow, like = (next(r for r in replies if r.answers == [e.id]) for e in (gifted, followed, liked))
+    assert like.askers == []
+    assert engine.platform == "douyin"
+    assert gift.kind == follow.kind == "thanks" and all(r.platform == "douyin" for r in replies)
+    assert gift.askers == [Asker("douyin", User("u7", "庚"), "g-7")]
+    assert follow.askers == [Asker("acme", User("u8", "辛"), None)]

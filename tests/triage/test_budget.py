@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.triage.budget import ChatRateLimiter, SpeechBudget, VoiceTimeline, estimate_speech_seconds
+from hub.speech_time import estimate_speech_seconds
+from plugins.triage.budget import ChatRateLimiter, SpeechBudget, VoiceTimeline
 
 
 def test_chinese_speech_time_follows_characters_per_second() -> None:

@@ -44,3 +44,12 @@ def test_locale_for_keeps_the_rooms_regional_variant() -> None:
     assert locale_for("zh", "en") == "zh-CN"
     assert locale_for("en", "zh-CN") == "en"
     assert locale_for("", "zh-CN") == "zh-CN"
+
+
+def test_chinese_is_counted_by_the_core_as_for_speech_time() -> None:
+    """One count of Chinese characters for the language guess and the speech estimate (no copy here)."""
+    from hub import speech_time
+    from plugins.triage import normalize as module
+
+    assert module.cjk_count is speech_time.cjk_count and "cjk_count" not in module.__all__
+    assert detect_language("1号多少钱 ok") == "zh" and speech_time.cjk_count("1号多少钱 ok") == 4

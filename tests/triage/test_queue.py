@@ -117,3 +117,18 @@ def test_a_repeat_soon_after_the_answer_joins_that_answer() -> None:
     assert aggregator.open_item(it.key) is None
     assert aggregator.recent(it.key, 24).reply_id == "reply-1"
     assert aggregator.recent(it.key, 26) is None
+
+
+def test_a_chat_answer_counts_only_for_the_platforms_it_was_posted_to() -> None:
+    aggregator = Aggregator(recent_s=15)
+    chat = item("price", "a", 0)
+    aggregator.track(chat)
+    aggregator.close(chat, ReplyRef("reply-1", 0, ends_at=10, platforms=frozenset({"douyin"})))
+    assert aggregator.recent(chat.key, 12, "douyin").reply_id == "reply-1"
+    assert aggregator.recent(chat.key, 12, "acme") is None and aggregator.recent(chat.key, 12, "") is None
+    voice = item("price", "a", 0)  # the same question, later answered on voice
+    aggregator.track(voice)
+    aggregator.close(voice, ReplyRef("reply-2", 1, ends_at=11))  # heard on every platform
+    assert aggregator.recent(chat.key, 12, "acme").reply_id == "reply-2"
+    aggregator.prune(40)
+    assert aggregator.recent(chat.key, 40, "douyin") is None
