@@ -210,8 +210,11 @@ class PlatformConnector(Connector):
         or None when the reply is not for this connector's chat."""
         if reply.askers:
             mine = [asker for asker in reply.askers if asker.platform == self.platform]
-            if mine and len(self._same_platform()) > 1:  # only the askers whose message came through here
-                mine = [asker for asker in mine if asker.message_id in self.ingested_ids]
+            same = self._same_platform() if mine else []
+            if len(same) > 1:  # only the askers whose message came through here; those with no message
+                first = same[0] is self  # id (a follow, a like) are answered by the first connector
+                mine = [asker for asker in mine
+                        if asker.message_id in self.ingested_ids or (asker.message_id is None and first)]
             return mine or None
         if reply.channel == "chat" and reply.platform == self.platform:
             same = self._same_platform()
