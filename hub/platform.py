@@ -211,10 +211,11 @@ class PlatformConnector(Connector):
         if reply.askers:
             mine = [asker for asker in reply.askers if asker.platform == self.platform]
             same = self._same_platform() if mine else []
-            if len(same) > 1:  # only the askers whose message came through here; those with no message
-                first = same[0] is self  # id (a follow, a like) are answered by the first connector
-                mine = [asker for asker in mine
-                        if asker.message_id in self.ingested_ids or (asker.message_id is None and first)]
+            if len(same) > 1:  # only the askers whose message came through here; the first connector
+                others = [c for c in same if c is not self]  # takes those no connector took in (no
+                first = same[0] is self  # message id, or from before a restart)
+                mine = [asker for asker in mine if asker.message_id in self.ingested_ids or (
+                    first and not any(asker.message_id in c.ingested_ids for c in others))]
             return mine or None
         if reply.channel == "chat" and reply.platform == self.platform:
             same = self._same_platform()
