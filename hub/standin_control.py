@@ -17,6 +17,7 @@ the hub's event JSON; the hub-side fields ``platform``, ``room``, ``id`` and ``r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,11 @@ class StandinControl:
         async with aiohttp.ClientSession(timeout=self.timeout) as session:
             async with session.request(method, f"{self.url}/_standin/{path}", json=body,
                                        params=params or None) as response:
-                data = await response.json(content_type=None)
+                text = await response.text()
+                try:
+                    data = json.loads(text) if text else None
+                except ValueError:  # not a stand-in's answer (a proxy's page, a plain 404): say what came
+                    raise StandinError(response.status, text[:200] or str(response.reason)) from None
                 if response.status >= 400:
                     message = data.get("error", "") if isinstance(data, dict) else str(data)
                     raise StandinError(response.status, message)

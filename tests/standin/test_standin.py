@@ -190,3 +190,25 @@ def test_stand_ins_are_found_through_the_registry():
     assert isinstance(built, Parrot) and built.port == 5 and built.token == "t" and not built.running
     with pytest.raises(UnknownStandin, match="no stand-in of 'macaw'; known stand-ins: parrot"):
         find_standin("macaw", plugins=[("parrot", ParrotPlugin())])
+
+
+async def test_the_control_client_names_an_answer_that_is_not_a_stand_ins():
+    from aiohttp import web
+
+    from hub.standin_control import StandinControl, StandinError
+
+    async def plain(request):
+        return web.Response(status=502, text="Bad Gateway from a proxy")
+
+    app = web.Application()
+    app.router.add_route("*", "/_standin/{path}", plain)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        with pytest.raises(StandinError, match="Bad Gateway from a proxy"):
+            await StandinControl(f"http://127.0.0.1:{port}").state()
+    finally:
+        await runner.cleanup()
