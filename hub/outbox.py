@@ -12,7 +12,9 @@ one at a time through the connector's ``send_chat``:
 * :class:`ChatRateLimited` (the platform said "slow down"): wait ``retry_after``, spend the saved-up
   burst, send again (counted ``delayed``; after :data:`MAX_RATE_LIMITED` such answers, ``failed``);
 * :class:`ChatRejected` (a permanent refusal: banned by the platform, message too long, chat closed): the
-  message is dropped, never retried.
+  message is dropped, never retried;
+* **stop**: what is still queued, and the message being sent, are not kept: counted ``dropped`` (reason
+  ``stopped``) with one warning.
 
 Counts (``sent``, ``delayed``, ``dropped``, ``failed``, ``queued``, ``rewritten``) are in :meth:`status` and
 in the metrics ``livehub_connector_chat_messages_total{connector, outcome}`` and
@@ -95,6 +97,7 @@ class Outbox:
         self.last_error = ""
         self._wake = asyncio.Event()
         self._task: asyncio.Task[Any] | None = None
+        self._current: ChatMessage | None = None  # taken from the queue, not yet posted
         self._metric = hub.metric(Counter, "livehub_connector_chat_messages",
                                   "Chat messages of platform connectors, by outcome", ["connector", "outcome"])
         for outcome in OUTCOMES:
@@ -134,8 +137,13 @@ class Outbox:
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        if self.queue:
-            log.warning("connector %s stopped with %d chat messages unsent", self.name, len(self.queue))
+        unsent = ([self._current] if self._current is not None else []) + list(self.queue)
+        self._current = None
+        self.queue.clear()
+        if unsent:
+            log.warning("connector %s stopped with %d chat messages unsent", self.name, len(unsent))
+            for _ in unsent:
+                self.drop("stopped")
 
     @property
     def running(self) -> bool:
@@ -147,12 +155,13 @@ class Outbox:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            message = self.queue.popleft()
+            message = self._current = self.queue.popleft()
             wait = self.bucket.reserve(self.clock.now())
             if wait > 0:
                 self.count("delayed")
                 await self.clock.sleep(wait)
             await self.deliver(message, delayed=wait > 0)
+            self._current = None
 
     async def deliver(self, message: ChatMessage, *, delayed: bool = False) -> bool:
         """Post ``message`` with retries (see the module docstring); True once the platform took it."""

@@ -148,3 +148,22 @@ async def test_a_full_queue_drops_its_oldest_message_and_counts_it(make_hub) -> 
         await wait_for(lambda: len(f.sent) == 3)
         assert f.texts() == ["@甲 第0条", "@甲 第3条", "@甲 第4条"]
         assert hub.status()["connectors"][0]["outbox"]["sent"] == 3
+
+
+async def test_messages_unsent_when_the_connector_stops_are_counted_the_one_in_flight_too(make_hub) -> None:
+    async with make_hub(plugins=PLUGINS, config=config(), builtins=CORE) as hub:
+        f = await fake(hub)
+        holding = []
+
+        async def hangs(message):
+            holding.append(message)
+            await asyncio.Event().wait()
+
+        f.outbox.send = hangs
+        for i in range(3):
+            await hub.publish(answer(f"第{i}条", [("fake", "甲", f"m{i}")]))
+        await wait_for(lambda: holding and f.outbox_status()["queued"] == 2)
+        outbox = f.outbox
+    status = outbox.status()  # the hub stopped: one was being sent, two were waiting
+    assert (status["sent"], status["dropped"], status["queued"]) == (0, 3, 0)
+    assert status["drops"] == {"stopped": 3}
