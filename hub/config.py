@@ -3,7 +3,7 @@
 Top-level sections:
 
 * ``[hub]`` — name, database URL, log level, prompts folder, shutdown timeout (:class:`HubSettings`);
-* ``[web]`` — host, port, API token (:class:`WebSettings`);
+* ``[web]`` — host, port, API token, allowed hosts and origins (:class:`WebSettings`);
 * ``[scheduler]`` — on/off, timezone (:class:`SchedulerSettings`);
 * ``[plugins.<name>]`` — ``enabled`` plus the plugin's own model (``livehub_config_models``);
 * ``[connectors.<instance>]`` — ``type`` plus that connector type's model;
@@ -49,10 +49,43 @@ class HubSettings(Strict):
 
 
 class WebSettings(Strict):
+    """``[web]``. ``allowed_hosts`` and ``allowed_origins`` widen the drive-by guard (docs/security.md):
+
+    * ``allowed_hosts`` — extra names a request's ``Host`` may carry (any port), beyond the loopback names
+      and ``host``; ``"*"`` accepts any name (only behind a proxy that checks it);
+    * ``allowed_origins`` — extra ``scheme://host[:port]`` origins whose pages may POST to the hub and open
+      its WebSockets, beyond the hub's own.
+    """
+
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     token: Secret | None = None
+    allowed_hosts: list[str] = Field(default_factory=list)
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        names = []
+        for name in value:
+            name = name.strip().lower()
+            if not name or "/" in name or " " in name:
+                raise ValueError(f"{name!r} is not a host name (write hub.example, not a URL)")
+            names.append(name)
+        return names
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for origin in value:
+            origin = origin.strip().rstrip("/").lower()
+            scheme, sep, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+                raise ValueError(f"{origin!r} is not an origin (write https://console.example[:port])")
+            origins.append(origin)
+        return origins
 
 
 class SchedulerSettings(Strict):
@@ -124,6 +157,9 @@ def parse_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found (run `livehub init` to write one): {path}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at offset {exc.start} "
+                          "(save the file as UTF-8)", file=str(path)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -1,5 +1,6 @@
-"""Pieces shared by the web server and route handlers: the hub's app key, JSON responses, loopback checks
-and an access logger that never writes query strings (a WebSocket token may travel in ``?token=``).
+"""Pieces shared by the web server and route handlers: the hub's app key, JSON responses, loopback checks,
+the drive-by guard (Host, Origin and Content-Type checks; docs/security.md) and an access logger that never
+writes query strings (a WebSocket token may travel in ``?token=``).
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,18 @@ HUB_KEY: web.AppKey[Hub] = web.AppKey("livehub.hub")
 """Where route handlers find the hub: ``request.app[HUB_KEY]``."""
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "*"})
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods a foreign Origin may not use (a browser sends ``Origin`` on every one of them)."""
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+JSON_TYPE = "application/json"
+OTHER_BODY_TYPES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    # WebRTC offers are SDP text (WHEP-style clients send application/sdp; some send text/plain). An offer
+    # only opens a receive-only viewer session; a foreign browser page is still refused by its Origin.
+    (re.compile(r"^/(?:api/v1/rooms|live)/[^/]+/webrtc$"), frozenset({"application/sdp", "text/plain"})),
+)
+"""Body types some paths take besides JSON: (path pattern, content types). Every other body must be JSON."""
 
 
 def dumps(data: Any) -> str:
@@ -114,3 +128,97 @@ def static_file(directory: Path, types: dict[str, str], name: str) -> web.FileRe
         raise web.HTTPNotFound()
     return web.FileResponse(directory / name, headers={"Content-Type": types[name], "Cache-Control": "no-cache",
                                                        "X-Content-Type-Options": "nosniff"})
+
+
+def is_websocket_upgrade(request: web.BaseRequest) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+def split_host(value: str) -> tuple[str, int | None]:
+    """``Host`` header or origin authority → (lower-case name without brackets or final dot, port or None)."""
+    value = value.strip().lower()
+    port: int | None = None
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        if rest.startswith(":") and rest[1:].isdigit():
+            port = int(rest[1:])
+    else:
+        name, sep, tail = value.rpartition(":")
+        if sep and tail.isdigit() and ":" not in name:
+            port = int(tail)
+        else:
+            name = value
+    return name.rstrip("."), port
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class DriveByGuard:
+    """Refuses what a web page the operator visits could make the browser send (docs/security.md):
+
+    * a ``Host`` that is not one of the hub's names (DNS rebinding) → 421, on every request;
+    * an ``Origin`` that is not the hub's own nor configured, on a state-changing method or a WebSocket
+      upgrade → 403;
+    * a POST/PUT/PATCH body that is not ``application/json`` (per-path exceptions in
+      :data:`OTHER_BODY_TYPES`) → 415, so "simple" cross-origin requests never reach a handler.
+
+    :meth:`check` answers ``(status, message, reason)`` for a refused request, else None.
+    """
+
+    def __init__(self, settings: WebSettings) -> None:
+        bind = settings.host.strip().strip("[]").lower()
+        self.any_host = "*" in settings.allowed_hosts
+        self.any_ip = bind in WILDCARD_HOSTS  # listening on every address: the machine's IPs name it
+        self.names = {name.strip("[]").rstrip(".") for name in settings.allowed_hosts}
+        if bind not in WILDCARD_HOSTS:
+            self.names.add(bind)
+        self.origins = set(settings.allowed_origins)
+
+    def host_allowed(self, host: str | None) -> bool:
+        if host is None or self.any_host:
+            return True  # no Host: HTTP/1.0 tools, never a browser
+        name, _ = split_host(host)
+        if not name:
+            return False
+        return is_loopback_host(name) or name in self.names or (self.any_ip and _is_ip(name))
+
+    def origin_allowed(self, origin: str, host: str | None, scheme: str) -> bool:
+        """``origin`` is the hub's own (the request's Host, default ports folded) or configured."""
+        normalized = origin.strip().rstrip("/").lower()
+        if normalized in self.origins:
+            return True
+        origin_scheme, sep, authority = normalized.partition("://")
+        if not sep or origin_scheme not in ("http", "https") or host is None:
+            return False  # "null" (sandboxed frames, file: pages) and other schemes are never the hub
+        default = 443 if origin_scheme == "https" else 80
+        origin_name, origin_port = split_host(authority)
+        host_name, host_port = split_host(host)
+        host_default = 443 if scheme == "https" else 80
+        return origin_name == host_name and (origin_port or default) == (host_port or host_default)
+
+    @staticmethod
+    def body_allowed(request: web.BaseRequest) -> bool:
+        if request.method not in BODY_METHODS or not request.body_exists:
+            return True
+        mime = request.content_type.lower()
+        if mime == JSON_TYPE:
+            return True
+        return any(pattern.match(request.path) and mime in types for pattern, types in OTHER_BODY_TYPES)
+
+    def check(self, request: web.BaseRequest) -> tuple[int, str, str] | None:
+        host = request.headers.get("Host")
+        if not self.host_allowed(host):
+            return 421, "this hub does not answer to that host name (see [web] allowed_hosts)", "host"
+        origin = request.headers.get("Origin")
+        if origin is not None and (request.method in STATE_CHANGING or is_websocket_upgrade(request)):
+            if not self.origin_allowed(origin, host, request.scheme):
+                return 403, "cross-origin request refused (see [web] allowed_origins)", "origin"
+        if not self.body_allowed(request):
+            return 415, f"the body must be {JSON_TYPE} (Content-Type: {JSON_TYPE})", "content-type"
+        return None

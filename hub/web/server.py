@@ -7,6 +7,9 @@ route, behind one middleware that keeps errors and secrets out of responses.
 * Every JSON or text body, and every header, is passed through the config's redactor before it leaves.
 * The access log (``livehub.web.access``, DEBUG) never holds query strings or headers.
 * The server refuses to listen beyond loopback without an API token (``web.host`` ConfigError).
+* Before any route, :class:`hub.web.common.DriveByGuard` refuses a foreign ``Host`` (421), a foreign
+  ``Origin`` on state-changing methods and WebSocket upgrades (403) and non-JSON bodies (415); refusals
+  are logged at WARNING once per kind a minute (docs/security.md).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +29,7 @@ from hub.errors import ConfigError, PluginError
 from hub.specs import Handler, WebRoute
 from hub.web.common import (
     HUB_KEY,
+    DriveByGuard,
     RedactingAccessLogger,
     bind_problem,
     format_url,
@@ -42,6 +47,7 @@ access_log = logging.getLogger("livehub.web.access")
 
 CORE = "core"
 REDACTED_TYPES = ("text/", "application/json", "application/problem+json")
+REFUSAL_LOG_INTERVAL_S = 60.0
 
 
 def request_counter(hub: Hub) -> Counter:
@@ -64,6 +70,8 @@ class WebServer:
         self._runner: web.AppRunner | None = None
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._requests = request_counter(hub)
+        self.guard = DriveByGuard(self.settings)
+        self._refusals_logged: dict[str, float] = {}
 
     @property
     def url(self) -> str:
@@ -183,6 +191,12 @@ class WebServer:
         async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             resource = request.match_info.route.resource
             template = resource.canonical if resource is not None else "unmatched"
+            refused = self.guard.check(request)
+            if refused is not None:
+                status, message, reason = refused
+                self._log_refusal(request, reason, status)
+                self._count(request, template, status)
+                return json_error(status, message)
             try:
                 response = await handler(request)
             except web.HTTPException as exc:
@@ -197,6 +211,22 @@ class WebServer:
             return self._redact(response)
 
         return guard
+
+    def _log_refusal(self, request: web.Request, reason: str, status: int) -> None:
+        """One WARNING per kind of refusal a minute: method, path, Host and Origin (redacted, cut short)."""
+        now = time.monotonic()
+        if now - self._refusals_logged.get(reason, -REFUSAL_LOG_INTERVAL_S) < REFUSAL_LOG_INTERVAL_S:
+            return
+        self._refusals_logged[reason] = now
+        redact = self.hub.config.redactor.redact
+
+        def shown(value: str | None) -> str:
+            return redact(value)[:100] if value is not None else "-"
+
+        log.warning("refused %s %r (%s, %d): Host %r, Origin %r, Content-Type %r; further refusals of this "
+                    "kind are not logged for %ds", request.method, shown(request.path), reason, status,
+                    shown(request.headers.get("Host")), shown(request.headers.get("Origin")),
+                    shown(request.headers.get("Content-Type")), int(REFUSAL_LOG_INTERVAL_S))
 
     def _count(self, request: web.Request, template: str, status: int) -> None:
         self._requests.labels(request.method, template, str(status)).inc()

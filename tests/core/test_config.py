@@ -37,6 +37,14 @@ def test_unknown_section_key_and_wrong_type_name_file_key_and_reason(tmp_path):
     assert "web.port:" in text and "integer" in text
 
 
+def test_a_config_file_that_is_not_utf8_gets_one_clear_error(tmp_path):
+    path = tmp_path / "livehub.toml"
+    path.write_bytes("[hub]\nname = '晨光'\n".encode("gb18030"))
+    with pytest.raises(ConfigError, match=r"not UTF-8 text: byte 0xb3 at offset 14") as info:
+        load_config(path, env=False)
+    assert str(path) in str(info.value)
+
+
 def test_invalid_toml_reports_the_file(tmp_path):
     path = write(tmp_path, "[hub\n")
     with pytest.raises(ConfigError, match="not valid TOML"):

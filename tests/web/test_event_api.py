@@ -113,7 +113,8 @@ async def test_one_bad_event_publishes_nothing_of_the_request(hub: Hub, client: 
     async with client.post(f"{hub.web.url}/api/v1/events", json=[comment(1), bad], headers=auth()) as resp:
         assert resp.status == 400
         assert (await resp.json())["index"] == 1
-    async with client.post(f"{hub.web.url}/api/v1/events", data=b"{not json", headers=auth()) as resp:
+    async with client.post(f"{hub.web.url}/api/v1/events", data=b"{not json",
+                           headers={**auth(), "Content-Type": "application/json"}) as resp:
         assert resp.status == 400
     assert hub.bus.accepted == before
 
