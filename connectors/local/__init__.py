@@ -49,11 +49,14 @@ def livehub_register_routes() -> list[WebRoute]:
                  summary="A product's image from the catalog"),
         WebRoute("POST", "/live/{room}/comments", routes.post_comment, auth=False, tags=TAGS,
                  request_schema=comment_schema,
-                 summary="A viewer comment {name, text, viewer_id, message_id} (rate-limited)",
+                 summary="A viewer comment {name, text, viewer_id, message_id} (rate-limited, resends too) "
+                         "→ {id, duplicate}; what was sent is never echoed",
                  responses={"202": "Accepted", "200": "A resend of an accepted comment", "400": "Invalid",
                             "404": "No such public room", "429": "Too many comments (Retry-After)"}),
         WebRoute("GET", "/live/{room}/feed", routes.feed, auth=False, tags=TAGS,
-                 summary="WebSocket: the room's viewer comments and host replies"),
+                 summary="WebSocket: the room's viewer comments and host replies",
+                 responses={"101": "Switching to the WebSocket protocol", "400": "Not a WebSocket request",
+                            "404": "No such public room", "503": "The room is full"}),
         WebRoute("GET", "/assets/live/{name}", routes.asset, auth=False, tags=TAGS,
                  summary="The viewer page's script and style"),
     ]

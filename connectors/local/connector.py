@@ -142,6 +142,7 @@ class LocalRoomConnector(PlatformConnector):
 
     async def submit(self, data: Any, address: str) -> tuple[Submission, bool]:
         """Check a posted comment and publish it. Returns it and whether it was new (False: a resend).
+        Every submission, a resend too, counts against the viewer's rate limit.
 
         Raises :class:`~connectors.local.client.SubmissionError`, :class:`RateLimited` or
         :class:`~hub.errors.NotReady` (the room is not serving)."""
@@ -150,11 +151,13 @@ class LocalRoomConnector(PlatformConnector):
                                       new_id=lambda: uuid.uuid4().hex, name_prefix=prefix)
         if self.state != State.READY:
             raise NotReady(f"room {self.room} is not taking comments")
-        if submission.message_id in self.recent:
-            return submission, False
+        # The rate limit comes before de-duplication: a resend counts like any comment, so repeating one
+        # message id is no way around the limit (nor a fast channel for probing the hub's answers).
         wait = self.limiter.check(address, submission.name)
         if wait > 0:
             raise RateLimited(wait)
+        if submission.message_id in self.recent:
+            return submission, False
         new = await self.ingest(Comment(platform=PLATFORM, room=self.room, text=submission.text,
                                         user=User(id=submission.viewer_id, name=submission.name),
                                         message_id=submission.message_id, platform_ts=time.time()))

@@ -19,6 +19,8 @@ from aiohttp import WSMsgType, web
 from connectors.local.client import SubmissionError
 from connectors.local.connector import FeedFull, LocalRoomConnector, RateLimited, local_rooms
 from hub.errors import NotReady
+from hub.jsonbody import JsonBodyError
+from hub.jsonbody import loads as load_json
 from hub.web import HUB_KEY, json_error, json_response, static_file
 
 STATIC = Path(__file__).with_name("static")
@@ -47,8 +49,9 @@ def public_room(request: web.Request, room: str | None) -> LocalRoomConnector | 
 
 
 def _not_found(room: str | None) -> web.Response:
-    what = f"room {room!r}" if room else "a built-in live room"
-    return json_error(404, f"no public live room here: {what} needs a [connectors.<name>] type = \"local\" "
+    # The room name from the path is never repeated: every answer passes through the secret redactor, so
+    # echoing it would tell anyone whether a guessed name is a configured secret.
+    return json_error(404, "no public live room here: a room needs a [connectors.<name>] type = \"local\" "
                            "and [rooms.<room>] public = true")
 
 
@@ -111,7 +114,12 @@ async def product_image(request: web.Request) -> web.StreamResponse:
 
 
 async def post_comment(request: web.Request) -> web.StreamResponse:
-    """``POST /live/{room}/comments`` ``{name, text, viewer_id, message_id}`` → 202 (200 for a resend)."""
+    """``POST /live/{room}/comments`` ``{name, text, viewer_id, message_id}`` → 202 (200 for a resend),
+    ``{"id": message_id, "duplicate": bool}``.
+
+    The answer never repeats what was submitted (text or name): every response passes through the secret
+    redactor, so an echo would let anyone test guesses of a configured secret. The page shows the comment
+    from what it sent. Errors name the field, never its value."""
     room = request.match_info["room"]
     connector = public_room(request, room)
     if connector is None:
@@ -119,8 +127,8 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
     if request.content_length is not None and request.content_length > MAX_BODY:
         return json_error(413, "the comment is too large")
     try:
-        data = json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError):
+        data = load_json(await request.read(), max_bytes=MAX_BODY)
+    except JsonBodyError:
         return json_error(400, "the body must be JSON", field="body")
     try:
         submission, new = await connector.submit(data, request.remote or "")
@@ -130,8 +138,7 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
         return json_error(429, str(exc), headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))})
     except NotReady as exc:
         return json_error(503, str(exc))
-    return json_response({"id": submission.message_id, "name": submission.name, "text": submission.text,
-                          "duplicate": not new}, 202 if new else 200)
+    return json_response({"id": submission.message_id, "duplicate": not new}, 202 if new else 200)
 
 
 async def feed(request: web.Request) -> web.StreamResponse:
@@ -141,11 +148,13 @@ async def feed(request: web.Request) -> web.StreamResponse:
     if connector is None:
         return _not_found(room)
     hub = request.app[HUB_KEY]
+    ws = web.WebSocketResponse(heartbeat=25, max_msg_size=4096)
+    if not ws.can_prepare(request).ok:
+        return json_error(400, "the chat feed is a WebSocket: connect with an Upgrade: websocket request")
     try:
         queue = connector.open_feed()
     except FeedFull as exc:
         return json_error(503, str(exc))
-    ws = web.WebSocketResponse(heartbeat=25, max_msg_size=4096)
     try:
         await ws.prepare(request)
         if hub.web is not None:
@@ -171,12 +180,20 @@ async def feed(request: web.Request) -> web.StreamResponse:
             await asyncio.gather(reader, return_exceptions=True)
     finally:
         connector.close_feed(queue)
-        await ws.close()
+        if ws.prepared:
+            await ws.close()
     return ws
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)
+    """JSON text for the feed; a string no UTF-8 can carry (a lone surrogate from some platform) is sent
+    as a JSON ``\\u`` escape rather than breaking the feed for every viewer."""
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True)
+    return text
 
 
 async def _drain(ws: web.WebSocketResponse, queue: asyncio.Queue[Any]) -> None:

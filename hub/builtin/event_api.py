@@ -1,9 +1,14 @@
 """Events over HTTP: publish events with ``POST /api/v1/events``, watch them live on a WebSocket.
 
-* ``POST /api/v1/events`` takes one event object or a list of them (the JSON of
-  :func:`hub.events.to_dict`). The whole request is checked first: one invalid event means 400 naming
-  it (``index``, ``field``, ``reason``) and nothing of the request is published. Valid events are
-  published in order; ``202 {"accepted": n}`` is sent only once the bus has accepted all of them.
+* ``POST /api/v1/events`` takes one **platform** event object or a list of them (the JSON of
+  :func:`hub.events.to_dict`; only :data:`hub.events.PLATFORM_EVENT_TYPES`: what the hub itself says and
+  does, replies, stage changes and states, is never taken from a client). The whole request is checked
+  first: one invalid event means 400 naming it (``index``, ``field``, ``reason``) and nothing of the
+  request is published. The body is parsed with :func:`hub.jsonbody.loads` (no ``NaN``, nesting capped),
+  and every value the database would refuse is refused here, before any acknowledgement: non-finite or
+  absurd timestamps and amounts, negative or absurd counts, a platform name longer than its column, lone
+  surrogates in any text. Valid events are published in order; ``202 {"accepted": n}`` is sent only once
+  the bus has accepted all of them.
 * ``GET /api/v1/events/ws`` streams every hub event as JSON text frames, optionally only some types
   (``?types=comment,reply``). Each client gets its own ``drop_oldest`` bus queue of 1000 events, so a
   slow client loses its own oldest events and never slows the hub. Browsers may pass the token as
@@ -14,13 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from hub.bus import BusClosed
-from hub.events import EVENT_TYPES, Event, EventFormatError, from_dict, to_dict
+from hub.events import EVENT_TYPES, PLATFORM_EVENT_TYPES, Event, EventFormatError, from_dict, to_dict
 from hub.hookspecs import hookimpl
+from hub.jsonbody import JsonBodyError
+from hub.jsonbody import loads as load_json
 from hub.specs import WebRoute
 from hub.web.common import HUB_KEY, dumps, json_error, json_response
 
@@ -32,11 +41,23 @@ MAX_EVENTS_PER_REQUEST = 1000
 STREAM_QUEUE_SIZE = 1000
 HEARTBEAT_S = 30.0
 TAGS = ("events",)
+MAX_PLATFORM_CHARS = 64
+"""The ``events.platform`` column's length."""
+MAX_TS = 1e11
+"""Latest timestamp accepted (year 5138): later ones are garbage, not times."""
+MAX_COUNT = 2**53 - 1
+"""Largest count accepted (exact in JSON and in every database's integers)."""
+MAX_MONEY = Decimal(10) ** 12
+"""Amounts must be below this in absolute value (``NUMERIC(14, 2)``)."""
+TIMESTAMP_FIELDS = ("platform_ts", "received_ts")
+COUNT_FIELDS = ("count", "qty", "viewers", "likes_total")
+MONEY_FIELDS = ("value", "amount")
 
 _EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "platform", "room"],
-    "properties": {"type": {"enum": sorted(EVENT_TYPES)}, "platform": {"type": "string"},
+    "properties": {"type": {"enum": sorted(PLATFORM_EVENT_TYPES)},
+                   "platform": {"type": "string", "maxLength": MAX_PLATFORM_CHARS},
                    "room": {"type": "string"}},
 }
 REQUEST_SCHEMA: dict[str, Any] = {
@@ -47,35 +68,125 @@ REQUEST_SCHEMA: dict[str, Any] = {
 class InvalidEvent(ValueError):
     """An event the API refuses: which field and why."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, index: int | None = None) -> None:
         super().__init__(f"{field}: {reason}" if field else reason)
-        self.field, self.reason = field, reason
+        self.field, self.reason, self.index = field, reason, index
+
+
+class TooManyEvents(InvalidEvent):
+    """More than :data:`MAX_EVENTS_PER_REQUEST` events in one request."""
+
+    def __init__(self) -> None:
+        super().__init__("", f"at most {MAX_EVENTS_PER_REQUEST} events per request")
 
 
 # -- checking ------------------------------------------------------------------------------------
 
 
+def _encodable(value: Any) -> bool:
+    """False if any string in ``value`` (keys included) holds a lone surrogate (no UTF-8 for it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _check_text(data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if not _encodable(key):
+            raise InvalidEvent("", "a field name holds a lone surrogate (not encodable text)")
+        if not _encodable(value):
+            raise InvalidEvent(key, "holds a lone surrogate (not encodable text)")
+    user = data.get("user")
+    if user is not None:
+        if not isinstance(user, dict) or "id" not in user:
+            raise InvalidEvent("user", "must be an object with an 'id'")
+        uid, name = user.get("id"), user.get("name", "")
+        if not isinstance(uid, str | int) or isinstance(uid, bool) or not isinstance(name, str | None):
+            raise InvalidEvent("user", "'id' must be a string or an integer and 'name' a string")
+        if isinstance(uid, int) and abs(uid) > MAX_COUNT:
+            raise InvalidEvent("user", "'id' is too large an integer; send it as a string")
+
+
+def check_storable(event: Event) -> None:
+    """Refuse values the database would refuse or that are nonsense: raises :class:`InvalidEvent`."""
+    if not event.platform or len(event.platform) > MAX_PLATFORM_CHARS:
+        raise InvalidEvent("platform", f"must be 1 to {MAX_PLATFORM_CHARS} characters")
+    for name in TIMESTAMP_FIELDS:
+        value = getattr(event, name)
+        if value is not None and not (math.isfinite(value) and 0 <= value <= MAX_TS):
+            raise InvalidEvent(name, f"must be a finite Unix time in seconds between 0 and {MAX_TS:.0e}")
+    for name in COUNT_FIELDS:
+        value = getattr(event, name, None)
+        if value is not None and not 0 <= value <= MAX_COUNT:
+            raise InvalidEvent(name, f"must be a count between 0 and {MAX_COUNT}")
+    for name in MONEY_FIELDS:
+        value = getattr(event, name, None)
+        if value is not None and not (value.is_finite() and abs(value) < MAX_MONEY):
+            raise InvalidEvent(name, f"must be a finite amount below {MAX_MONEY:.0e} in absolute value")
+
+
 def parse_event(data: Any) -> Event:
-    """An event from an API client's JSON; raises :class:`InvalidEvent` naming the field.
+    """A platform event from an API client's JSON; raises :class:`InvalidEvent` naming the field.
 
     :func:`hub.events.from_dict` checks field names and types; a missing required field is named here,
-    where ``from_dict`` would only report the constructor's ``TypeError``.
+    where ``from_dict`` would only report the constructor's ``TypeError``. Hub-internal types (replies,
+    stage changes, states) are refused, and so is every value :func:`check_storable` refuses.
     """
     if not isinstance(data, dict):
         raise InvalidEvent("", "an event must be a JSON object")
     kind = data.get("type")
     cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise InvalidEvent("type", f"unknown event type {kind!r}; known: {', '.join(sorted(EVENT_TYPES))}")
+        raise InvalidEvent("type", "unknown event type; platform event types: "
+                                   + ", ".join(sorted(PLATFORM_EVENT_TYPES)))
+    if kind not in PLATFORM_EVENT_TYPES:
+        raise InvalidEvent("type", f"{kind!r} is a hub-internal event type, not taken from API clients; "
+                                   f"platform event types: {', '.join(sorted(PLATFORM_EVENT_TYPES))}")
+    _check_text(data)
     fields = dataclasses.fields(cls)
     for f in fields:
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in data:
             raise InvalidEvent(f.name, "required field missing")
     try:
-        return from_dict(data)
+        event = from_dict(data)
     except EventFormatError as exc:
         field, _, reason = str(exc).partition(": ")
         raise InvalidEvent(field, reason or str(exc)) from None
+    except (TypeError, ValueError, ArithmeticError) as exc:  # a constructor's own check
+        raise InvalidEvent("", f"not a valid {kind!r} event ({type(exc).__name__})") from None
+    check_storable(event)
+    return event
+
+
+def decode_events(body: bytes | str) -> list[Event]:
+    """The events of a ``POST /api/v1/events`` body (one object or a list), all checked.
+
+    Raises :class:`~hub.jsonbody.JsonBodyError` (not acceptable JSON), :class:`TooManyEvents` or
+    :class:`InvalidEvent` with ``index`` set to the first invalid event's position.
+    """
+    data = load_json(body)
+    items = data if isinstance(data, list) else [data]
+    if len(items) > MAX_EVENTS_PER_REQUEST:
+        raise TooManyEvents()
+    parsed: list[Event] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(parse_event(item))
+        except InvalidEvent as exc:
+            exc.index = index
+            raise
+    return parsed
 
 
 def parse_types(text: str | None) -> frozenset[str] | None:
@@ -95,19 +206,14 @@ def parse_types(text: str | None) -> frozenset[str] | None:
 async def post_events(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     try:
-        body = await request.json()
-    except ValueError:
-        return json_error(400, "the body is not valid JSON", field="body")
-    items = body if isinstance(body, list) else [body]
-    if len(items) > MAX_EVENTS_PER_REQUEST:
-        return json_error(413, f"at most {MAX_EVENTS_PER_REQUEST} events per request")
-    parsed: list[Event] = []
-    for index, item in enumerate(items):
-        try:
-            parsed.append(parse_event(item))
-        except InvalidEvent as exc:
-            return json_error(400, f"invalid event at index {index}: {exc}", index=index, field=exc.field,
-                              reason=exc.reason)
+        parsed = decode_events(await request.read())
+    except JsonBodyError as exc:
+        return json_error(400, f"the body is not acceptable JSON: {exc}", field="body")
+    except TooManyEvents as exc:
+        return json_error(413, str(exc))
+    except InvalidEvent as exc:
+        return json_error(400, f"invalid event at index {exc.index}: {exc}", index=exc.index, field=exc.field,
+                          reason=exc.reason)
     accepted = 0
     for event in parsed:
         try:

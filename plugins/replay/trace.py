@@ -10,11 +10,17 @@
 
 Types: ``comment``, ``gift``, ``like`` (``count``), ``enter``, ``follow``, ``order``, ``stats``, ``stage``
 (``sku`` switches the product on stage; null clears it). ``room`` (optional) names the room.
+
+Times are finite numbers of seconds from 0 to :data:`MAX_T` (a week): ``1e300``, ``Infinity`` or ``NaN``
+would make a replay wait (or spin, with ``--fast``) forever, so such a line is refused by number.
+Counts (``count``, ``qty``, ``viewers``) are integers >= 0. Lines are parsed with
+:func:`hub.jsonbody.loads` (no ``NaN`` literals, nesting capped).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -33,10 +39,16 @@ from hub.events import (
     StageChange,
     User,
 )
+from hub.jsonbody import JsonBodyError
+from hub.jsonbody import loads as load_json
 
 TRACE_TYPES = ("comment", "gift", "like", "enter", "follow", "order", "stats", "stage")
 REPLAY_PLATFORM = "replay"
 REPLAY_ROOM = "replay"
+MAX_T = 7 * 24 * 3600.0
+"""Latest time a trace record may have, in seconds from the start (a week)."""
+MAX_COUNT = 2**53 - 1
+COUNT_FIELDS = ("count", "qty", "viewers")
 
 
 class TraceError(ValueError):
@@ -49,8 +61,18 @@ def _check(record: Any, where: str) -> dict[str, Any]:
     for key in ("id", "t", "type"):
         if key not in record:
             raise TraceError(f"{where}: missing {key!r}")
-    if not isinstance(record["t"], (int, float)) or isinstance(record["t"], bool) or record["t"] < 0:
-        raise TraceError(f"{where}: 't' must be a number of seconds >= 0")
+    t = record["t"]
+    if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t) or not 0 <= t <= MAX_T:
+        raise TraceError(f"{where}: 't' must be a number of seconds from 0 to {MAX_T:.0f} (finite)")
+    for key in COUNT_FIELDS:
+        value = record.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not 0 <= value <= MAX_COUNT):
+            raise TraceError(f"{where}: {key!r} must be an integer >= 0")
+    if "user" in record and record["user"] is not None and not isinstance(record["user"], dict):
+        raise TraceError(f"{where}: 'user' must be an object {{id, name}}")
+    if not isinstance(record["id"], (str, int)) or isinstance(record["id"], bool):
+        raise TraceError(f"{where}: 'id' must be a string or an integer")
     if record["type"] not in TRACE_TYPES:
         raise TraceError(f"{where}: unknown type {record['type']!r} (known: {', '.join(TRACE_TYPES)})")
     if record["type"] == "comment" and not isinstance(record.get("text"), str):
@@ -69,9 +91,9 @@ def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[dict[str,
             continue
         where = f"{source}:{number}"
         try:
-            record = _check(json.loads(line), where)
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"{where}: not valid JSON ({exc.msg})") from None
+            record = _check(load_json(line), where)
+        except JsonBodyError as exc:
+            raise TraceError(f"{where}: {exc}") from None
         record["id"] = str(record["id"])
         if record["id"] in seen:
             raise TraceError(f"{where}: duplicate id {record['id']!r}")

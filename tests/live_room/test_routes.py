@@ -48,8 +48,8 @@ async def test_a_comment_enters_the_bus_once_even_when_resent(room_hub, client) 
     with collect(room_hub, ["comment"]) as seen:
         async with client.post(url, json=comment(" 1号链接\u200b多少钱\n", "m-1111-aaaa")) as response:
             assert response.status == 202
-            assert await response.json() == {"id": "m-1111-aaaa", "name": "小雨", "text": "1号链接多少钱",
-                                             "duplicate": False}
+            # id and status only: submitted text is never echoed (it would pass the secret redactor)
+            assert await response.json() == {"id": "m-1111-aaaa", "duplicate": False}
         async with client.post(url, json=comment("1号链接多少钱", "m-1111-aaaa")) as response:
             assert response.status == 200 and (await response.json())["duplicate"] is True
         async with client.post(url, json=comment("marker", "m-1111-zzzz")) as response:

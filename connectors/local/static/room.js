@@ -346,7 +346,8 @@
       }
       const data = await response.json().catch(() => ({}));
       if (response.status === 202 || response.status === 200) {
-        addMessage({ id: data.id, author: "viewer", name: data.name, text: data.text, kind: "comment" }, true);
+        // The hub answers with the id only (it never echoes text back): show what was sent.
+        addMessage({ id: data.id, author: "viewer", name: viewerName, text, kind: "comment" }, true);
         return true;
       }
       if (response.status === 429) toast(T.slow);
