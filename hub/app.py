@@ -188,7 +188,11 @@ class Hub:
         from hub.storage import Storage
 
         self.storage = Storage(self.config.database_url, registry=self.metrics)
-        await self.storage.start()
+        try:
+            await self.storage.start()
+        except BaseException:  # unreachable, or start-up interrupted: close what the attempt opened
+            await asyncio.shield(self.storage.stop())
+            raise
         self._stack.append(("storage", self.storage.stop))
 
     async def _start_scheduler(self) -> None:

@@ -93,7 +93,8 @@ def init(force: bool) -> None:
 @cli.command()
 @config_option
 @click.option("--host", default=None, help="Address to bind (overrides [web] host).")
-@click.option("--port", default=None, type=int, help="Port to bind (overrides [web] port).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535),
+              help="Port to bind (overrides [web] port; 0 picks a free one).")
 def run(config_path: Path, host: str | None, port: int | None) -> None:
     """Run the hub until SIGINT or SIGTERM; then stop cleanly, storing every accepted event."""
     config = load_or_exit(config_path)
@@ -105,21 +106,63 @@ def run(config_path: Path, host: str | None, port: int | None) -> None:
     hub = build_hub_or_exit(config)
     try:
         asyncio.run(_serve(hub))
+    except StartInterrupted as exc:
+        err_console().print(f"error: {config.redactor.redact(str(exc))}", markup=False)
+        sys.exit(128 + exc.signum)
     except LiveHubError as exc:
         err_console().print(f"error: {config.redactor.redact(str(exc))}", markup=False)
         sys.exit(1)
 
 
+class StartInterrupted(LiveHubError):
+    """SIGINT or SIGTERM arrived while the hub was starting; what had started was stopped."""
+
+    def __init__(self, signum: int, doing: str) -> None:
+        self.signum = signum
+        super().__init__(f"start-up interrupted by {signal.Signals(signum).name} while {doing}")
+
+
+def _starting_what(hub) -> str:
+    """What the hub is waiting for right now, for the line printed when start-up is interrupted."""
+    from hub.config import safe_database_url
+
+    storage = getattr(hub, "storage", None)
+    if storage is None or not storage.started:
+        return f"connecting to database {safe_database_url(hub.config.database_url)}"
+    return "starting plugins, connectors and the web server"
+
+
 async def _serve(hub) -> None:
     stop = asyncio.Event()
+    received: list[int] = []
     loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await hub.start()
+        loop.add_signal_handler(sig, on_signal, sig)
+    # A signal must stop the start itself (a database that never answers), not only a running hub.
+    starting = asyncio.ensure_future(hub.start())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        doing = _starting_what(hub)
+        log.info("start-up interrupted: stopping")
+        starting.cancel()  # Hub.start stops what already started, then re-raises
+        try:
+            await starting
+        except (asyncio.CancelledError, Exception):  # stopped; the interruption is what to report
+            pass
+        raise StartInterrupted(received[0] if received else signal.SIGTERM, doing)
+    if starting.exception() is not None:
+        stopping.cancel()
+        starting.result()  # raises the start's error
     if hub.web is not None:
         log.info("serving on %s", hub.web.url)
         print(f"LiveHub is running on {hub.web.url} (Ctrl+C to stop)", flush=True)
-    await stop.wait()
+    await stopping
     log.info("stopping")
     await hub.stop()
 
@@ -159,10 +202,21 @@ def db_upgrade(config_path: Path) -> None:
     """Apply database migrations (the hub also does this when it starts)."""
     from hub.config import safe_database_url
     from hub.storage import upgrade_database
+    from hub.storage.db import connect_problem, connect_timeout
 
     config = load_or_exit(config_path, required=False)
-    with err_console().status(f"Migrating {safe_database_url(config.database_url)} ..."):
-        asyncio.run(upgrade_database(config.database_url))
+    url = config.database_url
+    try:
+        with err_console().status(f"Migrating {safe_database_url(url)} ..."):
+            asyncio.run(upgrade_database(url))
+    except LiveHubError as exc:
+        err_console().print(f"error: {config.redactor.redact(str(exc))}", markup=False)
+        sys.exit(1)
+    except Exception as exc:
+        problem = connect_problem(exc, connect_timeout(url))
+        err_console().print(f"error: database {safe_database_url(url)}: {config.redactor.redact(problem)}",
+                            markup=False)
+        sys.exit(1)
     click.echo("database is up to date")
 
 

@@ -9,6 +9,10 @@
 * **PostgreSQL** (``postgresql+asyncpg``) is for production and multi-process setups.
 
 Plain ``sqlite://`` and ``postgresql://``/``postgres://`` URLs are given their async driver.
+
+Connecting to PostgreSQL gives up after :data:`CONNECT_TIMEOUT_S` (asyncpg's own default is 60 s);
+``?connect_timeout=N`` (libpq's name) or ``?timeout=N`` in the URL changes it. A failed first connection is
+raised as :class:`DatabaseUnavailable`: one line naming the database (password masked) and the reason.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
-from hub.errors import ConfigError, require_extra
+from hub.errors import ConfigError, LiveHubError, require_extra
 
 Dialect = Literal["sqlite", "postgresql"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 10.0
+_TIMEOUT_KEYS = ("connect_timeout", "timeout")
 MEMORY_POOL_TIMEOUT_S = 30.0
 
 # The most bind parameters one statement may carry: SQLite's compile-time limit (32766 since 3.32,
@@ -96,8 +102,54 @@ def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
     require_extra("asyncpg", extra="postgres", feature="PostgreSQL storage")
+    timeout = connect_timeout(parsed)
+    parsed = parsed.difference_update_query(_TIMEOUT_KEYS)
     return create_async_engine(parsed, echo=echo, hide_parameters=not echo, pool_pre_ping=True,
-                               pool_size=5, max_overflow=10)
+                               pool_size=5, max_overflow=10, connect_args={"timeout": timeout})
+
+
+def connect_timeout(url: str | URL) -> float:
+    """Seconds to wait for a new database connection: ``?connect_timeout=`` / ``?timeout=`` or the default."""
+    parsed = normalize_url(url)
+    for key in _TIMEOUT_KEYS:
+        if key in parsed.query:
+            value = parsed.query[key]
+            try:
+                seconds = float(value if isinstance(value, str) else value[-1])
+            except ValueError:
+                seconds = -1.0
+            if not 0 < seconds < float("inf"):
+                raise ConfigError(f"hub.database_url: {key} must be a positive number of seconds, not {value!r}")
+            return seconds
+    return CONNECT_TIMEOUT_S
+
+
+class DatabaseUnavailable(LiveHubError):
+    """The database could not be reached: ``database <url, password masked>: <reason>``."""
+
+    def __init__(self, url: str | URL, reason: str) -> None:
+        from hub.config import safe_database_url
+
+        self.reason = reason
+        shown = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+        super().__init__(f"database {safe_database_url(shown)}: {reason}")
+
+
+def connect_problem(error: BaseException, timeout: float | None = None) -> str:
+    """Why connecting failed, in a few words (never a traceback): refused, timed out, the driver's line."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:  # SQLAlchemy wraps the driver's error
+        seen.add(id(current))
+        if isinstance(current, TimeoutError):
+            return f"timed out after {timeout:g} s (no answer)" if timeout else "timed out (no answer)"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused (is the database server running, on that host and port?)"
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror[:1].lower() + current.strerror[1:]
+        current = current.__cause__ or current.__context__
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(getattr(error, 'orig', None) or error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 def _sqlite_engine(url: URL, echo: bool) -> AsyncEngine:

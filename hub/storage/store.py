@@ -9,6 +9,7 @@ and written by its owners through :meth:`Storage.session` with the tables of :mo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -22,7 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from hub.config import safe_database_url
 from hub.events import PLATFORM_EVENT_TYPES, Event
 from hub.storage import rows as R
-from hub.storage.db import MAX_PARAMS, Dialect, async_url, create_engine, dialect_of
+from hub.storage.db import (
+    MAX_PARAMS,
+    DatabaseUnavailable,
+    Dialect,
+    async_url,
+    connect_problem,
+    connect_timeout,
+    create_engine,
+    dialect_of,
+)
 from hub.storage.migrate import current_revision, head_revision, upgrade_engine
 from hub.storage.tables import audit_log, connector_cursors
 from hub.storage.tables import events as events_table
@@ -68,8 +78,10 @@ class Storage:
         """Connect, and bring the schema to the newest revision (unless ``migrate`` is False).
 
         Without migrating, a database behind the packaged migrations is only warned about: the
-        operator runs ``livehub db upgrade``.
+        operator runs ``livehub db upgrade``. A database that cannot be reached raises
+        :class:`~hub.storage.db.DatabaseUnavailable` within its connect timeout.
         """
+        await self.ping()
         if migrate:
             await upgrade_engine(self.engine)
         else:
@@ -78,6 +90,22 @@ class Storage:
                 log.warning("database %s is at schema revision %s, not %s: run `livehub db upgrade`",
                             safe_database_url(self.url), revision or "(none)", head_revision())
         self.started = True
+
+    async def ping(self) -> None:
+        """Open (and return to the pool) one connection, or raise :class:`DatabaseUnavailable` saying why.
+
+        Bounded by the connect timeout (plus a margin for a server that accepts the connection and then
+        says nothing), so a database that never answers cannot hold up the start.
+        """
+        timeout = connect_timeout(self.url)
+        try:
+            async with asyncio.timeout(timeout + 5.0):
+                async with self.engine.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            raise DatabaseUnavailable(self.url, connect_problem(exc, timeout)) from exc
 
     async def stop(self) -> None:
         """Close every pooled connection. Safe to call twice."""
