@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from hub.app import Hub
@@ -27,18 +27,20 @@ def room_config(**overrides: object) -> dict:
     return config
 
 
-@pytest.fixture
-async def room_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Hub]:
+@contextlib.asynccontextmanager
+async def started_room_hub(config: dict) -> AsyncIterator[Hub]:
+    """A running hub of ``config`` (see :func:`room_config`) whose connectors are all ready."""
     from hub.testing import running_hub
 
-    monkeypatch.setenv("LIVEHUB_CACHE_DIR", str(tmp_path / "cache"))
-    async with running_hub(config=room_config()) as hub:
+    async with running_hub(config=config) as hub:
         for connector in hub.connectors.values():
             assert await connector.wait_ready(10)
         yield hub
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
+async def room_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Hub]:
+    monkeypatch.setenv("LIVEHUB_CACHE_DIR", str(tmp_path / "cache"))
+    async with started_room_hub(room_config()) as hub:
+        yield hub
+

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hub.app import Hub
 from hub.events import Comment
 from hub.testing import wait_for
-from tests.live_room.conftest import room_config
+from tests.live_room.conftest import room_config, started_room_hub
 
 TOKEN = "tk-5e1d9c3b7a2f4086-bad-input"
 TOKEN_ENV = "LIVEHUB_BAD_INPUT_TEST_TOKEN"
@@ -31,22 +31,11 @@ NESTED_OBJECT = '{"a":' * 1300 + "1" + "}" * 1300  # under the comment route's 8
 @pytest.fixture
 async def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Hub]:
     """The live-room hub (public room ``main``) with an API token for ``/api/v1``."""
-    from hub.testing import running_hub
-
     monkeypatch.setenv("LIVEHUB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    config = room_config()
-    config["web"] = {"enabled": True, "port": 0, "token": {"env": TOKEN_ENV}}
-    async with running_hub(config=config) as running:
-        for connector in running.connectors.values():
-            assert await connector.wait_ready(10)
+    async with started_room_hub(room_config(web={"enabled": True, "port": 0, "token": {"env": TOKEN_ENV}})) as running:
         yield running
 
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
 
 
 async def post_raw(client: aiohttp.ClientSession, url: str, body: str | bytes, **headers: str) -> tuple[int, str]:

@@ -19,19 +19,11 @@ import pytest
 
 from hub.app import Hub
 from hub.config import load_config
+from tests.show.conftest import SPRING_SHOW as SHOW
 from tests.show.conftest import show_config
 
 ROOM = "main"
 EVIL = "http://evil.example"
-SHOW = """
-name = "spring"
-room = "main"
-round_gap_s = 0.5
-idle_fill_s = 60
-[[segments]]
-sku = "TEA-001"
-minutes = 2
-"""
 BUILTINS = ("hub.builtin.token_auth", "hub.builtin.recorder", "hub.builtin.schedule_api", "hub.builtin.rooms",
             "hub.builtin.event_api", "connectors.catalog_file", "connectors.local",
             "plugins.llm_catalog", "plugins.guardrails", "plugins.triage", "plugins.voice_espeak",
@@ -70,11 +62,6 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     finally:
         await running.stop()
 
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
 
 
 def own_origin(hub: Hub) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from hub.app import Hub
-from tests.live_room.conftest import room_config
+from tests.live_room.conftest import room_config, started_room_hub
 
 SECRET = "sk-live-7c2f9e1a4b6d8035"
 SECRET_ENV = "LIVEHUB_SECURITY_TEST_SECRET"
@@ -25,22 +24,11 @@ VIEWER = "viewer-0123456789"
 @pytest.fixture
 async def secret_room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Hub]:
     """The live-room hub whose API token (a configured secret the redactor knows) is :data:`SECRET`."""
-    from hub.testing import running_hub
-
     monkeypatch.setenv("LIVEHUB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv(SECRET_ENV, SECRET)
-    config = room_config()
-    config["web"] = {"enabled": True, "port": 0, "token": {"env": SECRET_ENV}}
-    async with running_hub(config=config) as hub:
-        for connector in hub.connectors.values():
-            assert await connector.wait_ready(10)
+    async with started_room_hub(room_config(web={"enabled": True, "port": 0, "token": {"env": SECRET_ENV}})) as hub:
         yield hub
 
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
 
 
 def comment(text: str, message_id: str) -> dict:

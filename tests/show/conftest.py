@@ -16,6 +16,17 @@ from hub.app import Hub
 from hub.config import load_config
 from hub.testing import config_for_tests
 
+# A two-minute show of one product: the rundown the control API and security tests run.
+SPRING_SHOW = """
+name = "spring"
+room = "main"
+round_gap_s = 0.5
+idle_fill_s = 60
+[[segments]]
+sku = "TEA-001"
+minutes = 2
+"""
+
 CATALOG = Path(__file__).resolve().parents[1] / "replay" / "catalog.json"
 TOKEN = "show-test-token-7d41c2"
 TOKEN_ENV = "LIVEHUB_SHOW_TEST_TOKEN"

@@ -15,17 +15,9 @@ from plugins.show_runner.service import show_service
 from plugins.triage.service import service_for
 
 from .conftest import AUTH, FastClock, heard, show_hub
+from .conftest import SPRING_SHOW as SHOW
 
 ROOM = "main"
-SHOW = """
-name = "spring"
-room = "main"
-round_gap_s = 0.5
-idle_fill_s = 60
-[[segments]]
-sku = "TEA-001"
-minutes = 2
-"""
 
 
 @pytest.fixture
