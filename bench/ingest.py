@@ -10,6 +10,11 @@ timestamps: the triage subscription's handler and ``hub.storage.record_events``;
 * :func:`throughput` — ``ingest_events_per_s``: events published as fast as the bus takes them, on one
   pinned core; events per second from the first publish until the last event is triaged and persisted
   (full run: the median of three runs, each on a fresh hub and database).
+* :func:`stored_throughput` — ``ingest_stored_events_per_s``: the same, but events are acknowledged as
+  ``POST /api/v1/events`` acknowledges them: ``publishers`` concurrent clients each publish a request of
+  ``batch`` events with ``hub.publish_stored`` and send the next one only once it is committed
+  (group commit: concurrent requests share a batch). Events per second from the first publish until the
+  last acknowledgement and the last event triaged.
 * :func:`delay_at_rate` — ``ingest_p99_delay_ms_at_5000``: events offered at a fixed rate (5,000/s)
   for a fixed time; per event, the later of "triage took it" and "its batch was committed", minus the
   time it was due to be published (so a publisher held back by a busy loop counts as delay too).
@@ -122,6 +127,49 @@ async def throughput(count: int, warmup: int = 3000, repeats: int = 1) -> dict[s
     runs = [await _throughput_once(events, warm) for _ in range(repeats)]
     median = sorted(runs, key=lambda r: r["value"])[len(runs) // 2]
     return {**median, "events": count, "runs": [r["value"] for r in runs]}
+
+
+async def _stored_once(events: list[Any], warm: list[Any], publishers: int, batch: int) -> dict[str, Any]:
+    async with bench_hub() as hub:
+        probe = Probe(hub, timed=False)
+        await _publish_all(hub, warm)
+        await drain(hub, probe, len(warm), 0, 0)
+        triaged_before = probe.triage_seen
+        requests = [events[i:i + batch] for i in range(0, len(events), batch)]
+        pending = iter(requests)
+        waits: list[float] = []
+
+        async def publisher() -> None:
+            for request in pending:
+                sent = time.perf_counter()
+                refused = await hub.publish_stored(request)
+                if refused:
+                    raise RuntimeError(f"the database refused {len(refused)} events")
+                waits.append(time.perf_counter() - sent)
+
+        gc.collect()
+        started, cpu = time.perf_counter(), cpu_seconds()
+        await asyncio.gather(*(publisher() for _ in range(publishers)))
+        acknowledged = time.perf_counter() - started
+        await drain(hub, probe, len(events), probe.persisted - len(events), triaged_before)
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        return {"value": round(len(events) / elapsed), "seconds": round(elapsed, 3),
+                "acknowledged_seconds": round(acknowledged, 3), "cpu_share": round(cpu / elapsed, 3),
+                "request_p50_ms": round((percentile(waits, 50) or 0) * 1000, 2),
+                "request_p99_ms": round((percentile(waits, 99) or 0) * 1000, 2),
+                "requests": len(requests)}
+
+
+async def stored_throughput(count: int, publishers: int = 8, batch: int = 100, warmup: int = 3000,
+                            repeats: int = 1) -> dict[str, Any]:
+    """Like :func:`throughput`, acknowledging only stored events (see the module docstring)."""
+    source = EventSource()
+    warm = list(source.events(warmup))
+    events = list(source.events(count, start=warmup))
+    runs = [await _stored_once(events, warm, publishers, batch) for _ in range(repeats)]
+    median = sorted(runs, key=lambda r: r["value"])[len(runs) // 2]
+    return {**median, "events": count, "publishers": publishers, "batch": batch,
+            "runs": [r["value"] for r in runs]}
 
 
 async def offer(hub: Any, source: EventSource, first: int, count: int, rate: float,

@@ -46,6 +46,8 @@ class Metric:
 METRICS: dict[str, Metric] = {
     "ingest_events_per_s": Metric("bench.ingest:throughput", {"count": 30_000}, {"count": 200_000, "repeats": 3},
                                   ">= 20000", pin=True),
+    "ingest_stored_events_per_s": Metric("bench.ingest:stored_throughput", {"count": 30_000},
+                                         {"count": 200_000, "repeats": 3}, ">= 20000", pin=True),
     "ingest_p99_delay_ms_at_5000": Metric("bench.ingest:delay_at_rate", {"rate": 5000, "seconds": 5},
                                           {"rate": 5000, "seconds": 30}, "<= 100", pin=True),
     "reply_first_audio_p95_ms": Metric("bench.reply:first_audio", {"samples": 10}, {"samples": 60}, "<= 300"),

@@ -24,6 +24,7 @@ from hub.connector import Connector
 from hub.dependencies import dependents_of, missing_requirements, start_order
 from hub.errors import ConfigError, PluginError
 from hub.events import Event
+from hub.interfaces import EventStore
 from hub.plugins import BUILTIN_PLUGINS, PluginManager
 from hub.registry import PluginSettings, Registry, collect, validate_plugin_sections
 from hub.rooms import Rooms, build_rooms
@@ -307,6 +308,25 @@ class Hub:
 
     def publish_nowait(self, event: Event) -> bool:
         return self.bus.publish_nowait(event)
+
+    async def publish_stored(self, events: Iterable[Event], *, timeout: float | None = None) -> list[Event]:
+        """Publish ``events`` in order and return once they are stored (committed to the database), so
+        that acknowledging them to the outside world is safe against ``kill -9``. Returns the events the
+        database refused (normally none). With no :class:`~hub.interfaces.EventStore` (no recorder), it
+        returns once the bus accepted them. Raises :class:`TimeoutError` when they are not stored within
+        ``timeout`` seconds (they stay queued and are written once the database is back) and
+        :class:`hub.bus.BusClosed` when the hub stops first."""
+        events = list(events)
+        for event in events:
+            await self.bus.publish(event)
+        store = self.slots.get(EventStore)
+        return [] if store is None else await store.stored(events, timeout)
+
+    async def events_stored(self, *, timeout: float | None = None) -> None:
+        """Return once every event published so far is stored (see :meth:`publish_stored`)."""
+        store = self.slots.get(EventStore)
+        if store is not None:
+            await store.stored((), timeout)
 
     def report_error(self, error: BaseException, where: str) -> None:
         """Report a caught error through ``livehub_handle_exception``, else log it."""

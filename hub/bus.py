@@ -7,12 +7,17 @@
   stops another.
 * :meth:`EventBus.stop` refuses new events, then drains subscribers in reverse start order, so every
   event the bus accepted reaches every ``block`` subscriber.
+* A publisher that must know when a subscriber is done with what it published (the recorder: "acknowledged
+  means stored") takes :meth:`Subscription.mark` after publishing and awaits :meth:`Subscription.reached`:
+  one wait per publisher, answered when the handler finishes the batch that holds its events (group commit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import inspect
+import itertools
 import logging
 import time
 from collections import deque
@@ -45,6 +50,10 @@ class Subscription:
         self.maxsize, self.overflow, self.batch = max(1, maxsize), overflow, max(1, batch)
         self.queue: deque[Event] = deque()
         self.dropped = self.delivered = self.errors = 0
+        self.enqueued = 0  # events ever queued
+        self.handled = 0  # events the handler finished with (delivered, failed or dropped), in queue order
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # (mark, tie-break, future) heap
+        self._tie = itertools.count()
         self.task: asyncio.Task[None] | None = None
         self._has_items = asyncio.Event()
         self._has_room = asyncio.Event()
@@ -58,23 +67,60 @@ class Subscription:
     async def put(self, event: Event) -> None:
         while len(self.queue) >= self.maxsize:
             if self.overflow == "drop_oldest":
-                self.queue.popleft()
-                self.dropped += 1
-                self.bus._dropped.labels(self.name).inc()
+                self._drop_oldest()
             else:
                 self._has_room.clear()
                 await self._has_room.wait()
         self.queue.append(event)
+        self.enqueued += 1
         self._has_items.set()
 
     def put_nowait(self, event: Event) -> None:
         """Enqueue without waiting; a ``block`` queue may exceed its bound by these rare events."""
         if len(self.queue) >= self.maxsize and self.overflow == "drop_oldest":
-            self.queue.popleft()
-            self.dropped += 1
-            self.bus._dropped.labels(self.name).inc()
+            self._drop_oldest()
         self.queue.append(event)
+        self.enqueued += 1
         self._has_items.set()
+
+    def _drop_oldest(self) -> None:
+        self.queue.popleft()
+        self.dropped += 1
+        self.bus._dropped.labels(self.name).inc()
+        self._handled(1)
+
+    # -- waiting for the handler ----------------------------------------------------------------
+
+    def mark(self) -> int:
+        """A position in this subscriber's stream: every event queued so far is before it."""
+        return self.enqueued
+
+    async def reached(self, mark: int) -> None:
+        """Return once the handler has finished with every event before ``mark`` (:meth:`mark`).
+
+        Raises :class:`BusClosed` if the subscriber stopped first with some of them undelivered.
+        """
+        if self.handled >= mark:
+            return
+        if self.task is None or self.task.done():
+            raise BusClosed(f"subscriber {self.name} is not running")
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (mark, next(self._tie), future))
+        await future
+
+    def _handled(self, count: int) -> None:
+        self.handled += count
+        waiters = self._waiters
+        while waiters and waiters[0][0] <= self.handled:
+            future = heapq.heappop(waiters)[2]
+            if not future.done():
+                future.set_result(None)
+
+    def _fail_waiters(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for _, _, future in waiters:
+            if not future.done():
+                future.set_exception(BusClosed(f"subscriber {self.name} stopped before handling them"))
 
     async def _consume(self) -> None:
         queue, batch = self.queue, self.batch
@@ -90,29 +136,33 @@ class Subscription:
             else:
                 item = [queue.popleft() for _ in range(min(batch, len(queue)))]
             self._has_room.set()
+            count = 1 if batch == 1 else len(item)
             try:
                 result = self.handler(item)
                 if self._is_async or (result is not None and inspect.isawaitable(result)):
                     await result  # type: ignore[misc]
-                self.delivered += 1 if batch == 1 else len(item)
+                self.delivered += count
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self.errors += 1
                 self.bus._errors.labels(self.name).inc()
                 self.bus.report_error(exc, f"bus:{self.name}")
+            self._handled(count)
 
     async def drain(self, timeout: float | None) -> int:
         """Finish what is queued, then end the task. Returns how many events were left undelivered."""
         self._closing = True
         self._has_items.set()
         if self.task is None:
+            self._fail_waiters()
             return len(self.queue)
         try:
             await asyncio.wait_for(asyncio.shield(self.task), timeout)
         except TimeoutError:
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
+        self._fail_waiters()
         return len(self.queue)
 
     def stats(self) -> dict[str, Any]:
@@ -190,6 +240,7 @@ class EventBus:
             if sub.types is None or kind in sub.types:
                 if len(sub.queue) < sub.maxsize:  # room: what put() does, without a coroutine per event
                     sub.queue.append(event)
+                    sub.enqueued += 1
                     sub._has_items.set()
                 else:
                     await sub.put(event)

@@ -17,15 +17,16 @@ Rooms are named by their hub room name (``hub.rooms[name]``). The records listen
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from hub.answer_chain import AnswerChain
     from hub.clock import Clock
     from hub.decisions import Decision, ReplyRecord
+    from hub.events import Event
 
-__all__ = ["AnswerQueue", "ShowControl", "SpeechEstimator"]
+__all__ = ["AnswerQueue", "EventStore", "ShowControl", "SpeechEstimator"]
 
 SpeechEstimator = Callable[[str, str], float]
 """``estimator(text, locale)`` → seconds the configured voice takes to say ``text``."""
@@ -97,6 +98,22 @@ class AnswerQueue(Protocol):
 
     @property
     def llm_calls_by_intent(self) -> dict[str, int]: ...
+
+
+class EventStore(Protocol):
+    """Where accepted events are stored: lets a publisher acknowledge only what is stored.
+
+    :meth:`stored` returns once every event published on the bus before the call is written to the
+    database (committed: it survives ``kill -9`` of the hub) or refused by it. It returns those of
+    ``events`` the database refused (normally none: the event API refuses what the database would).
+    Raises :class:`TimeoutError` after ``timeout`` seconds (the database is down; the events stay queued
+    and are written once it is back) and :class:`hub.bus.BusClosed` when the hub stopped first.
+    Waiters are answered a batch at a time (group commit), so many concurrent publishers cost one commit.
+    """
+
+    provided_by: ClassVar[str] = "recorder"
+
+    async def stored(self, events: Sequence[Event] = (), timeout: float | None = None) -> list[Event]: ...
 
 
 class ShowControl(Protocol):

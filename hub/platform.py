@@ -88,6 +88,7 @@ class PlatformConnector(Connector):
     chat_retry_cap: ClassVar[float] = 30.0
     recent_ids: ClassVar[int] = 5000  # message ids remembered for de-duplication
     cursor_interval: ClassVar[float] = 1.0  # seconds between cursor writes at most
+    store_timeout: ClassVar[float] = 15.0  # ingest(stored=True): seconds to wait for the database
 
     def __init__(self, name: str, config: Any, hub: Hub) -> None:
         super().__init__(name, config, hub)
@@ -128,20 +129,27 @@ class PlatformConnector(Connector):
     def cursor(self, value: str) -> None:
         self.cursor_keeper.advance(value)
 
-    async def ingest(self, event: Event, *, cursor: str | None = None) -> bool:
+    async def ingest(self, event: Event, *, cursor: str | None = None, stored: bool = False) -> bool:
         """Publish a platform event (stamped with this connector's platform and room), then advance the
-        cursor to ``cursor``. False, and nothing published, for a message already published."""
+        cursor to ``cursor``. False, and nothing published, for a message already published.
+
+        The cursor is written only once the event is stored, whatever ``stored`` says. A connector that
+        acknowledges each message to its sender (a webhook's answer, a push the platform will not send
+        again) passes ``stored=True``: this then returns only once the event is committed to the
+        database (:meth:`hub.app.Hub.publish_stored`), so the acknowledgement survives ``kill -9``."""
         message_id = event.message_id
         if message_id is not None and message_id in self.recent:
             self.duplicates += 1
             if cursor is not None:
                 self.cursor_keeper.advance(cursor)
+            if stored:  # its first copy may still be on its way to the database
+                await self.hub.events_stored(timeout=self.store_timeout)
             return False
         event.platform, event.room = self.platform, self.room
         if message_id is not None:
             self.recent.add(message_id)
         try:
-            await self.hub.publish(event)  # once this returns, the event is accepted (and will be stored)
+            await self.hub.publish(event)  # accepted: the recorder will store it
         except BaseException:
             if message_id is not None:
                 self.recent.discard(message_id)
@@ -151,6 +159,8 @@ class PlatformConnector(Connector):
         self.ingested += 1
         if cursor is not None:
             self.cursor_keeper.advance(cursor)
+        if stored:  # published (a re-sent copy is recognised); TimeoutError: not stored in time, no ack
+            await self.hub.events_stored(timeout=self.store_timeout)
         return True
 
     # -- output -------------------------------------------------------------------------------------

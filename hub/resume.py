@@ -4,9 +4,11 @@ A platform connector reads its feed from a **cursor** (the last message id, a pa
 number: whatever the platform resumes from). :class:`CursorKeeper` holds it, advances it after each
 accepted message and writes it to the database (table ``connector_cursors``) at most once every
 ``interval`` seconds, in a task of its own so ingest never waits for the database, and once more when the
-connector stops. After a restart the connector resumes from the stored cursor; what the platform sends
-again from there (at most the last second's messages) is recognised by :class:`RecentIds`, which is
-seeded from the message ids already stored in ``events``.
+connector stops. A cursor is written only once every event published before it is **stored**
+(:meth:`hub.app.Hub.events_stored`), so after ``kill -9`` the stored cursor never points past an event
+that was lost in the recorder's queue: the connector resumes from it and the platform sends those events
+again. What the platform sends again that was stored already is recognised by :class:`RecentIds`, which
+is seeded from the message ids already stored in ``events``, and by the database's unique message ids.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ class CursorKeeper:
             except Exception as exc:  # the database is not answering: keep the cursor, try again later
                 if not failing:
                     log.warning("connector %s: cannot store its cursor (retrying every %.0f s): %s",
-                                self.connector, self.interval, exc)
+                                self.connector, self.interval, f"{type(exc).__name__}: {exc}")
                 failing = True
                 self.saved_at = time.monotonic()
             else:
@@ -94,10 +96,13 @@ class CursorKeeper:
                     return
             delay = self.interval
 
-    async def save(self) -> None:
+    async def save(self, *, timeout: float | None = 30.0) -> None:
+        """Store the cursor once the events published before it are stored (raises TimeoutError if
+        they are not within ``timeout`` seconds: the database is down)."""
         value, storage = self.value, self.hub.storage
         if value is None or value == self.stored or storage is None or not storage.started:
             return
+        await self.hub.events_stored(timeout=timeout)  # never a cursor past an event not yet stored
         await storage.set_cursor(self.connector, self.platform, value)
         self.stored, self.saved_at = value, time.monotonic()
         self.writes += 1
@@ -109,6 +114,7 @@ class CursorKeeper:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         try:
-            await self.save()
+            await self.save(timeout=10.0)
         except Exception as exc:  # the database went first: the next start resumes a little earlier
-            log.warning("connector %s: could not store its cursor: %s", self.connector, exc)
+            log.warning("connector %s: could not store its cursor: %s", self.connector,
+                        f"{type(exc).__name__}: {exc}")

@@ -7,8 +7,11 @@
   request is published. The body is parsed with :func:`hub.jsonbody.loads` (no ``NaN``, nesting capped),
   and every value the database would refuse is refused here, before any acknowledgement: non-finite or
   absurd timestamps and amounts, negative or absurd counts, a platform name longer than its column, lone
-  surrogates in any text. Valid events are published in order; ``202 {"accepted": n}`` is sent only once
-  the bus has accepted all of them.
+  surrogates in any text. Valid events are published in order; ``202 {"accepted": n, "ids": [...]}`` is
+  sent only once all of them are **stored** (committed to the database: they survive ``kill -9`` of the
+  hub; concurrent requests share one commit). If they are not stored within :data:`STORE_TIMEOUT_S`
+  (the database is down) or the hub is stopping, the answer is 503 and nothing is acknowledged: send the
+  request again with the same ``id``s or ``message_id``s, and an event already stored is stored once.
 * ``GET /api/v1/events/ws`` streams every hub event as JSON text frames, optionally only some types
   (``?types=comment,reply``). Each client gets its own ``drop_oldest`` bus queue of 1000 events, so a
   slow client loses its own oldest events and never slows the hub. Browsers may pass the token as
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 MAX_EVENTS_PER_REQUEST = 1000
 STREAM_QUEUE_SIZE = 1000
 HEARTBEAT_S = 30.0
+STORE_TIMEOUT_S = 15.0
+"""How long ``POST /api/v1/events`` waits for its events to be committed before answering 503."""
 TAGS = ("events",)
 MAX_PLATFORM_CHARS = 64
 """The ``events.platform`` column's length."""
@@ -214,14 +219,21 @@ async def post_events(request: web.Request) -> web.Response:
     except InvalidEvent as exc:
         return json_error(400, f"invalid event at index {exc.index}: {exc}", index=exc.index, field=exc.field,
                           reason=exc.reason)
-    accepted = 0
-    for event in parsed:
-        try:
-            await hub.publish(event)
-        except BusClosed:
-            return json_error(503, "the hub is stopping", accepted=accepted)
-        accepted += 1
-    return json_response({"accepted": accepted, "ids": [e.id for e in parsed]}, 202)
+    try:
+        refused = await hub.publish_stored(parsed, timeout=STORE_TIMEOUT_S)
+    except BusClosed:
+        return json_error(503, "the hub is stopping: the events are not acknowledged; send them again "
+                               "(with the same ids or message_ids, a re-sent event is stored once)")
+    except TimeoutError:
+        return json_error(503, f"the events were not stored within {STORE_TIMEOUT_S:.0f} s (is the database "
+                               "down?): not acknowledged; send them again with the same ids or message_ids "
+                               "(a re-sent event is stored once)", headers={"Retry-After": "5"})
+    if refused:
+        position = {id(event): index for index, event in enumerate(parsed)}
+        indices = sorted(position[id(event)] for event in refused)
+        return json_error(422, f"the database refused {len(indices)} of {len(parsed)} events (the others "
+                               "are stored)", indices=indices, accepted=len(parsed) - len(indices))
+    return json_response({"accepted": len(parsed), "ids": [e.id for e in parsed]}, 202)
 
 
 # -- GET /api/v1/events/ws -------------------------------------------------------------------------
@@ -284,9 +296,12 @@ async def events_ws(request: web.Request) -> web.StreamResponse:
 def livehub_register_routes() -> list[WebRoute]:
     return [
         WebRoute("POST", "/api/v1/events", post_events, tags=TAGS, request_schema=REQUEST_SCHEMA,
-                 summary="Publish one event or a list of events; 202 once the bus accepted all",
-                 responses={"202": "All events accepted", "400": "An invalid event (nothing published)",
-                            "413": "Too many events", "503": "The hub is stopping"}),
+                 summary="Publish one event or a list of events; 202 once all are stored in the database",
+                 responses={"202": "All events stored", "400": "An invalid event (nothing published)",
+                            "413": "Too many events",
+                            "422": "The database refused some events (the others are stored)",
+                            "503": "Not stored in time (database down) or the hub is stopping: send "
+                                   "again with the same ids"}),
         WebRoute("GET", "/api/v1/events/ws", events_ws, tags=TAGS,
                  summary="WebSocket streaming every hub event as JSON (?types=comment,reply to filter; "
                          "?token= accepted)",

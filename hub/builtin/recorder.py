@@ -9,20 +9,28 @@ A batch that fails because the database is unreachable or busy is retried with c
 backoff, never dropped: the failure is logged once, and the recovery once. A batch that fails for any
 other reason (an event the database refuses) is written event by event, so only the events that cannot
 be stored are reported and skipped, and the rest of the batch is kept.
+
+The recorder provides :class:`hub.interfaces.EventStore`: a publisher that acknowledges events to the
+outside world (``POST /api/v1/events``, a platform connector storing its resume cursor) waits for
+:meth:`EventRecorder.stored`, answered as soon as the batch holding its events is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 
+from hub.bus import Subscription
 from hub.events import Event
 from hub.hookspecs import hookimpl
+from hub.interfaces import EventStore
+from hub.specs import Dependencies
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -69,7 +77,11 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
 
 
-class EventRecorder:
+REFUSED_REMEMBERED = 10_000
+"""How many ids of refused events :meth:`EventRecorder.stored` can still name."""
+
+
+class EventRecorder(EventStore):
     """Writes batches from the bus to storage; retries while the database is unavailable."""
 
     def __init__(self, hub: Hub, settings: RecorderSettings, *, initial_delay: float = 0.05) -> None:
@@ -79,6 +91,21 @@ class EventRecorder:
         self.written = 0
         self.skipped = 0
         self.retries = 0
+        self.subscription: Subscription | None = None
+        self._refused: OrderedDict[str, None] = OrderedDict()
+
+    async def stored(self, events: Sequence[Event] = (), timeout: float | None = None) -> list[Event]:
+        """See :class:`hub.interfaces.EventStore`."""
+        sub = self.subscription
+        if sub is None:
+            raise RuntimeError("the recorder is not subscribed to the bus")
+        mark = sub.mark()
+        if timeout is None:
+            await sub.reached(mark)
+        else:
+            await asyncio.wait_for(sub.reached(mark), timeout)
+        refused = self._refused
+        return [event for event in events if event.id in refused] if refused else []
 
     async def write(self, item: Event | list[Event]) -> None:
         """The bus handler: store ``item`` (one event when ``batch_size`` is 1, else a list)."""
@@ -120,6 +147,9 @@ class EventRecorder:
                 self.written += await self._with_retry([event])
             except Exception as error:
                 self.skipped += 1
+                self._refused[event.id] = None
+                if len(self._refused) > REFUSED_REMEMBERED:
+                    self._refused.popitem(last=False)
                 self.hub.report_error(error, f"recorder:event:{event.type}:{event.id}")
 
 
@@ -134,9 +164,15 @@ def livehub_startup(hub: Hub) -> None:
         raise RuntimeError("the recorder needs the hub's storage, which is not running")
     settings = hub.plugin_config("recorder") or RecorderSettings()
     recorder = EventRecorder(hub, settings)
-    hub.bus.subscribe(SUBSCRIBER, recorder.write, overflow="block", batch=settings.batch_size,
-                      maxsize=settings.queue_size)
+    recorder.subscription = hub.bus.subscribe(SUBSCRIBER, recorder.write, overflow="block",
+                                              batch=settings.batch_size, maxsize=settings.queue_size)
     hub.slots.set(EventRecorder, recorder)
+    hub.slots.provide(EventStore, recorder)
+
+
+@hookimpl
+def livehub_plugin_dependencies() -> Dependencies:
+    return Dependencies(provides=("EventStore",))
 
 
 def recorder_of(hub: Hub) -> EventRecorder | None:
