@@ -3,7 +3,7 @@
 Top-level sections:
 
 * ``[hub]`` — name, database URL, log level, prompts folder, shutdown timeout (:class:`HubSettings`);
-* ``[web]`` — host, port, API token, allowed hosts and origins (:class:`WebSettings`);
+* ``[web]`` — host, port, API token, allowed hosts and origins, trusted proxies (:class:`WebSettings`);
 * ``[scheduler]`` — on/off, timezone (:class:`SchedulerSettings`);
 * ``[plugins.<name>]`` — ``enabled`` plus the plugin's own model (``livehub_config_models``);
 * ``[connectors.<instance>]`` — ``type`` plus that connector type's model;
@@ -18,6 +18,7 @@ The core sections are validated by :func:`load_config`; the plugin-owned ones by
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -54,7 +55,10 @@ class WebSettings(Strict):
     * ``allowed_hosts`` — extra names a request's ``Host`` may carry (any port), beyond the loopback names
       and ``host``; ``"*"`` accepts any name (only behind a proxy that checks it);
     * ``allowed_origins`` — extra ``scheme://host[:port]`` origins whose pages may POST to the hub and open
-      its WebSockets, beyond the hub's own.
+      its WebSockets, beyond the hub's own;
+    * ``trusted_proxies`` — addresses and CIDR networks of reverse proxies whose ``X-Forwarded-For`` names
+      the client (:func:`hub.web.common.client_address`, for per-client limits); empty: the header is
+      ignored. Stored normalised (``127.0.0.1`` → ``127.0.0.1/32``).
     """
 
     enabled: bool = True
@@ -63,6 +67,7 @@ class WebSettings(Strict):
     token: Secret | None = None
     allowed_hosts: list[str] = Field(default_factory=list)
     allowed_origins: list[str] = Field(default_factory=list)
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -86,6 +91,26 @@ class WebSettings(Strict):
                 raise ValueError(f"{origin!r} is not an origin (write https://console.example[:port])")
             origins.append(origin)
         return origins
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        networks = []
+        for entry in value:
+            text = entry.strip()
+            try:
+                network = ipaddress.ip_network(text)  # strict: 10.0.0.1/8 (host bits set) is a mistake
+            except ValueError as exc:
+                raise ValueError(f"{text!r} is not an IP address or CIDR network "
+                                 f"(write 127.0.0.1 or 10.0.0.0/8): {exc}") from None
+            mapped = network.network_address.ipv4_mapped if network.version == 6 else None
+            if mapped is not None and network.prefixlen >= 96:
+                network = ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+            if network.prefixlen == 0:
+                raise ValueError(f"{text!r} trusts every address: any client could then choose its own "
+                                 "address; list only your proxies")
+            networks.append(str(network))
+        return networks
 
 
 class SchedulerSettings(Strict):

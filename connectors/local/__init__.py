@@ -7,7 +7,7 @@ Configure one room per connector::
     room = "main"            # mark it public: [rooms.main] public = true
     title = "晨光好物直播间"   # default: the shop's name
     max_comment_chars = 200
-    rate_per_minute = 10     # per viewer address and name
+    rate_per_minute = 10     # comments a minute per viewer (and 6x that per address)
     chat_replies = "chat"    # chat answers to this page's viewers in its chat ("none": voice only)
 
 It is a platform connector like any other (``hub.platform.PlatformConnector``): viewer comments are
@@ -56,7 +56,8 @@ def livehub_register_routes() -> list[WebRoute]:
         WebRoute("GET", "/live/{room}/feed", routes.feed, auth=False, tags=TAGS,
                  summary="WebSocket: the room's viewer comments and host replies",
                  responses={"101": "Switching to the WebSocket protocol", "400": "Not a WebSocket request",
-                            "404": "No such public room", "503": "The room is full"}),
+                            "404": "No such public room", "429": "Too many feeds from this address",
+                            "503": "The room is full"}),
         WebRoute("GET", "/assets/live/{name}", routes.asset, auth=False, tags=TAGS,
                  summary="The viewer page's script and style"),
     ]

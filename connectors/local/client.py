@@ -9,12 +9,19 @@ checked before it becomes a comment:
   the viewer id, so the chat never shows a blank author;
 * **viewer id** and **message id**: what the page generated (a random id it keeps in localStorage, a
   fresh id per message so a resend is recognised); both are short tokens of safe characters;
-* **rate**: :class:`RateLimiter` allows ``per_minute`` comments per client address and name, and three
-  times that per address whatever the names, so changing one's name does not lift the limit.
+* **rate**: :class:`RateLimiter` allows ``per_minute`` comments per viewer (its viewer id, on one client
+  address), and ``per_address`` (default six times that) per client address over all its viewers. The
+  viewer limit keeps one viewer's flood from using up what other viewers sharing its address (a NAT, a
+  proxy) may send; the address limit bounds a client that makes up a new viewer id for every comment.
+  Changing one's display name changes nothing. Refused comments count against nothing.
+
+Client addresses come from :func:`hub.web.common.client_address` (``X-Forwarded-For`` only from trusted
+proxies); :func:`address_key` folds an IPv6 address to its /64, the block one host usually holds.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 import unicodedata
@@ -24,8 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_NAME_CHARS = 24
-ADDRESS_FACTOR = 3
-"""Comments a minute one address may send, over all names, as a multiple of the per-name limit."""
+ADDRESS_FACTOR = 6
+"""Comments a minute one address may send, over all its viewers, as a multiple of the per-viewer limit
+(the default of ``per_address``): several viewers behind one NAT or proxy each get their own share."""
+IPV6_PREFIX = 64
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _SPACES = re.compile(r"\s+")
 
@@ -106,25 +115,41 @@ def parse_submission(data: Any, *, max_chars: int, new_id: Callable[[], str],
                       message_id=message_id)
 
 
+def address_key(address: str) -> str:
+    """The key per-address limits use: an IPv4 address as it is, an IPv6 address as its /64 network (one
+    host, or one home, usually holds a whole /64 and could otherwise take a fresh address per request)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/{IPV6_PREFIX}", strict=False))
+    return address
+
+
 class RateLimiter:
-    """Sliding one-minute windows per ``(address, name)`` and per address; memory stays bounded.
+    """Sliding one-minute windows per ``(address, viewer)`` and per address; memory stays bounded.
 
     :meth:`check` returns 0 when the comment may go (and counts it), else the seconds until it could.
+    A refused comment is not counted, so a viewer hammering the limit uses up nothing of its address's.
     """
 
     WINDOW = 60.0
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 20_000) -> None:
+    def __init__(self, per_minute: int, *, per_address: int | None = None,
+                 clock: Callable[[], float] = time.monotonic, max_keys: int = 20_000) -> None:
         self.per_minute = per_minute
-        self.per_address = per_minute * ADDRESS_FACTOR
+        self.per_address = per_address if per_address is not None else per_minute * ADDRESS_FACTOR
         self.clock = clock
         self.max_keys = max_keys
         self._hits: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
 
-    def check(self, address: str, name: str) -> float:
+    def check(self, address: str, viewer: str) -> float:
+        """Count one comment of ``viewer`` (a viewer id, or a pseudo-viewer such as the feed's enter key)
+        from ``address``: 0 if allowed, else the wait in seconds."""
         now = self.clock()
-        keys = ((address, name.casefold()), (address, ""))
+        where = address_key(address)
+        keys = ((where, "\x00" + viewer), (where, ""))  # "\x00" + id is never "": the viewer keys stay apart
         limits = (self.per_minute, self.per_address)
         wait = 0.0
         for key, limit in zip(keys, limits, strict=True):

@@ -11,6 +11,10 @@ base class, so a chat answer to a viewer on another platform never shows here), 
 sentence being heard (captions). It keeps the last few chat messages for viewers who arrive later and
 fans everything out to every open feed socket, each with its own bounded queue so a slow phone never
 holds up the room. Nothing internal (decisions, states, other rooms) reaches the feed.
+
+No one client can silence the room: besides the room's total (``max_viewers``) each client address may
+hold ``max_feeds_per_client`` feeds, and comments are limited per viewer as well as per address (see
+:mod:`.client`). Routes pass the address from :func:`hub.web.common.client_address`.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from connectors.local.client import RateLimiter, Submission, parse_submission
+from connectors.local.client import ADDRESS_FACTOR, RateLimiter, Submission, address_key, parse_submission
 from hub.connector import State
 from hub.errors import NotReady
 from hub.events import Comment, Enter, Event, Reply, StageChange, User
@@ -58,9 +62,26 @@ class LocalRoomSettings(PlatformSettings):
     title: str = Field("", max_length=80, description="the page's title; default: the shop's name")
     host_name: str = Field("", max_length=24, description="the host's name in the chat; default 主播 / Host")
     max_comment_chars: int = Field(200, ge=1, le=2000, description="longest viewer comment, in characters")
-    rate_per_minute: int = Field(10, ge=1, le=600, description="comments a minute per viewer address and name")
+    rate_per_minute: int = Field(10, ge=1, le=600, description="comments a minute per viewer (viewer id) and address")
+    address_rate_per_minute: int | None = Field(
+        None, ge=2, le=60_000, description="comments a minute per client address over all its viewers (a NAT, "
+                                           f"a proxy); default {ADDRESS_FACTOR} x rate_per_minute, at least "
+                                           "twice rate_per_minute")
     history: int = Field(50, ge=0, le=500, description="chat messages a viewer sees on arrival")
     max_viewers: int = Field(500, ge=1, description="open chat feeds at most (further viewers are refused)")
+    max_feeds_per_client: int = Field(4, ge=1, description="open chat feeds per client address at most "
+                                                           "(further ones are refused with 429)")
+
+    @model_validator(mode="after")
+    def _address_share(self) -> LocalRoomSettings:
+        if self.address_rate_per_minute is not None and self.address_rate_per_minute < 2 * self.rate_per_minute:
+            raise ValueError("address_rate_per_minute must be at least twice rate_per_minute, or one viewer "
+                             "could use up what everyone sharing its address may send")
+        return self
+
+    @property
+    def address_rate(self) -> int:
+        return self.address_rate_per_minute or self.rate_per_minute * ADDRESS_FACTOR
 
 
 class RateLimited(Exception):
@@ -73,6 +94,10 @@ class RateLimited(Exception):
 
 class FeedFull(Exception):
     """The room has as many open chat feeds as ``max_viewers`` allows."""
+
+
+class ClientFeedsFull(Exception):
+    """This client address has as many open chat feeds as ``max_feeds_per_client`` allows."""
 
 
 def is_english(locale: str) -> bool:
@@ -89,10 +114,13 @@ class LocalRoomConnector(PlatformConnector):
 
     def __init__(self, name: str, config: LocalRoomSettings, hub: Hub) -> None:
         super().__init__(name, config, hub)
-        self.limiter = RateLimiter(config.rate_per_minute)
+        self.limiter = RateLimiter(config.rate_per_minute, per_address=config.address_rate)
+        self.enter_limiter = RateLimiter(config.rate_per_minute)  # welcomes apart: they use no comment allowance
         self.viewers_seen = RecentIds(20_000)
         self.history: deque[dict[str, Any]] = deque(maxlen=config.history)
         self.feeds: set[asyncio.Queue[dict[str, Any]]] = set()
+        self.feed_clients: dict[asyncio.Queue[dict[str, Any]], str] = {}  # feed → its client's address key
+        self.feeds_per_client: dict[str, int] = {}
         self.stage_sku: str | None = None
         self.caption = ""
         self.comments = 0
@@ -142,7 +170,8 @@ class LocalRoomConnector(PlatformConnector):
 
     async def submit(self, data: Any, address: str) -> tuple[Submission, bool]:
         """Check a posted comment and publish it. Returns it and whether it was new (False: a resend).
-        Every submission, a resend too, counts against the viewer's rate limit.
+        Every submission, a resend too, counts against the rate limits of its viewer id and of ``address``
+        (the client's, from :func:`hub.web.common.client_address`).
 
         Raises :class:`~connectors.local.client.SubmissionError`, :class:`RateLimited` or
         :class:`~hub.errors.NotReady` (the room is not serving)."""
@@ -153,7 +182,7 @@ class LocalRoomConnector(PlatformConnector):
             raise NotReady(f"room {self.room} is not taking comments")
         # The rate limit comes before de-duplication: a resend counts like any comment, so repeating one
         # message id is no way around the limit (nor a fast channel for probing the hub's answers).
-        wait = self.limiter.check(address, submission.name)
+        wait = self.limiter.check(address, submission.viewer_id)
         if wait > 0:
             raise RateLimited(wait)
         if submission.message_id in self.recent:
@@ -169,7 +198,7 @@ class LocalRoomConnector(PlatformConnector):
         """A viewer opened the feed: an ``Enter`` event the first time this id is seen (welcomes)."""
         if not viewer_id or viewer_id in self.viewers_seen or self.state != State.READY:
             return
-        if self.limiter.check(address, ENTER_KEY) > 0:
+        if self.enter_limiter.check(address, ENTER_KEY) > 0:
             return
         self.viewers_seen.add(viewer_id)
         self.hub.publish_nowait(Enter(platform=PLATFORM, room=self.room, user=User(id=viewer_id, name=name),
@@ -242,16 +271,31 @@ class LocalRoomConnector(PlatformConnector):
         return {"type": "hello", "room": self.room, "title": self.title(), "stage_sku": self.stage_sku,
                 "caption": self.caption, "viewers": len(self.feeds), "history": list(self.history)}
 
-    def open_feed(self) -> asyncio.Queue[dict[str, Any]]:
-        """A new viewer's queue of feed messages. Raises :class:`FeedFull`."""
+    def open_feed(self, address: str = "") -> asyncio.Queue[dict[str, Any]]:
+        """A new viewer's queue of feed messages, for a client at ``address``. Raises
+        :class:`ClientFeedsFull` (this address holds ``max_feeds_per_client``) or :class:`FeedFull`."""
+        client = address_key(address)
+        limit = self.config.max_feeds_per_client
+        if self.feeds_per_client.get(client, 0) >= limit:
+            raise ClientFeedsFull(f"too many chat feeds from your address: at most {limit} at a time; "
+                                  "close another page of this room first")
         if len(self.feeds) >= self.config.max_viewers:
             raise FeedFull(f"room {self.room} is full")
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(FEED_QUEUE)
         self.feeds.add(queue)
+        self.feed_clients[queue] = client
+        self.feeds_per_client[client] = self.feeds_per_client.get(client, 0) + 1
         self.broadcast({"type": "viewers", "count": len(self.feeds)})
         return queue
 
     def close_feed(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        client = self.feed_clients.pop(queue, None)
+        if client is not None:
+            left = self.feeds_per_client.get(client, 0) - 1
+            if left > 0:
+                self.feeds_per_client[client] = left
+            else:
+                self.feeds_per_client.pop(client, None)
         if queue in self.feeds:
             self.feeds.discard(queue)
             self.broadcast({"type": "viewers", "count": len(self.feeds)})

@@ -3,6 +3,9 @@
 None of them needs the API token, and every one answers only for a room served by a ``local`` connector
 **and** marked ``[rooms.<room>] public = true`` (404 otherwise), the same rule as the WebRTC route the
 page watches the stage through (``POST /live/{room}/webrtc``, plugin ``output_webrtc``).
+
+Per-client limits (comments, open feeds) take the client's address from
+:func:`hub.web.common.client_address`: the TCP peer, or what a configured trusted proxy forwarded.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from connectors.local.client import SubmissionError
-from connectors.local.connector import FeedFull, LocalRoomConnector, RateLimited, local_rooms
+from connectors.local.connector import ClientFeedsFull, FeedFull, LocalRoomConnector, RateLimited, local_rooms
 from hub.errors import NotReady
 from hub.jsonbody import JsonBodyError
 from hub.jsonbody import loads as load_json
 from hub.web import HUB_KEY, json_error, json_response, static_file
+from hub.web.common import client_address
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"room.js": "text/javascript", "room.css": "text/css"}
@@ -131,7 +135,7 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
     except JsonBodyError:
         return json_error(400, "the body must be JSON", field="body")
     try:
-        submission, new = await connector.submit(data, request.remote or "")
+        submission, new = await connector.submit(data, client_address(request))
     except SubmissionError as exc:
         return json_error(400, str(exc), field=exc.field)
     except RateLimited as exc:
@@ -151,8 +155,11 @@ async def feed(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=25, max_msg_size=4096)
     if not ws.can_prepare(request).ok:
         return json_error(400, "the chat feed is a WebSocket: connect with an Upgrade: websocket request")
+    address = client_address(request)
     try:
-        queue = connector.open_feed()
+        queue = connector.open_feed(address)  # refused before the upgrade, with a plain JSON answer
+    except ClientFeedsFull as exc:
+        return json_error(429, str(exc))
     except FeedFull as exc:
         return json_error(503, str(exc))
     try:
@@ -164,7 +171,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
 
         name = clean_text(request.query.get("name", ""))[:24] or default_name(viewer)
         if 8 <= len(viewer) <= 64 and viewer.replace("-", "").replace("_", "").isalnum():
-            connector.viewer_entered(viewer, name, request.remote or "")
+            connector.viewer_entered(viewer, name, address)
         await ws.send_json(connector.hello(), dumps=_dumps)
         reader = hub.create_task(_drain(ws, queue), name=f"local:{room}:feed-reader:{id(ws):x}")
         try:

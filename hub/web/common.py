@@ -1,14 +1,17 @@
 """Pieces shared by the web server and route handlers: the hub's app key, JSON responses, loopback checks,
-the drive-by guard (Host, Origin and Content-Type checks; docs/security.md) and an access logger that never
-writes query strings (a WebSocket token may travel in ``?token=``).
+the client address behind trusted proxies (:func:`client_address`), the drive-by guard (Host, Origin and
+Content-Type checks; docs/security.md) and an access logger that never writes query strings (a WebSocket
+token may travel in ``?token=``).
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +81,76 @@ def is_loopback_peer(request: web.BaseRequest) -> bool:
     """True when the TCP peer of ``request`` is this machine (no proxy headers are trusted)."""
     remote = request.remote
     return bool(remote) and is_loopback_host(remote)  # type: ignore[arg-type]
+
+
+FORWARDED_FOR = "X-Forwarded-For"
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=16)
+def _networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    # ``[web] trusted_proxies`` was validated by the config model; strict=False only spares a second error.
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _parse_ip(text: str) -> IPAddress | None:
+    """An address from a peer or an ``X-Forwarded-For`` entry (``1.2.3.4``, ``1.2.3.4:567``, ``::1``,
+    ``[::1]:567``), IPv4-mapped IPv6 folded to IPv4; None for anything else."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:  # IPv4 with a port (IPv6 without brackets has several colons)
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
+    return any(address.version == network.version and address in network for network in networks)
+
+
+def client_address(request: web.BaseRequest, trusted_proxies: Iterable[str] | None = None) -> str:
+    """The address of the client behind ``request``, for per-client limits: the TCP peer, or, only when the
+    peer is a trusted proxy, the right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy.
+
+    ``trusted_proxies`` (addresses and CIDR networks) defaults to the hub's ``[web] trusted_proxies``, empty
+    by default: then ``X-Forwarded-For`` is ignored, so a client cannot choose its address by writing one.
+    Entries left of the first untrusted one are never read (the client wrote them). Where an address should
+    be and is not (garbage), the last trusted hop is the answer, never a string the client chose. When every
+    hop is trusted the left-most is the client. Addresses are normalised (``::ffff:1.2.3.4`` is ``1.2.3.4``);
+    a peer that is not an IP address (a Unix socket) is returned as aiohttp reports it (often ``""``).
+
+    This is for limits and logs only: authorisation (:func:`is_loopback_peer`) looks at the TCP peer.
+    """
+    remote = request.remote or ""
+    peer = _parse_ip(remote)
+    if peer is None:
+        return remote
+    if trusted_proxies is None:
+        app = getattr(request, "app", None)
+        hub = app.get(HUB_KEY) if isinstance(app, web.Application) else None
+        trusted_proxies = hub.config.web.trusted_proxies if hub is not None else ()
+    networks = _networks(tuple(trusted_proxies))
+    if not networks or not _is_trusted(peer, networks):
+        return str(peer)
+    chain = [entry for value in request.headers.getall(FORWARDED_FOR, ()) for entry in value.split(",")]
+    client = peer
+    for entry in reversed(chain):
+        if not entry.strip():
+            continue
+        address = _parse_ip(entry)
+        if address is None:
+            return str(client)
+        client = address
+        if not _is_trusted(address, networks):
+            break
+    return str(client)
 
 
 def bind_problem(settings: WebSettings) -> str | None:

@@ -81,16 +81,17 @@ def test_rate_limit_per_address_and_name_with_the_wait_until_the_window_frees() 
     clock.now += 5
     assert limiter.check("10.0.0.1", "小雨") == pytest.approx(45.0)  # the first hit leaves the window at 1060
     assert limiter.check("10.0.0.2", "小雨") == 0  # another address is another viewer
-    assert limiter.check("10.0.0.1", "阿明") == 0  # another name from the same address is counted apart
+    assert limiter.check("10.0.0.1", "阿明") == 0  # another viewer on the same address is counted apart
     clock.now = 1060.5
     assert limiter.check("10.0.0.1", "小雨") == 0
 
 
-def test_changing_names_does_not_lift_the_per_address_limit() -> None:
+def test_changing_viewer_ids_does_not_lift_the_per_address_limit() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(1, clock=clock)  # 1 per name, 3 per address
-    assert [limiter.check("10.0.0.9", f"name{i}") for i in range(3)] == [0, 0, 0]
-    assert limiter.check("10.0.0.9", "name3") > 0
+    limiter = RateLimiter(1, per_address=3, clock=clock)  # 1 per viewer, 3 per address
+    assert [limiter.check("10.0.0.9", f"viewer{i}") for i in range(3)] == [0, 0, 0]
+    assert limiter.check("10.0.0.9", "viewer3") > 0
+    assert RateLimiter(10).per_address == 60  # by default six viewers' worth per address
 
 
 def test_the_limiter_forgets_the_least_recent_keys_beyond_its_bound() -> None:

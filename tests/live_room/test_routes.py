@@ -75,14 +75,16 @@ async def test_bad_comments_say_which_field(room_hub, client) -> None:
 async def test_a_fast_viewer_is_told_to_wait(room_hub, client) -> None:
     url = f"{room_hub.web.url}/live/main/comments"
     statuses = []
-    for i in range(4):  # the room allows 3 a minute per address and name
+    for i in range(4):  # the room allows 3 a minute per viewer (viewer id) and address
         async with client.post(url, json=comment(f"第{i}条", f"m-3333-{i:04d}")) as response:
             statuses.append(response.status)
             retry_after = response.headers.get("Retry-After")
     assert statuses == [202, 202, 202, 429]
     assert retry_after is not None and 1 <= int(retry_after) <= 60
-    async with client.post(url, json=comment("换个名字", "m-3333-9999", name="阿明")) as response:
-        assert response.status == 202
+    async with client.post(url, json=comment("换个名字", "m-3333-9998", name="阿明")) as response:
+        assert response.status == 429  # a new display name is the same viewer
+    async with client.post(url, json=comment("我是别人", "m-3333-9999", viewer_id="viewer-another-01")) as response:
+        assert response.status == 202  # another viewer on the same address has its own allowance
 
 
 async def test_the_feed_carries_this_rooms_chat_and_host_replies_only(room_hub, client) -> None:

@@ -48,7 +48,7 @@ async def test_the_answer_to_a_comment_never_carries_the_submitted_text(secret_r
 
 
 async def test_a_repeated_message_id_does_not_skip_the_rate_limit(secret_room, client) -> None:
-    """The room allows 3 comments a minute per address and name; resending one id must count too."""
+    """The room allows 3 comments a minute per viewer; resending one id must count too."""
     url = f"{secret_room.web.url}/live/main/comments"
     statuses = []
     for i in range(8):
