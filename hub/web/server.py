@@ -8,8 +8,9 @@ route, behind one middleware that keeps errors and secrets out of responses.
 * The access log (``livehub.web.access``, DEBUG) never holds query strings or headers.
 * The server refuses to listen beyond loopback without an API token (``web.host`` ConfigError).
 * Before any route, :class:`hub.web.common.DriveByGuard` refuses a foreign ``Host`` (421), a foreign
-  ``Origin`` on state-changing methods and WebSocket upgrades (403) and non-JSON bodies (415); refusals
-  are logged at WARNING once per kind a minute (docs/security.md).
+  ``Origin`` on state-changing methods and WebSocket upgrades (403) and non-JSON bodies (415).
+* Client errors (those refusals, every 4xx answer, HTTP messages aiohttp cannot parse) are logged at
+  WARNING once per kind a minute, never per request (:mod:`hub.web.client_errors`; docs/security.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from hub import __version__
 from hub.errors import ConfigError, PluginError
 from hub.specs import Handler, WebRoute
+from hub.web.client_errors import ClientErrorLog, ParseErrorFilter
 from hub.web.common import (
     HUB_KEY,
     DriveByGuard,
@@ -47,7 +48,6 @@ access_log = logging.getLogger("livehub.web.access")
 
 CORE = "core"
 REDACTED_TYPES = ("text/", "application/json", "application/problem+json")
-REFUSAL_LOG_INTERVAL_S = 60.0
 
 
 def request_counter(hub: Hub) -> Counter:
@@ -71,7 +71,8 @@ class WebServer:
         self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._requests = request_counter(hub)
         self.guard = DriveByGuard(self.settings)
-        self._refusals_logged: dict[str, float] = {}
+        self.client_errors = ClientErrorLog()
+        self._parse_filter = ParseErrorFilter(self.client_errors)
 
     @property
     def url(self) -> str:
@@ -90,10 +91,12 @@ class WebServer:
                                access_log=access_log,
                                access_log_class=RedactingAccessLogger.for_redactor(self.hub.config.redactor))
         await runner.setup()
+        logging.getLogger("aiohttp.server").addFilter(self._parse_filter)
         try:
             await web.TCPSite(runner, self.settings.host, self.settings.port).start()
         except OSError as exc:
             await runner.cleanup()
+            logging.getLogger("aiohttp.server").removeFilter(self._parse_filter)
             where = format_url(self.settings.host, self.settings.port)
             raise ConfigError(f"web.port: cannot listen on {where}: {exc.strerror or exc}",
                               file=self.hub.config.source) from None
@@ -106,6 +109,7 @@ class WebServer:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        logging.getLogger("aiohttp.server").removeFilter(self._parse_filter)
 
     def track_websocket(self, ws: web.WebSocketResponse) -> None:
         """Have ``ws`` closed (1001 going away) when the server stops, so shutdown never waits on it."""
@@ -202,31 +206,40 @@ class WebServer:
             except web.HTTPException as exc:
                 if exc.status < 400 or not request.path.startswith("/api/"):
                     self._count(request, template, exc.status)
+                    if 400 <= exc.status < 500:
+                        self.client_errors.note(f"{exc.status} {request.method} {template}", exc.reason)
                     raise
                 response = http_error_as_json(exc)
             except Exception as exc:  # a failing handler must not take the hub or a secret with it
                 self.hub.report_error(exc, f"route:{template}")
                 response = json_error(500, "internal error")
             self._count(request, template, response.status)
+            if 400 <= response.status < 500:
+                self._log_client_error(request, template, response)
             return self._redact(response)
 
         return guard
 
     def _log_refusal(self, request: web.Request, reason: str, status: int) -> None:
-        """One WARNING per kind of refusal a minute: method, path, Host and Origin (redacted, cut short)."""
-        now = time.monotonic()
-        if now - self._refusals_logged.get(reason, -REFUSAL_LOG_INTERVAL_S) < REFUSAL_LOG_INTERVAL_S:
-            return
-        self._refusals_logged[reason] = now
+        """A refusal of the drive-by guard is a client error: one WARNING per kind a minute, naming the
+        method, path, Host and Origin (redacted, cut short)."""
         redact = self.hub.config.redactor.redact
 
         def shown(value: str | None) -> str:
             return redact(value)[:100] if value is not None else "-"
 
-        log.warning("refused %s %r (%s, %d): Host %r, Origin %r, Content-Type %r; further refusals of this "
-                    "kind are not logged for %ds", request.method, shown(request.path), reason, status,
-                    shown(request.headers.get("Host")), shown(request.headers.get("Origin")),
-                    shown(request.headers.get("Content-Type")), int(REFUSAL_LOG_INTERVAL_S))
+        self.client_errors.note(f"{status} refused ({reason})",
+                                f"{request.method} {shown(request.path)!r}: Host {shown(request.headers.get('Host'))!r}, "
+                                f"Origin {shown(request.headers.get('Origin'))!r}, "
+                                f"Content-Type {shown(request.headers.get('Content-Type'))!r}")
+
+    def _log_client_error(self, request: web.Request, template: str, response: web.StreamResponse) -> None:
+        """A 4xx answer (not 401/404 of an unknown route: those are noted too, under their template)."""
+        message = ""
+        if isinstance(response, web.Response) and isinstance(response.body, bytes | bytearray):
+            message = bytes(response.body[:300]).decode("utf-8", "replace")
+        self.client_errors.note(f"{response.status} {request.method} {template}",
+                                self.hub.config.redactor.redact(message)[:160] or response.reason or "")
 
     def _count(self, request: web.Request, template: str, status: int) -> None:
         self._requests.labels(request.method, template, str(status)).inc()

@@ -62,7 +62,13 @@ async def _offer(request: web.Request, location: str) -> web.StreamResponse:
     room = request.match_info["room"]
     if request.content_length is not None and request.content_length > MAX_OFFER:
         return json_error(413, "the offer is too large")
-    body = await request.text()
+    raw = await request.content.read(MAX_OFFER + 1)  # a chunked body has no Content-Length to check
+    if len(raw) > MAX_OFFER:
+        return json_error(413, "the offer is too large")
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return json_error(400, "the offer is not UTF-8 text (an SDP offer is)")
     if not body.lstrip().startswith("v=0"):
         return json_error(400, "the body must be an SDP offer (Content-Type: application/sdp)")
     output = output_for(hub, room)

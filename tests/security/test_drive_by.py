@@ -229,4 +229,4 @@ async def test_refusals_are_logged_once_per_kind_a_minute(hub: Hub, client, capl
             async with client.post(url, data='{"text": "x"}', headers=simple_post()) as response:
                 assert response.status == 403
     refused = [r.getMessage() for r in caplog.records if r.name == "livehub.web" and "refused" in r.getMessage()]
-    assert len(refused) == 1 and "(origin, 403)" in refused[0] and EVIL in refused[0], refused
+    assert len(refused) == 1 and "403 refused (origin)" in refused[0] and EVIL in refused[0], refused
