@@ -26,19 +26,13 @@ from hub.jsonbody import JsonBodyError
 from hub.jsonbody import loads as load_json
 from hub.web import HUB_KEY, json_error, json_response, static_file
 from hub.web.common import client_address
+from hub.web.pages import security_headers
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"room.js": "text/javascript", "room.css": "text/css"}
 MAX_BODY = 8 * 1024
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
-                               "style-src 'self'; script-src 'self'; connect-src 'self'; "
-                               "frame-ancestors 'self'",
-}
+PAGE_HEADERS = security_headers(frame_ancestors="'self'")  # the hub's own pages may frame the room
 
 
 def public_room(request: web.Request, room: str | None) -> LocalRoomConnector | None:

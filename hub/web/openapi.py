@@ -1,8 +1,10 @@
-"""The OpenAPI 3.1 document of ``/api/v1``, generated from the routes actually mounted.
+"""The OpenAPI 3.1 document of every route the hub serves, generated from the routes actually mounted.
 
 Core routes and plugins' :class:`hub.specs.WebRoute` are described the same way, so the document can
-never drift from what the server serves: every route under ``/api/v1`` is listed with its summary,
-tags, path parameters, request schema, responses and (for ``auth=True``) the ``bearerAuth`` scheme.
+never drift from what the server serves: every route (the ``/api/v1`` API, and the public pages, feeds,
+assets, health and metrics too) is listed with its summary, tags, path parameters, request schema and
+responses. Whether it needs the API token is said twice: ``security`` is ``[{"bearerAuth": []}]`` for a
+token route and ``[]`` for a public one, and ``x-livehub-auth`` is ``"token"`` or ``"public"``.
 """
 
 from __future__ import annotations
@@ -73,24 +75,24 @@ def describe_operation(plugin: str, route: WebRoute) -> dict[str, Any]:
     responses = {str(code): {"description": text} for code, text in route.responses.items()}
     if route.auth:
         op["security"] = [{"bearerAuth": []}]
+        op["x-livehub-auth"] = "token"
         responses.setdefault("401", {"description": "Missing or wrong API token"})
     else:
         op["security"] = []  # explicitly public
+        op["x-livehub-auth"] = "public"
     op["responses"] = dict(sorted(responses.items()))
     return op
 
 
 def build_document(routes: Iterable[tuple[str, WebRoute]], *, title: str, version: str,
                    description: str = "") -> dict[str, Any]:
-    """The whole document for the ``(plugin name, route)`` pairs under :data:`API_PREFIX`."""
+    """The whole document for the ``(plugin name, route)`` pairs."""
     paths: dict[str, dict[str, Any]] = {}
     tags: dict[str, None] = {}
     for plugin, route in routes:
         method = route.method.lower()
         if method not in OPERATION_METHODS:
             continue  # "*" and other catch-alls have no OpenAPI operation
-        if route.path != API_PREFIX and not route.path.startswith(API_PREFIX + "/"):
-            continue
         openapi_path, _ = split_path_params(route.path)
         op = describe_operation(plugin, route)
         paths.setdefault(openapi_path, {})[method] = op

@@ -14,18 +14,12 @@ from typing import Any
 from aiohttp import web
 
 from hub.web import HUB_KEY, json_error, json_response, static_file
+from hub.web.pages import security_headers
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
 MAX_AUDIT = 500
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
-                               "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-}
+PAGE_HEADERS = security_headers(frame_ancestors="'none'")
 
 
 async def console_page(request: web.Request) -> web.StreamResponse:

@@ -23,9 +23,14 @@ from hub.errors import BackendError
 from hub.media.output import build_output
 from hub.media.rooms import room_timeline
 from hub.web import HUB_KEY, json_error
+from hub.web.pages import Page
 
 MAX_OFFER = 64 * 1024
 PLAYER = Path(__file__).with_name("player.html")
+# A page of the hub's own, like the live room: the hub's pages may frame it, nobody else; it signals over
+# fetch to its own origin and plays a MediaStream.
+PLAYER_PAGE = Page(PLAYER, img="'none'", media="'self' blob: mediastream:", connect="'self'",
+                   frame_ancestors="'self'")
 
 
 @dataclass
@@ -120,7 +125,7 @@ async def public_close(request: web.Request) -> web.StreamResponse:
 
 
 async def player(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(PLAYER, headers={"Cache-Control": "no-cache"})
+    return PLAYER_PAGE.response()
 
 
 async def close_everything(hub: Any) -> None:

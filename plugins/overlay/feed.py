@@ -33,8 +33,12 @@ from hub.media.avatar import HostState
 from hub.media.compositor import Compositor
 from hub.media.rooms import room_timeline
 from hub.web import HUB_KEY
+from hub.web.pages import Page
 
 PAGE = Path(__file__).with_name("overlay.html")
+# OBS opens it as a top-level browser source: no framing; it loads nothing but its own WebSocket, and
+# draws PNG data URLs; the voice plays through an AudioContext, not a media element.
+OVERLAY_PAGE = Page(PAGE, img="data:", media="'none'", connect="'self'", frame_ancestors="'none'")
 HEADER = struct.Struct("<Ifff")
 OFF_AIR_CLOSE = 4404
 
@@ -90,7 +94,7 @@ class OverlayFeed:
 
 
 async def overlay_page(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(PAGE, headers={"Cache-Control": "no-cache"})
+    return OVERLAY_PAGE.response()
 
 
 async def overlay_socket(request: web.Request) -> web.StreamResponse:

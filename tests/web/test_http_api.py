@@ -89,7 +89,8 @@ async def test_openapi_lists_every_api_route(hub: Hub, client: aiohttp.ClientSes
     item = doc["paths"]["/api/v1/test/items/{item_id}"]["get"]
     assert item["parameters"][0]["name"] == "item_id" and item["parameters"][0]["in"] == "path"
     assert item["x-livehub-plugin"] == "test_routes"
-    assert "/healthz" not in doc["paths"]  # only /api/v1 is documented
+    assert doc["paths"]["/healthz"]["get"]["x-livehub-auth"] == "public"  # every route, public ones too
+    assert status["x-livehub-auth"] == "token"
     ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids))
 
