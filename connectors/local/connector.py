@@ -185,11 +185,11 @@ class LocalRoomConnector(PlatformConnector):
         wait = self.limiter.check(address, submission.viewer_id)
         if wait > 0:
             raise RateLimited(wait)
-        if submission.message_id in self.recent:
-            return submission, False
+        # The answer tells the viewer's page not to send it again: only once the comment is stored.
         new = await self.ingest(Comment(platform=PLATFORM, room=self.room, text=submission.text,
                                         user=User(id=submission.viewer_id, name=submission.name),
-                                        message_id=submission.message_id, platform_ts=time.time()))
+                                        message_id=submission.message_id, platform_ts=time.time()),
+                                stored=True)
         if new:
             self.comments += 1
         return submission, new

@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 
 from connectors.local.client import SubmissionError
 from connectors.local.connector import ClientFeedsFull, FeedFull, LocalRoomConnector, RateLimited, local_rooms
+from hub.bus import BusClosed
 from hub.errors import NotReady
 from hub.jsonbody import JsonBodyError
 from hub.jsonbody import loads as load_json
@@ -136,6 +137,9 @@ async def post_comment(request: web.Request) -> web.StreamResponse:
         return json_error(429, str(exc), headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))})
     except NotReady as exc:
         return json_error(503, str(exc))
+    except (TimeoutError, BusClosed):
+        return json_error(503, "the comment could not be stored right now; send it again (same message_id)",
+                          headers={"Retry-After": "5"})
     return json_response({"id": submission.message_id, "duplicate": not new}, 202 if new else 200)
 
 

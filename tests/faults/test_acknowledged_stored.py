@@ -168,3 +168,16 @@ async def test_bus_waiters_are_answered_per_batch_and_failed_when_the_subscriber
     await bus.stop(timeout=0.2)  # the handler never finishes: it is cancelled, the waiter learns it
     with pytest.raises(BusClosed):
         await asyncio.wait_for(stuck, 5)
+
+
+async def test_a_viewer_comment_is_answered_once_it_is_stored(hub, client) -> None:
+    gate = Gate(hub)
+    comment = {"name": "小林", "text": "这个多少钱", "viewer_id": "viewer-stored-1", "message_id": "live-stored-1"}
+    post = asyncio.ensure_future(client.post(f"{hub.web.url}/live/main/comments", json=comment))
+    await wait_for(lambda: gate.waiting > 0)
+    await asyncio.sleep(0.2)
+    assert not post.done(), "the viewer's page was told its comment is in before it was stored"
+    gate.open()
+    response = await post
+    assert response.status == 202, await response.text()
+    assert "live-stored-1" in stored_ids(hub, "local")
