@@ -23,6 +23,16 @@ product is then part of the key.
 Every cached sentence is reviewed again when it is said, so a figure that changed meanwhile is corrected by
 the fact guard. Only LLM answers are cached; the catalog answers fresh each time, so its stock and price
 figures are never stale.
+
+Every backend but the chain's last has a circuit breaker (:mod:`hub.breaker`, ``[backends.llm]
+breaker_failures``, ``breaker_cooldown_s``, ``breaker_cooldown_max_s``): after that many failures in a row
+(an error, a missed deadline, an empty answer) the chain skips the backend at once, so a dead or hanging
+server stops costing every question its deadline; after the cool-down one probe call goes through, and
+its success puts the backend back. A call the listener abandons (its own time ran out) counts neither
+way. The last backend (the catalog) is always tried: skipping it would leave the question unanswered.
+State in :meth:`AnswerChain.status` (``/api/v1/status``) and the metrics
+``livehub_answer_breaker_state{backend}`` (0 closed, 1 half-open, 2 open),
+``livehub_answer_breaker_short_circuits_total{backend}`` and ``livehub_answer_breaker_opens_total{backend}``.
 """
 
 from __future__ import annotations
@@ -30,14 +40,16 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from hub.answers import AnswerBackend, AnswerChunk, AnswerRequest, canonical_intent
+from hub.breaker import OPEN, STATE_VALUES, CircuitBreaker
 from hub.clock import Clock, RealClock, busy
+from hub.config import BackendChoice
 from hub.errors import BackendError, ConfigError
 from hub.question_wording import compact, question_wording
 
@@ -117,15 +129,23 @@ class ChainStats:
     unanswered: int = 0
     calls: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
+    short_circuits: dict[str, int] = field(default_factory=dict)  # skipped at once: their breaker was open
     llm_calls: int = 0  # calls to backends that use an LLM (the catalog does not)
     llm_calls_by_intent: dict[str, int] = field(default_factory=dict)  # the same, per canonical intent
 
 
 class AnswerChain:
-    """Backends tried in order; the last should be (and by :func:`build_answer_chain` are) the final ones."""
+    """Backends tried in order; the last should be (and by :func:`build_answer_chain` are) the final ones.
+
+    ``breaker_failures`` (0: off), ``breaker_cooldown_s`` and ``breaker_cooldown_max_s`` set the circuit
+    breaker of every backend but the last (see the module docstring); ``breaker_random`` is the jitter's
+    random source (tests pass a constant). The breakers time their cool-down on the chain's clock.
+    """
 
     def __init__(self, hub: Hub | None, backends: Sequence[AnswerBackend], *, cache_ttl_s: float = 120.0,
-                 cache_size: int = 512, clock: Clock | None = None) -> None:
+                 cache_size: int = 512, clock: Clock | None = None, breaker_failures: int = 3,
+                 breaker_cooldown_s: float = 30.0, breaker_cooldown_max_s: float = 300.0,
+                 breaker_random: Callable[[], float] | None = None) -> None:
         if not backends:
             raise ValueError("an answer chain needs at least one backend")
         self.hub = hub
@@ -133,16 +153,56 @@ class AnswerChain:
         self.clock = clock or RealClock()
         self.cache = AnswerCache(cache_ttl_s, max_entries=cache_size, clock=self.clock)
         self.stats = ChainStats()
+        extra = {"random": breaker_random} if breaker_random is not None else {}
+        self.breakers: list[CircuitBreaker | None] = [
+            CircuitBreaker(backend.name, failures=breaker_failures, cooldown_s=breaker_cooldown_s,
+                           cooldown_max_s=breaker_cooldown_max_s, clock=self._now, on_change=self._breaker_changed,
+                           logger=log, what=f"answer backend {backend.name}", **extra)
+            for backend in self.backends[:-1]] + [None]
+        for breaker in self.breakers:
+            if breaker is not None and breaker.enabled:
+                self._breaker_changed(breaker, "", breaker.state)
 
     @property
     def names(self) -> list[str]:
         return [b.name for b in self.backends]
 
     def use_clock(self, clock: Clock) -> None:
-        """Time the cache (and a replay's busy marks) on ``clock`` from now on; cached answers are dropped."""
+        """Time the cache, the breakers (and a replay's busy marks) on ``clock`` from now on; cached
+        answers are dropped and the breakers start closed."""
         self.clock = clock
         self.cache.clock = clock
         self.cache.clear()
+        for breaker in self.breakers:
+            if breaker is not None:
+                breaker.reset()
+                self._breaker_changed(breaker, "", breaker.state)
+
+    def breaker(self, name: str) -> CircuitBreaker | None:
+        """The circuit breaker of backend ``name`` (None for the last backend, which has none)."""
+        for backend, breaker in zip(self.backends, self.breakers, strict=True):
+            if backend.name == name:
+                return breaker
+        return None
+
+    def status(self) -> dict[str, Any]:
+        """The chain for a status page: its backends in order, and each breaker's state (see
+        :meth:`hub.breaker.CircuitBreaker.status`; the last backend has none: it is always tried)."""
+        return {"backends": self.names,
+                "breakers": {backend.name: breaker.status()
+                             for backend, breaker in zip(self.backends, self.breakers, strict=True)
+                             if breaker is not None and breaker.enabled}}
+
+    def _now(self) -> float:
+        return self.clock.now()
+
+    def _breaker_changed(self, breaker: CircuitBreaker, _old: str, new: str) -> None:
+        self._metric(Gauge, "livehub_answer_breaker_state",
+                     "Circuit breaker of each answer backend: 0 closed, 1 half-open (one probe call), 2 open "
+                     "(skipped)", ["backend"]).labels(breaker.name).set(STATE_VALUES[new])
+        if new == OPEN:
+            self._metric(Counter, "livehub_answer_breaker_opens", "Times an answer backend's circuit breaker "
+                         "opened (again after a failed probe included)", ["backend"]).labels(breaker.name).inc()
 
     async def answer(self, request: AnswerRequest) -> AsyncIterator[AnswerChunk]:
         """Yield the answer's sentences as they come, then one chunk with ``final=True`` and no text.
@@ -161,9 +221,17 @@ class AnswerChain:
             yield AnswerChunk("", hit.backend, final=True, cached=True)
             return
         for position, backend in enumerate(self.backends):
+            breaker = self.breakers[position]
+            if breaker is not None and not breaker.allow():  # it keeps failing: the next one answers now
+                self.stats.short_circuits[backend.name] = self.stats.short_circuits.get(backend.name, 0) + 1
+                self._metric(Counter, "livehub_answer_breaker_short_circuits", "Answer calls that skipped a "
+                             "backend at once because its circuit breaker was open",
+                             ["backend"]).labels(backend.name).inc()
+                continue
             if position:
                 self.stats.fallbacks += 1
             said: list[str] = []
+            settled = False  # the breaker heard how the call went; if not, the listener gave up on it
             self.stats.calls[backend.name] = self.stats.calls.get(backend.name, 0) + 1
             if backend.uses_llm:
                 self.stats.llm_calls += 1
@@ -183,15 +251,30 @@ class AnswerChain:
                         except GeneratorExit:  # the listener has all it wants: that is the answer
                             if backend.cacheable:
                                 self.cache.put(key, said, backend.name)
+                            if breaker is not None:
+                                breaker.success()
+                                settled = True
                             raise
             except BackendError as exc:
                 self.stats.failures[backend.name] = self.stats.failures.get(backend.name, 0) + 1
+                if breaker is not None:
+                    breaker.failure(str(exc))
+                    settled = True
                 if not said:
                     log.warning("answer backend %s failed, trying the next one: %s", backend.name, exc)
                     continue
                 log.warning("answer backend %s failed after %d sentences: %s", backend.name, len(said), exc)
                 yield AnswerChunk("", backend.name, final=True)
                 return
+            except BaseException:  # cancelled, or closed while it was asked: the listener gave up
+                if breaker is not None and not settled:
+                    if said:  # it was answering: it works
+                        breaker.success()
+                    else:  # says nothing about the backend either way
+                        breaker.abandon()
+                raise
+            if breaker is not None and not settled:
+                breaker.success()
             if backend.cacheable:
                 self.cache.put(key, said, backend.name)
             yield AnswerChunk("", backend.name, final=True)
@@ -219,15 +302,21 @@ class AnswerChain:
             except Exception as exc:  # closing must not stop the others from closing
                 log.warning("closing answer backend %s: %s", backend.name, exc)
 
-    def _metric(self, kind: type, name: str, doc: str) -> Any:
+    def _metric(self, kind: type, name: str, doc: str, labels: Sequence[str] = ()) -> Any:
         if self.hub is None:
             return _NullMetric()
-        return self.hub.metric(kind, name, doc)
+        return self.hub.metric(kind, name, doc, labels)
 
 
 class _NullMetric:
     def inc(self, amount: float = 1) -> None:
         pass
+
+    def set(self, value: float) -> None:
+        pass
+
+    def labels(self, *_values: str) -> _NullMetric:
+        return self
 
 
 def final_backends(hub: Hub) -> list[str]:
@@ -283,7 +372,8 @@ def build_answer_chain(hub: Hub, names: Sequence[str] | None = None, *,
     with the :func:`final_backends` (``names=()``: those alone).
 
     ``overrides`` (e.g. ``{"model": "qwen2.5:7b"}`` for ``--llm-model``) apply to the *first* backend's
-    settings. Raises :class:`ConfigError` for an unknown backend or bad settings, and
+    settings. The breakers follow ``[backends.llm] breaker_*`` (also for a chain of ``names``). Raises
+    :class:`ConfigError` for an unknown backend or bad settings, and
     :class:`hub.errors.MissingExtraError` when a backend's optional package is not installed.
     """
     backends: list[AnswerBackend] = []
@@ -294,5 +384,8 @@ def build_answer_chain(hub: Hub, names: Sequence[str] | None = None, *,
         spec = hub.registry.backends[("llm", name)][1]
         settings = backend_settings(hub, name, overrides if position == 0 else None)
         backends.append(spec.factory(settings, hub))
-    return AnswerChain(hub, backends, cache_ttl_s=cache_ttl_s, clock=clock)
+    choice = hub.settings.backend_choice.get("llm") or BackendChoice()
+    return AnswerChain(hub, backends, cache_ttl_s=cache_ttl_s, clock=clock, breaker_failures=choice.breaker_failures,
+                       breaker_cooldown_s=choice.breaker_cooldown_s,
+                       breaker_cooldown_max_s=choice.breaker_cooldown_max_s)
 

@@ -363,8 +363,9 @@ class Hub:
     # -- status ---------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """What ``/api/v1/status`` shows. Never contains a secret."""
-        return {
+        """What ``/api/v1/status`` shows, then what each hub slot object with a ``hub_status() -> dict``
+        method adds (triage adds its answer chains; keys of the core win). Never contains a secret."""
+        out = {
             "name": self.config.hub.name,
             "ready": self.ready,
             "started_at": self.started_at,
@@ -378,3 +379,11 @@ class Hub:
             "bus": {"accepted": self.bus.accepted, "subscribers": self.bus.stats()},
             "scheduler": {"running": bool(self.scheduler is not None and self.scheduler.running)},
         }
+        for key in self.slots:
+            if callable(contribute := getattr(self.slots.get(key), "hub_status", None)):
+                try:
+                    for name, value in (contribute() or {}).items():
+                        out.setdefault(name, value)
+                except Exception as exc:  # one plugin's bad status never hides the hub's
+                    log.warning("%s.hub_status() failed: %s", key.__name__, exc)
+        return out

@@ -7,7 +7,8 @@ Top-level sections:
 * ``[scheduler]`` — on/off, timezone (:class:`SchedulerSettings`);
 * ``[plugins.<name>]`` — ``enabled`` plus the plugin's own model (``livehub_config_models``);
 * ``[connectors.<instance>]`` — ``type`` plus that connector type's model;
-* ``[backends.<kind>]`` — ``default`` and ``fallback`` chain, and ``[backends.<kind>.<name>]`` settings;
+* ``[backends.<kind>]`` — ``default`` and ``fallback`` chain (``breaker_*``: :class:`BackendChoice`), and
+  ``[backends.<kind>.<name>]`` settings;
 * ``[rooms.<room>]`` — one hub room each: the core's keys (:class:`hub.rooms.RoomSettings`) and those of the
   room models plugins declare (``livehub_room_models``).
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hub.errors import ConfigError
 from hub.secrets import Redactor, Secret, SecretValue, resolve_references
@@ -130,8 +131,25 @@ class SchedulerSettings(Strict):
 
 
 class BackendChoice(Strict):
-    default: str | None = None
-    fallback: list[str] = Field(default_factory=list)
+    """``[backends.<kind>]``: the chain to try, and (read by the answer chain, ``[backends.llm]``) the circuit
+    breaker that makes it skip a backend that keeps failing (see docs/conversation.md, Circuit breaker)."""
+
+    default: str | None = Field(None, description="the backend to try first")
+    fallback: list[str] = Field(default_factory=list, description="the backends to try next, in order")
+    breaker_failures: int = Field(3, ge=0, le=1000, description=(
+        "failures in a row (errors, missed deadlines, empty answers) after which the chain skips a backend "
+        "at once for a cool-down; 0 turns the breaker off"))
+    breaker_cooldown_s: float = Field(30.0, gt=0, le=86400, description=(
+        "seconds an open breaker skips its backend before letting one probe call through"))
+    breaker_cooldown_max_s: float = Field(300.0, gt=0, le=86400, description=(
+        "the cool-down doubles (with jitter) each time the probe fails, up to this many seconds"))
+
+    @model_validator(mode="after")
+    def _cooldown_cap(self) -> BackendChoice:
+        if self.breaker_cooldown_max_s < self.breaker_cooldown_s:
+            raise ValueError(f"breaker_cooldown_max_s ({self.breaker_cooldown_max_s:g}) must not be below "
+                             f"breaker_cooldown_s ({self.breaker_cooldown_s:g})")
+        return self
 
 
 @dataclass

@@ -12,7 +12,8 @@ every room (the replay report is built from them).
 
 The configured chain (and the catalog-only one ``catalog_intents`` use) is built when the service starts,
 so the first question of a show does not wait for an SDK import; a chain that cannot be built then is
-logged and built again on the first question that needs it.
+logged and built again on the first question that needs it. :meth:`TriageService.hub_status` adds the
+chains in use and their backends' circuit breakers to ``/api/v1/status`` (``answers``).
 """
 
 from __future__ import annotations
@@ -131,6 +132,13 @@ class TriageService(AnswerQueue):
             for intent, count in chain.stats.llm_calls_by_intent.items():
                 totals[intent] = totals.get(intent, 0) + count
         return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def hub_status(self) -> dict[str, Any]:
+        """What ``/api/v1/status`` shows of answering (``answers``): the LLM calls so far and each chain in
+        use, its backends and their circuit breakers (see :meth:`hub.answer_chain.AnswerChain.status`)."""
+        chains = [{"name": "configured" if key is None else "+".join(key) or "final", **chain.status()}
+                  for key, chain in self._chains.items()]
+        return {"answers": {"llm_calls": self.llm_calls, "chains": chains}}
 
     # -- running --------------------------------------------------------------------------------
 
