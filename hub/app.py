@@ -377,7 +377,7 @@ class Hub:
             "connectors": [c.status() for c in self.connectors.values()],
             "rooms": [room.status() for room in self.rooms],
             "bus": {"accepted": self.bus.accepted, "subscribers": self.bus.stats()},
-            "scheduler": {"running": bool(self.scheduler is not None and self.scheduler.running)},
+            "scheduler": self.scheduler.status() if self.scheduler is not None else {"running": False},
         }
         for key in self.slots:
             if callable(contribute := getattr(self.slots.get(key), "hub_status", None)):

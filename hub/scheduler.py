@@ -7,8 +7,9 @@ that APScheduler's job tasks inherit from the scheduler's own task) and awaits `
 
 Why APScheduler 4 (``AsyncScheduler`` with the SQLAlchemy data store on the hub's engine): several hub
 processes can share one PostgreSQL and every due job still runs once; schedules are leased, not
-copied. A one-off job missed while the hub was down runs once at the next start; a recurring one
-that missed several times runs once (``misfire_grace_time=None``, coalesce ``latest``).
+copied. A one-off job missed while the hub was down, or while the scheduler was reconnecting to its
+database (see :mod:`hub.scheduler_supervisor`), runs once when it is back; a recurring one that missed
+several times runs once (``misfire_grace_time=None``, coalesce ``latest``). The policy: docs/scheduler.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
+import platform
 import re
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -32,10 +35,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.config import format_validation_error
-from hub.scheduler_store import HubDataStore, open_store
+from hub.connector import State
+from hub.scheduler_store import STORE_RETRY_S, HubDataStore, open_store_on, scheduler_engine
+from hub.scheduler_supervisor import APSCHEDULER_LOG, SchedulerSupervisor, SchedulerUnavailable
 
 if TYPE_CHECKING:
     from hub.specs import JobType
+
+__all__ = ["Scheduler", "SchedulerUnavailable", "State", "run_job"]
 
 TASK_ID = "livehub.job"  # the one APScheduler task; stored schedules refer to it by this id
 SCHEDULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -55,11 +62,14 @@ class Scheduler:
     """Schedules registered job types. Built by the hub as ``Scheduler(hub, job_types)``; started once.
 
     ``stop_grace_s`` is how long :meth:`stop` lets running jobs finish before cancelling them (a job
-    cancelled that way is not run again).
+    cancelled that way is not run again). When APScheduler fails after the start (its database went
+    away) the supervisor (:mod:`hub.scheduler_supervisor`) starts it again after a jittered delay
+    between ``retry_initial_s`` and ``retry_max_s``; :attr:`state` and :meth:`status` show where it is.
     """
 
     def __init__(self, hub: Any, job_types: dict[str, JobType], *, timezone_name: str | None = None,
-                 stop_grace_s: float = 5.0) -> None:
+                 stop_grace_s: float = 5.0, retry_initial_s: float = 1.0, retry_max_s: float = 30.0,
+                 store_retry_s: float = STORE_RETRY_S) -> None:
         self.hub = hub
         self.job_types = dict(job_types)
         config = getattr(getattr(hub, "config", None), "scheduler", None)
@@ -69,9 +79,14 @@ class Scheduler:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"scheduler.timezone: unknown time zone {name!r}") from None
         self.stop_grace_s = stop_grace_s
+        self.store_retry_s = store_retry_s
+        self.supervisor = SchedulerSupervisor(hub, retry_initial_s=retry_initial_s, retry_max_s=retry_max_s)
         self.running_jobs = 0
+        # one identity for every restart: a new run releases what the failed one held at once
+        self.identity = f"livehub-{platform.node()}-{os.getpid()}-{id(self):x}"
         self._aps: AsyncScheduler | None = None
         self._store: HubDataStore | None = None
+        self._engine: AsyncEngine | None = None
         self._task: asyncio.Task[None] | None = None
         self._started = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -87,9 +102,7 @@ class Scheduler:
         ``paused``: add, list and remove work at once, but nothing fires before :meth:`resume`, so
         a hub can start its plugins (which own job types) before their missed jobs run.
         """
-        self._store, broker, self._private_engine = open_store(self.hub.storage.engine)
-        self._aps = AsyncScheduler(self._store, broker, cleanup_interval=timedelta(minutes=15),
-                                   job_executors={"async": AsyncJobExecutor()})
+        self._engine, self._private_engine = scheduler_engine(self.hub.storage.engine)
         if not paused:
             self._fire.set()
         self._task = self.hub.create_task(self._serve(), name="scheduler")
@@ -109,32 +122,47 @@ class Scheduler:
         self._fire.set()
 
     async def _serve(self) -> None:
-        """The scheduler's task: APScheduler's task group lives here, so it is entered and left here."""
-        assert self._aps is not None
+        """The scheduler's task: runs APScheduler under the supervisor, restarting it after failures."""
         _running.set(self)
         try:
-            async with self._aps:
-                await self._aps.configure_task(TASK_ID, func=run_job, misfire_grace_time=None,
-                                               max_running_jobs=None)
-                self._started.set()
-                await self._fire.wait()
-                if not self._stopping.is_set():
-                    await self._aps.start_in_background()
-                await self._stopping.wait()
-        except Exception as exc:
-            if self._started.is_set():
-                raise
+            await self.supervisor.run(self._run_once, stopping=self._stopping, started=self._started)
+        except Exception as exc:  # the first start failed: start() raises it
             while isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1:  # anyio's task groups
                 exc = exc.exceptions[0]
             self._start_error = exc
+
+    async def _run_once(self) -> None:
+        """One run of APScheduler, on a new data store and event broker; returns when stopping.
+
+        APScheduler's task group lives here, so it is entered and left in the scheduler's task.
+        """
+        assert self._engine is not None
+        self._store, broker = open_store_on(self._engine, retry_s=self.store_retry_s)
+        self._aps = AsyncScheduler(self._store, broker, identity=self.identity,
+                                   cleanup_interval=timedelta(minutes=15),
+                                   job_executors={"async": AsyncJobExecutor()}, logger=APSCHEDULER_LOG)
+        async with self._aps:
+            await self._aps.configure_task(TASK_ID, func=run_job, misfire_grace_time=None,
+                                           max_running_jobs=None)
+            if not self._fire.is_set():  # paused: the API works, nothing fires yet
+                self._ready()
+            await self._fire.wait()
+            if not self._stopping.is_set():
+                await self._aps.start_in_background()
+                self._ready()
+            await self._stopping.wait()
+
+    def _ready(self) -> None:
+        self.supervisor.set_state(State.READY)
+        self._started.set()
 
     async def stop(self) -> None:
         """Stop taking due work, let running jobs finish (up to ``stop_grace_s``), then stop."""
         task, self._task = self._task, None
         if task is None:
             return
-        if self._store is not None:  # no new work; let a half-processed schedule and running jobs finish
-            self._store.draining = True
+        if self._store is not None and self.state == State.READY:  # no new work; let a half-processed
+            self._store.draining = True                               # schedule and running jobs finish
             for _ in range(int(self.stop_grace_s / 0.02)):  # polled: the store's flags have no event
                 if not (self._store.busy or self.running_jobs):
                     break
@@ -147,12 +175,22 @@ class Scheduler:
             task.cancel()
             await asyncio.wait({task})
         self._started.clear()
+        self.supervisor.set_state(State.STOPPED)
         await self._dispose_private_engine()
 
     async def _dispose_private_engine(self) -> None:
         if self._private_engine is not None:
             await self._private_engine.dispose()
             self._private_engine = None
+
+    @property
+    def state(self) -> State:
+        """``starting``, ``ready``, ``retrying`` (reconnecting to its database) or ``stopped``."""
+        return self.supervisor.state
+
+    def status(self) -> dict[str, Any]:
+        """The scheduler's part of ``GET /api/v1/status``: running, state, since, last_error, restarts."""
+        return {"running": self.running, **self.supervisor.status()}
 
     async def run(self, job_type: str, args: dict[str, Any]) -> None:
         """Run one fire of ``job_type``. Failures go to ``hub.report_error(exc, "job:<type>")``."""
@@ -199,13 +237,15 @@ class Scheduler:
             if not isinstance(schedule_id, str) or not SCHEDULE_ID.match(schedule_id):
                 raise ValueError("id: use 1-128 letters, digits, '.', '_', ':' or '-' (starting with a "
                                  "letter or digit)")
-            existing = await aps.data_store.get_schedules({schedule_id})
+            async with self.supervisor.database_call():
+                existing = await aps.data_store.get_schedules({schedule_id})
             if existing and existing[0].next_fire_time is not None:
                 raise ValueError(f"id: a schedule with id {schedule_id!r} already exists")
-        new_id = await aps.add_schedule(
-            TASK_ID, trigger, id=schedule_id, kwargs={"job_type": job_type, "args": clean},
-            coalesce=CoalescePolicy.latest, misfire_grace_time=None, conflict_policy=ConflictPolicy.replace,
-            metadata={"job_type": job_type, "trigger": description})
+        async with self.supervisor.database_call():
+            new_id = await aps.add_schedule(
+                TASK_ID, trigger, id=schedule_id, kwargs={"job_type": job_type, "args": clean},
+                coalesce=CoalescePolicy.latest, misfire_grace_time=None,
+                conflict_policy=ConflictPolicy.replace, metadata={"job_type": job_type, "trigger": description})
         return await self.get(new_id) or {"id": new_id, "job_type": job_type, "args": clean,
                                           "trigger": description, "next_fire_time": None}
 
@@ -261,32 +301,39 @@ class Scheduler:
     async def remove(self, schedule_id: str) -> bool:
         """Remove a schedule; False if there was no pending schedule with that id."""
         aps = self._require_started()
-        found = await aps.data_store.get_schedules({schedule_id})
-        if not found:
-            return False
-        await aps.remove_schedule(schedule_id)
+        async with self.supervisor.database_call():
+            found = await aps.data_store.get_schedules({schedule_id})
+            if not found:
+                return False
+            await aps.remove_schedule(schedule_id)
         return found[0].next_fire_time is not None
 
     async def get(self, schedule_id: str) -> dict[str, Any] | None:
         """One pending schedule as :meth:`list` shows it, or None."""
-        found = await self._require_started().data_store.get_schedules({schedule_id})
+        aps = self._require_started()
+        async with self.supervisor.database_call():
+            found = await aps.data_store.get_schedules({schedule_id})
         described = [_describe(s) for s in found if s.task_id == TASK_ID and s.next_fire_time is not None]
         return described[0] if described else None
 
     async def list(self) -> list[dict[str, Any]]:
         """Pending schedules (finished one-offs excluded), soonest first."""
-        schedules = await self._require_started().get_schedules()
+        aps = self._require_started()
+        async with self.supervisor.database_call():
+            schedules = await aps.get_schedules()
         pending = [s for s in schedules if s.task_id == TASK_ID and s.next_fire_time is not None]
         return [_describe(s) for s in sorted(pending, key=lambda s: s.next_fire_time)]
 
     @property
     def running(self) -> bool:
-        """True from a successful :meth:`start` (paused or not) until :meth:`stop` or a crash."""
-        return self._started.is_set() and self._task is not None and not self._task.done()
+        """True while the scheduler can serve: started (paused or not), not stopped and not retrying."""
+        return (self._started.is_set() and self._task is not None and not self._task.done()
+                and self.state == State.READY)
 
     def _require_started(self) -> AsyncScheduler:
+        """The running APScheduler; :class:`SchedulerUnavailable` (HTTP 503) when stopped or retrying."""
         if not self.running or self._aps is None:
-            raise RuntimeError("the scheduler is not running")
+            raise self.supervisor.unavailable()
         return self._aps
 
 

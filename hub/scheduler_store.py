@@ -22,6 +22,9 @@ Why not the stock data store as is:
   more schedules or jobs, and :attr:`HubDataStore.busy` says when nothing is half-way, so stopping
   can wait for that moment (no transaction open either: one cancelled while connecting can leak its
   connection). The scheduler reports each job it starts through ``unstarted_jobs``.
+* **Retries.** APScheduler retries a query whose connection is refused for up to a minute; here
+  :data:`STORE_RETRY_S`. Longer outages, and errors it does not retry, are the supervisor's
+  (:mod:`hub.scheduler_supervisor`): it starts a new store on the same engine.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import attrs
-from apscheduler import DeserializationError, SerializationError
+from apscheduler import DeserializationError, RetrySettings, SerializationError
 from apscheduler.abc import EventBroker, Serializer
 from apscheduler.datastores.sqlalchemy import SQLAlchemyDataStore
 from apscheduler.eventbrokers.local import LocalEventBroker
@@ -46,6 +49,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+from tenacity import stop_after_delay, wait_exponential
 
 TABLE_PREFIX = "apscheduler_"
 TRIGGER_CLASSES: dict[str, type] = {cls.__name__: cls for cls in (DateTrigger, IntervalTrigger, CronTrigger)}
@@ -186,20 +190,43 @@ class HubDataStore(SQLAlchemyDataStore):
         await super().release_job(scheduler_id, job, result)
 
 
-def open_store(engine: AsyncEngine) -> tuple[HubDataStore, EventBroker, AsyncEngine | None]:
-    """The data store and event broker for the hub's ``engine``, and a private engine to dispose, if any.
+STORE_RETRY_S = 10.0
+"""How long one data store operation retries a refused connection before it fails (APScheduler: 60 s).
+A scheduler operation that fails then makes the supervisor restart the scheduler, and an API call
+fails with a clear error instead of hanging for a minute (see :mod:`hub.scheduler_supervisor`)."""
+
+
+def scheduler_engine(engine: AsyncEngine) -> tuple[AsyncEngine, AsyncEngine | None]:
+    """The engine the scheduler keeps its schedules on, and that engine again if it is private (to dispose).
+
+    A shared ``:memory:`` SQLite connection cannot carry the hub's and the scheduler's transactions at
+    once; schedules in memory die with the process anyway, so they get an in-memory database of their
+    own, kept across the scheduler's restarts.
+    """
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        private = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
+        return private, private
+    return engine, None
+
+
+def open_store_on(engine: AsyncEngine, *, retry_s: float = STORE_RETRY_S) -> tuple[HubDataStore, EventBroker]:
+    """A new data store and event broker on ``engine`` (one pair per run of APScheduler).
 
     On PostgreSQL with asyncpg, schedulers in other hub processes hear of new schedules at once
-    (``LISTEN/NOTIFY``). A shared ``:memory:`` SQLite connection cannot carry the hub's and the
-    scheduler's transactions at once; schedules in memory die with the process anyway, so they get an
-    in-memory database of their own.
+    (``LISTEN/NOTIFY``).
     """
-    private = None
-    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        engine = private = create_async_engine("sqlite+aiosqlite://", poolclass=StaticPool)
     broker: EventBroker = LocalEventBroker()
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg":
         from apscheduler.eventbrokers.asyncpg import AsyncpgEventBroker
 
         broker = AsyncpgEventBroker.from_async_sqla_engine(engine, channel="livehub_scheduler")
-    return HubDataStore(engine, serializer=ScheduleSerializer()), broker, private
+    retry = RetrySettings(stop=stop_after_delay(retry_s), wait=wait_exponential(min=0.2, max=2))
+    return HubDataStore(engine, serializer=ScheduleSerializer(), retry_settings=retry), broker
+
+
+def open_store(engine: AsyncEngine) -> tuple[HubDataStore, EventBroker, AsyncEngine | None]:
+    """The data store and event broker for the hub's ``engine``, and a private engine to dispose, if any
+    (:func:`scheduler_engine` and :func:`open_store_on` in one)."""
+    engine, private = scheduler_engine(engine)
+    store, broker = open_store_on(engine)
+    return store, broker, private

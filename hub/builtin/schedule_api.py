@@ -2,7 +2,8 @@
 
 * ``GET /api/v1/schedules`` lists pending schedules; ``POST /api/v1/schedules`` adds one from
   ``{"job_type", "args", "at" | "cron" | "interval_s", "id"?}`` (201, or 400 naming the problem);
-  ``DELETE /api/v1/schedules/{id}`` removes one (204, or 404).
+  ``DELETE /api/v1/schedules/{id}`` removes one (204, or 404). Each answers 503 with the reason (and
+  ``state``) while the scheduler is disabled, stopped or ``retrying`` (reconnecting to its database).
 * ``livehub schedule add|list|remove`` call that API on a running hub, so the command line never opens
   the database behind the hub's back. ``add --show NAME [--room R] [--duration MIN]`` is short for the
   ``show.start`` job type of the show runner.
@@ -22,10 +23,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.hookspecs import hookimpl
+from hub.jsonbody import JsonBodyError
+from hub.jsonbody import loads as load_json
+from hub.scheduler_supervisor import SchedulerUnavailable
 from hub.specs import JobType, WebRoute
 from hub.web.common import HUB_KEY, json_error, json_response
 
 TAGS = ("scheduler",)
+UNAVAILABLE = "The scheduler is disabled, stopped or reconnecting to its database (retrying)"
 POST_FIELDS = ("job_type", "args", "at", "cron", "interval_s", "id")
 REQUEST_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -66,17 +71,27 @@ def livehub_register_job_types() -> list[JobType]:
 
 
 def running_scheduler(request: web.Request) -> Any:
-    """The hub's scheduler; HTTP 503 (made JSON by the web server) when it is off or not running."""
+    """The hub's scheduler; HTTP 503 (made JSON by the web server) when it is off.
+
+    A scheduler that is stopped or reconnecting to its database raises :class:`SchedulerUnavailable`
+    from the call itself; the handlers answer it with :func:`unavailable`.
+    """
     scheduler = request.app[HUB_KEY].scheduler
     if scheduler is None:
         raise web.HTTPServiceUnavailable(text="the scheduler is disabled ([scheduler] enabled = false)")
-    if not scheduler.running:
-        raise web.HTTPServiceUnavailable(text="the scheduler is not running (see the hub's log)")
     return scheduler
 
 
+def unavailable(exc: SchedulerUnavailable) -> web.Response:
+    """503 naming why, with the scheduler's state (``retrying`` while it reconnects to its database)."""
+    return json_error(503, str(exc), headers={"Retry-After": "5"}, state=exc.state)
+
+
 async def list_schedules(request: web.Request) -> web.Response:
-    return json_response(await running_scheduler(request).list())
+    try:
+        return json_response(await running_scheduler(request).list())
+    except SchedulerUnavailable as exc:
+        return unavailable(exc)
 
 
 def parse_new_schedule(body: Any) -> dict[str, Any]:
@@ -105,11 +120,13 @@ def parse_new_schedule(body: Any) -> dict[str, Any]:
 async def add_schedule(request: web.Request) -> web.Response:
     scheduler = running_scheduler(request)
     try:
-        body = await request.json()
-    except ValueError:
-        return json_error(400, "the body is not valid JSON")
+        body = load_json(await request.read())
+    except JsonBodyError as exc:
+        return json_error(400, f"the body is not acceptable JSON: {exc}", field="body")
     try:
         created = await scheduler.add_described(**parse_new_schedule(body))
+    except SchedulerUnavailable as exc:
+        return unavailable(exc)
     except ValueError as exc:
         return json_error(400, str(exc))
     return json_response(created, 201)
@@ -117,7 +134,11 @@ async def add_schedule(request: web.Request) -> web.Response:
 
 async def remove_schedule(request: web.Request) -> web.Response:
     schedule_id = request.match_info["schedule_id"]
-    if await running_scheduler(request).remove(schedule_id):
+    try:
+        removed = await running_scheduler(request).remove(schedule_id)
+    except SchedulerUnavailable as exc:
+        return unavailable(exc)
+    if removed:
         return web.Response(status=204)
     return json_error(404, f"no schedule with id {schedule_id!r}")
 
@@ -127,14 +148,14 @@ def livehub_register_routes() -> list[WebRoute]:
     return [
         WebRoute("GET", "/api/v1/schedules", list_schedules, tags=TAGS,
                  summary="Pending schedules, soonest first: id, job_type, args, trigger, next_fire_time",
-                 responses={"200": "The schedules", "503": "The scheduler is disabled"}),
+                 responses={"200": "The schedules", "503": UNAVAILABLE}),
         WebRoute("POST", "/api/v1/schedules", add_schedule, tags=TAGS, request_schema=REQUEST_SCHEMA,
                  summary="Schedule a job type with JSON args: once (at), by cron, or every interval_s",
                  responses={"201": "The new schedule", "400": "Bad job type, args or trigger",
-                            "503": "The scheduler is disabled"}),
+                            "503": UNAVAILABLE}),
         WebRoute("DELETE", "/api/v1/schedules/{schedule_id}", remove_schedule, tags=TAGS,
                  summary="Remove a schedule",
-                 responses={"204": "Removed", "404": "No such schedule", "503": "The scheduler is disabled"}),
+                 responses={"204": "Removed", "404": "No such schedule", "503": UNAVAILABLE}),
     ]
 
 

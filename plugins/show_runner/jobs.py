@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.scheduler_supervisor import SchedulerUnavailable
 from hub.specs import JobType
 from plugins.show_runner.rundown import NAME_PATTERN
 
@@ -76,13 +77,17 @@ async def stop_show_job(hub: Any, room: str, broadcast: int | None = None) -> No
 async def schedule_stop(hub: Any, room: str, broadcast: int | None, ends_ts: float | None) -> None:
     """Persist the stop of broadcast ``broadcast`` (``show.stop``, id ``show-stop-<broadcast>``)."""
     scheduler = hub.scheduler
-    if scheduler is None or not scheduler.running or broadcast is None or ends_ts is None:
+    if scheduler is None or broadcast is None or ends_ts is None:
+        return
+    if not scheduler.running:  # reconnecting to its database: the show's own timer still stops it
+        log.warning("the stop of room %s is not stored (the scheduler is %s): the show stops on time, but "
+                    "not after a restart of the hub", room, getattr(scheduler, "state", "not running"))
         return
     at = datetime.fromtimestamp(ends_ts + STOP_GRACE_S, UTC)
     try:
         await scheduler.add("show.stop", {"room": room, "broadcast": broadcast}, at=at,
                             schedule_id=f"show-stop-{broadcast}")
-    except ValueError as exc:
+    except (ValueError, SchedulerUnavailable) as exc:
         log.warning("could not schedule the stop of room %s: %s", room, exc)
 
 
