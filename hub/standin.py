@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiohttp import web
 
 from hub.events import PLATFORM_EVENT_TYPES, Event, EventFormatError, from_dict
+from hub.jsonbody import JsonBodyError
+from hub.jsonbody import loads as load_json
 from hub.ratelimit import TokenBucket
 from hub.secrets import SecretValue
 
@@ -252,9 +254,9 @@ class Standin(abc.ABC):
 
     async def _post_events(self, request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "the body must be JSON: a list of events")
+            body = load_json(await request.read())
+        except JsonBodyError as exc:
+            return _error(400, f"the body must be JSON: a list of events ({exc})")
         items = body if isinstance(body, list) else [body]
         try:
             events = [self._viewer_event(item, i) for i, item in enumerate(items)]
@@ -294,8 +296,8 @@ class Standin(abc.ABC):
 
     async def _post_fault(self, request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = load_json(await request.read())
+        except JsonBodyError:
             body = None
         kind = body.get("kind") if isinstance(body, dict) else None
         if kind not in FAULT_KINDS:

@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.jsonbody import JsonBodyError
+from hub.jsonbody import loads as load_json
 from hub.specs import WebRoute
 from hub.web.common import HUB_KEY, json_error, json_response
 from plugins.show_runner import control
@@ -33,9 +35,9 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
-        body = await request.json()
-    except ValueError:
-        raise ShowError("the body is not valid JSON", 400) from None
+        body = load_json(await request.read())
+    except JsonBodyError as exc:
+        raise ShowError(f"the body is not acceptable JSON: {exc}", 400) from None
     if not isinstance(body, dict):
         raise ShowError("the body must be a JSON object", 400)
     return body
