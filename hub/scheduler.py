@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["Scheduler", "SchedulerUnavailable", "State", "run_job"]
 
 TASK_ID = "livehub.job"  # the one APScheduler task; stored schedules refer to it by this id
-SCHEDULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+SCHEDULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # used with fullmatch: no trailing newline
+MIN_INTERVAL_S = 0.1
 _CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 _running: ContextVar[Scheduler | None] = ContextVar("livehub_scheduler", default=None)
 
@@ -234,7 +235,7 @@ class Scheduler:
         clean = self.validate(job_type, args)
         trigger, description = self.make_trigger(at=at, cron=cron, interval_s=interval_s)
         if schedule_id is not None:
-            if not isinstance(schedule_id, str) or not SCHEDULE_ID.match(schedule_id):
+            if not isinstance(schedule_id, str) or not SCHEDULE_ID.fullmatch(schedule_id):
                 raise ValueError("id: use 1-128 letters, digits, '.', '_', ':' or '-' (starting with a "
                                  "letter or digit)")
             async with self.supervisor.database_call():
@@ -289,12 +290,17 @@ class Scheduler:
             try:
                 trigger = CronTrigger(**dict(zip(names, fields, strict=True)), start_time=now,
                                       timezone=self.timezone)
-            except ValueError as exc:
-                raise ValueError(f"cron: {exc}") from None
+                first = trigger.next()
+            except (ValueError, IndexError, OverflowError) as exc:  # IndexError: a day of week above 7
+                raise ValueError(f"cron: not a valid expression ({type(exc).__name__}: {exc})") from None
+            if first is None:
+                raise ValueError("cron: never fires (no date matches it, e.g. February 31st)")
+            trigger = CronTrigger(**dict(zip(names, fields, strict=True)), start_time=now,
+                                  timezone=self.timezone)  # a fresh one: next() advanced the first
             return trigger, f"cron {' '.join(fields)} ({self.timezone.key})"
-        if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)) or not interval_s > 0 \
-                or interval_s > 366 * 86400:
-            raise ValueError("interval_s: must be a number of seconds > 0 (at most a year)")
+        if isinstance(interval_s, bool) or not isinstance(interval_s, (int, float)) \
+                or not MIN_INTERVAL_S <= interval_s <= 366 * 86400:
+            raise ValueError(f"interval_s: must be a number of seconds from {MIN_INTERVAL_S:g} to a year")
         return (IntervalTrigger(seconds=interval_s, start_time=now + timedelta(seconds=interval_s)),
                 f"every {interval_s:g} s")
 

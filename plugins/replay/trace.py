@@ -14,13 +14,14 @@ Types: ``comment``, ``gift``, ``like`` (``count``), ``enter``, ``follow``, ``ord
 Times are finite numbers of seconds from 0 to :data:`MAX_T` (a week): ``1e300``, ``Infinity`` or ``NaN``
 would make a replay wait (or spin, with ``--fast``) forever, so such a line is refused by number.
 Counts (``count``, ``qty``, ``viewers``) are integers >= 0. Lines are parsed with
-:func:`hub.jsonbody.loads` (no ``NaN`` literals, nesting capped).
+:func:`hub.jsonbody.loads` (no ``NaN`` literals, nesting capped); a file that is not UTF-8, or a string
+holding a lone surrogate (``"\\ud800"``: no UTF-8 for it, so no report could be written), is refused by
+line. Lines end at ``\\n`` only: a raw U+2028 inside a comment is text, not a line break.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -62,7 +63,8 @@ def _check(record: Any, where: str) -> dict[str, Any]:
         if key not in record:
             raise TraceError(f"{where}: missing {key!r}")
     t = record["t"]
-    if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t) or not 0 <= t <= MAX_T:
+    # a range check, not math.isfinite: that overflows on a huge integer; NaN fails the comparison anyway
+    if not isinstance(t, (int, float)) or isinstance(t, bool) or not 0 <= t <= MAX_T:
         raise TraceError(f"{where}: 't' must be a number of seconds from 0 to {MAX_T:.0f} (finite)")
     for key in COUNT_FIELDS:
         value = record.get(key)
@@ -79,7 +81,21 @@ def _check(record: Any, where: str) -> dict[str, Any]:
         raise TraceError(f"{where}: a comment needs a 'text' string")
     if record["type"] == "order" and not record.get("sku"):
         raise TraceError(f"{where}: an order needs a 'sku'")
+    if record["type"] == "stage" and not isinstance(record.get("sku"), str | None):
+        raise TraceError(f"{where}: a stage change's 'sku' must be a string or null")
+    for key, value in record.items():
+        if not _encodable(key) or not _encodable(value):
+            raise TraceError(f"{where}: {key!r} holds a lone surrogate (not encodable text)")
     return record
+
+
+def _encodable(value: Any) -> bool:
+    """False if a string in ``value`` (keys included) holds a lone surrogate (no UTF-8 for it)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[dict[str, Any]]:
@@ -106,10 +122,16 @@ def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[dict[str,
 def load_trace(path: Path | str) -> list[dict[str, Any]]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise TraceError(f"cannot read {path}: {exc.strerror}") from None
-    return parse_trace(text.splitlines(), str(path))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise TraceError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
+    # "\n" only: str.splitlines() also breaks at U+2028, U+0085, \x1c..., which JSON strings may hold raw
+    return parse_trace((line.removesuffix("\r") for line in text.split("\n")), str(path))
 
 
 def write_trace(records: Iterable[dict[str, Any]], path: Path | str) -> None:
@@ -119,12 +141,20 @@ def write_trace(records: Iterable[dict[str, Any]], path: Path | str) -> None:
 
 
 def _decimal(value: Any) -> Decimal | None:
+    """``value`` as a finite Decimal; None when absent or not a number ("NaN" and "Infinity" included)."""
     if value is None:
         return None
     try:
-        return Decimal(str(value))
+        result = Decimal(str(value))
     except InvalidOperation:
         return None
+    return result if result.is_finite() else None
+
+
+def _count(record: dict[str, Any], key: str, default: int) -> int:
+    """A count of the record (checked by :func:`_check`); ``default`` when absent or null."""
+    value = record.get(key)
+    return default if value is None else int(value)
 
 
 def to_event(record: dict[str, Any], *, platform: str = REPLAY_PLATFORM, room: str | None = None) -> Event:
@@ -138,18 +168,18 @@ def to_event(record: dict[str, Any], *, platform: str = REPLAY_PLATFORM, room: s
     if kind == "comment":
         return Comment(text=record["text"], **common)
     if kind == "gift":
-        return Gift(gift=str(record.get("gift", "gift")), count=int(record.get("count", 1)),
+        return Gift(gift=str(record.get("gift", "gift")), count=_count(record, "count", 1),
                     value=_decimal(record.get("value")), **common)
     if kind == "like":
-        return Like(count=int(record.get("count", 1)), **common)
+        return Like(count=_count(record, "count", 1), **common)
     if kind == "enter":
         return Enter(**common)
     if kind == "follow":
         return Follow(**common)
     if kind == "order":
         return Order(order_id=str(record.get("order_id", record["id"])), sku=str(record["sku"]),
-                     qty=int(record.get("qty", 1)), amount=_decimal(record.get("amount")), **common)
+                     qty=_count(record, "qty", 1), amount=_decimal(record.get("amount")), **common)
     if kind == "stats":
-        return RoomStats(viewers=int(record.get("viewers", 0)), **common)
+        return RoomStats(viewers=_count(record, "viewers", 0), **common)
     common["platform"] = HUB_PLATFORM
     return StageChange(sku=record.get("sku"), **common)

@@ -139,10 +139,20 @@ def parse_rundown(data: Any, source: str = "api", *, default_name: str | None = 
 def load_rundown_file(path: Path) -> Rundown:
     """Read and validate one TOML rundown; its name defaults to the file's stem."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise RundownError([ShowProblem(str(path), "", f"cannot read: {exc.strerror}")]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise RundownError([ShowProblem(str(path), "", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line "
+                                                       f"{line}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise RundownError([ShowProblem(str(path), "", "not valid TOML: nested too deeply")]) from None
+    except ValueError as exc:  # TOMLDecodeError, or int() refusing an integer of more than 4300 digits
         raise RundownError([ShowProblem(str(path), "", f"not valid TOML: {exc}")]) from None
     return parse_rundown(data, str(path), default_name=path.stem)
 

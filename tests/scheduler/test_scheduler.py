@@ -91,7 +91,7 @@ async def test_naive_times_are_in_the_configured_time_zone(make_scheduler):
     ({"job_type": "free", "args": {"when": datetime.now()}, "interval_s": 5}, "not JSON-serializable"),
     ({"job_type": "free"}, "give exactly one of at, cron or interval_s"),
     ({"job_type": "free", "interval_s": 5, "cron": "* * * * *"}, "(got cron, interval_s)"),
-    ({"job_type": "free", "interval_s": 0}, "interval_s: must be a number of seconds > 0"),
+    ({"job_type": "free", "interval_s": 0}, "interval_s: must be a number of seconds from 0.1"),
     ({"job_type": "free", "interval_s": True}, "interval_s: must be a number"),
     ({"job_type": "free", "cron": "* * *"}, "cron: expected 5 fields"),
     ({"job_type": "free", "cron": "99 * * * *"}, "cron: "),
