@@ -245,8 +245,13 @@ def to_dict(event: Event) -> dict[str, Any]:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
     out: dict[str, Any] = {"type": event.type}
     for name in names:
-        out[name] = _plain(getattr(event, name))
+        value = getattr(event, name)
+        out[name] = value if value.__class__ in _AS_IS else _plain(value)
     return out
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+"""Field value types that :func:`to_dict` copies without a call (most fields of most events)."""
 
 
 class EventFormatError(ValueError):

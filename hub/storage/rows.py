@@ -87,12 +87,20 @@ def event_row(event: Event) -> tuple[Row, dict[str, Any]]:
     """
     data = to_dict(event)
     payload = _dumps(data)
-    if not _storable(payload):
-        data = _clean(data)
-        payload = _dumps(data)
-    user = data.get("user") or {}
-    row = (str(data["id"]), event.type, str(data["platform"]), str(data["room"]), _str(user.get("id")),
-           _str(user.get("name")), str(data.get("message_id") or data["id"]),
+    if _storable(payload):  # the common case: the columns straight from the event, as to_dict has them
+        user = event.user
+        received = event.received_ts
+        row = (str(event.id), event.type, str(event.platform), str(event.room),
+               None if user is None else _str(user.id), None if user is None else _str(user.name),
+               str(event.message_id or event.id),
+               None if event.platform_ts is None else _float(event.platform_ts, None),
+               received if received.__class__ is float else _float(received, time.time()), payload)
+        return row, data
+    data = _clean(data)  # a NUL or a lone surrogate somewhere: the cleaned values
+    payload = _dumps(data)
+    cleaned_user = data.get("user") or {}
+    row = (str(data["id"]), event.type, str(data["platform"]), str(data["room"]), _str(cleaned_user.get("id")),
+           _str(cleaned_user.get("name")), str(data.get("message_id") or data["id"]),
            _float(data.get("platform_ts"), None), _float(data.get("received_ts"), time.time()), payload)
     return row, data
 

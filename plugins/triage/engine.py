@@ -24,9 +24,8 @@ import asyncio
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import Counter
-
 from hub.clock import timer
+from hub.counters import FastCounter
 from hub.decisions import Decision
 from hub.events import HUB_PLATFORM, Event, StageChange
 from plugins.triage.aggregate import Aggregator, ReplyRef, question_key, thanks_key
@@ -117,7 +116,7 @@ class RoomEngine:
 
     def _comment(self, event: Any, now: float) -> None:
         if self._comments_counter is None:
-            self._comments_counter = self.hub.metric(Counter, "livehub_triage_comments",
+            self._comments_counter = self.hub.metric(FastCounter, "livehub_triage_comments",
                                                      "Comments seen by the room engine")
         self._comments_counter.inc()
         self.comments += 1
@@ -210,7 +209,7 @@ class RoomEngine:
         counter = self._decision_counters.get(outcome)
         if counter is None:
             counter = self._decision_counters[outcome] = self.hub.metric(
-                Counter, "livehub_triage_decisions", "Room engine decisions per event, by outcome",
+                FastCounter, "livehub_triage_decisions", "Room engine decisions per event, by outcome",
                 ["outcome"]).labels(outcome)
         return counter
 
