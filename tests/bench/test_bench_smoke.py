@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_KEYS = ("ingest_events_per_s", "ingest_p99_delay_ms_at_5000", "reply_first_audio_p95_ms",
+ALL_KEYS = ("ingest_events_per_s", "ingest_stored_events_per_s", "ingest_p99_delay_ms_at_5000", "reply_first_audio_p95_ms",
             "reply_overhead_p95_ms", "avatar_720p25_cpu_cores", "rss_growth_pct_1m_events",
             "llm_calls_per_question")
 
@@ -26,7 +26,7 @@ def test_runner_knows_every_metric_of_the_issue() -> None:
 
 def test_quick_run_writes_the_ingest_figures(tmp_path: Path) -> None:
     out, details = tmp_path / "bench.json", tmp_path / "details.json"
-    keys = ["ingest_events_per_s", "ingest_p99_delay_ms_at_5000"]
+    keys = ["ingest_events_per_s", "ingest_stored_events_per_s", "ingest_p99_delay_ms_at_5000"]
     done = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--only", ",".join(keys),
                            "--json", str(out), "--details", str(details)],
                           capture_output=True, text=True, timeout=300, cwd=REPO)
@@ -42,3 +42,4 @@ def test_quick_run_writes_the_ingest_figures(tmp_path: Path) -> None:
     assert supporting["ingest_events_per_s"]["events"] == 30_000
     assert supporting["ingest_events_per_s"]["duplicates_skipped"] > 0
     assert supporting["ingest_p99_delay_ms_at_5000"]["missing"] == 0
+    assert supporting["ingest_stored_events_per_s"]["requests"] == 300  # 30,000 events, 100 a request
