@@ -182,6 +182,27 @@ class Storage:
         async with self.engine.connect() as conn:
             return [row.payload for row in await conn.execute(query)]
 
+    async def room_events(self, room: str, *, since: float | None = None, until: float | None = None,
+                          page: int = 1000) -> AsyncIterator[dict[str, Any]]:
+        """Every stored event of ``room`` received in ``[since, until)`` (Unix seconds), as
+        :func:`hub.events.to_dict` dicts, in the order they were stored; read ``page`` rows at a time."""
+        after = 0
+        while True:
+            query = (sa.select(events_table.c.id, events_table.c.payload)
+                     .where(events_table.c.room == room, events_table.c.id > after)
+                     .order_by(events_table.c.id).limit(page))
+            if since is not None:
+                query = query.where(events_table.c.received_ts >= since)
+            if until is not None:
+                query = query.where(events_table.c.received_ts < until)
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+            for row in rows:
+                yield row.payload
+            if len(rows) < page:
+                return
+            after = rows[-1].id
+
     async def recent_message_ids(self, platform: str, room: str, limit: int = 5000) -> list[str]:
         """The platform message ids of the newest stored viewer events of ``platform`` in ``room``, newest
         first (a platform connector seeds its de-duplication with them at start)."""

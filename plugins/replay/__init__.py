@@ -1,4 +1,5 @@
-"""``livehub replay`` and ``livehub replay-gen``: rehearse a show on a recorded or generated room."""
+"""``livehub replay``, ``livehub replay-gen`` and ``livehub export-trace``: rehearse a show on a recorded or
+generated room."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def livehub_plugin_dependencies() -> Any:
 
 @hookimpl
 def livehub_register_commands(cli: Any) -> None:
-    from plugins.replay.commands import replay, replay_gen
+    from plugins.replay.commands import export_trace, replay, replay_gen
 
     cli.add_command(replay)
     cli.add_command(replay_gen)
+    cli.add_command(export_trace)

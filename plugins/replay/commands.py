@@ -88,3 +88,76 @@ def replay_gen(catalog: Path, minutes: float, seed: int, out: Path, expected_pat
         expected_path.write_text(json.dumps(trace.expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     comments = sum(1 for r in trace if r["type"] == "comment")
     click.echo(f"wrote {len(trace)} events ({comments} comments) over {minutes:g} minutes to {out}")
+
+
+def _instant(text: str | None, timezone: str, option: str) -> float | None:
+    """``text`` (ISO 8601; without an offset: in ``timezone``) as Unix seconds."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option}: not an ISO 8601 date-time (e.g. 2026-12-01T20:00:00): {text!r}")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(timezone))
+    return when.timestamp()
+
+
+@click.command("export-trace")
+@click.option("--room", required=True, help="The hub room to export.")
+@click.option("--from", "since", default=None, help="Only events received from this time (ISO 8601).")
+@click.option("--to", "until", default=None, help="Only events received before this time (ISO 8601).")
+@click.option("--out", "out", required=True, type=_OUT, help="Where to write the trace (JSON lines).")
+@click.option("--config", "-c", "config_path", default="livehub.toml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The config file (for the database).")
+def export_trace(room: str, since: str | None, until: str | None, out: Path, config_path: Path) -> None:
+    """Write what the hub recorded of ROOM as a trace that `livehub replay` takes.
+
+    Viewer events and stage changes, timed from the first of them; times without an offset are in
+    [scheduler] timezone. Rehearse the room against a new config with `livehub replay`.
+    """
+    from hub.cli import load_or_exit
+    from hub.config import safe_database_url
+    from hub.errors import LiveHubError
+    from hub.storage import Storage
+    from plugins.replay.export import trace_records
+
+    config = load_or_exit(config_path, required=False)
+    start = _instant(since, config.scheduler.timezone, "--from")
+    end = _instant(until, config.scheduler.timezone, "--to")
+    if start is not None and end is not None and end <= start:
+        _fail("--to must be later than --from")
+
+    async def export() -> tuple[int, int, float]:
+        storage = Storage(config.database_url)
+        try:
+            await storage.start(migrate=False)
+            count = comments = 0
+            last = 0.0
+            partial = out.with_name(out.name + ".partial")
+            with partial.open("w", encoding="utf-8") as file:
+                async for record in trace_records(storage.room_events(room, since=start, until=end)):
+                    file.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    count += 1
+                    comments += record["type"] == "comment"
+                    last = max(last, record["t"])
+            partial.replace(out)
+            return count, comments, last
+        finally:
+            await storage.stop()
+
+    try:
+        count, comments, span = asyncio.run(export())
+    except LiveHubError as exc:
+        _fail(config.redactor.redact(str(exc)), 1)
+    except Exception as exc:  # the database is not there, or not a LiveHub database
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        _fail(f"database {safe_database_url(config.database_url)}: {type(exc).__name__}: "
+              f"{config.redactor.redact(message)}", 1)
+    if count == 0:
+        click.echo(f"no events of room {room!r} in that time: wrote an empty trace to {out}", err=True)
+    click.echo(f"wrote {count} events ({comments} comments) over {span / 60:.1f} minutes of room {room!r} "
+               f"to {out}")
