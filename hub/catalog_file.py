@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hub.catalog import Catalog, RowProblem, Shop, build_catalog
-from hub.jsonbody import depth
+from hub.jsonbody import depth, encodable
 
 __all__ = ["CatalogFileError", "load_catalog", "parse_json", "parse_csv"]
 
@@ -72,20 +72,12 @@ def parse_json(text: str) -> Catalog:
 def _unservable(row: dict[str, Any]) -> tuple[str, str] | None:
     """``(field, reason)`` if a value of ``row`` validates but could not be sent as JSON (UTF-8)."""
     for key, value in row.items():
-        field = key if isinstance(key, str) and _encodable(key) else "row"
+        field = key if isinstance(key, str) and encodable(key) else "row"
         if depth(value, MAX_DEPTH) > MAX_DEPTH:
             return field, f"nested deeper than {MAX_DEPTH} levels"
-        if not _encodable(key) or not _encodable(value):
+        if not encodable(key) or not encodable(value):
             return field, "holds a lone surrogate (not encodable text)"
     return None
-
-
-def _encodable(value: Any) -> bool:
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _build(shop: dict[str, Any], rows: list[dict[str, Any]], *, first_row: int = 1) -> Catalog:

@@ -72,3 +72,23 @@ def loads(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH, max_byte
     if depth(value, max_depth) > max_depth:
         raise JsonBodyError(f"the JSON is nested deeper than {max_depth} levels")
     return value
+
+
+def encodable(value: Any) -> bool:
+    """False if any string in ``value`` (dict keys included) holds a lone surrogate, which no UTF-8 text,
+    JSON file or database can hold. Iterative: any depth is fine."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True

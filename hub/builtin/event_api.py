@@ -31,7 +31,7 @@ from aiohttp import web
 from hub.bus import BusClosed
 from hub.events import EVENT_TYPES, PLATFORM_EVENT_TYPES, Event, EventFormatError, from_dict, to_dict
 from hub.hookspecs import hookimpl
-from hub.jsonbody import JsonBodyError
+from hub.jsonbody import JsonBodyError, encodable
 from hub.jsonbody import loads as load_json
 from hub.specs import WebRoute
 from hub.web.common import HUB_KEY, dumps, json_error, json_response
@@ -88,29 +88,11 @@ class TooManyEvents(InvalidEvent):
 # -- checking ------------------------------------------------------------------------------------
 
 
-def _encodable(value: Any) -> bool:
-    """False if any string in ``value`` (keys included) holds a lone surrogate (no UTF-8 for it)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
-
-
 def _check_text(data: dict[str, Any]) -> None:
     for key, value in data.items():
-        if not _encodable(key):
+        if not encodable(key):
             raise InvalidEvent("", "a field name holds a lone surrogate (not encodable text)")
-        if not _encodable(value):
+        if not encodable(value):
             raise InvalidEvent(key, "holds a lone surrogate (not encodable text)")
     user = data.get("user")
     if user is not None:

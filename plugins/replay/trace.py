@@ -40,7 +40,7 @@ from hub.events import (
     StageChange,
     User,
 )
-from hub.jsonbody import JsonBodyError
+from hub.jsonbody import JsonBodyError, encodable
 from hub.jsonbody import loads as load_json
 
 TRACE_TYPES = ("comment", "gift", "like", "enter", "follow", "order", "stats", "stage")
@@ -84,18 +84,9 @@ def _check(record: Any, where: str) -> dict[str, Any]:
     if record["type"] == "stage" and not isinstance(record.get("sku"), str | None):
         raise TraceError(f"{where}: a stage change's 'sku' must be a string or null")
     for key, value in record.items():
-        if not _encodable(key) or not _encodable(value):
+        if not encodable(key) or not encodable(value):
             raise TraceError(f"{where}: {key!r} holds a lone surrogate (not encodable text)")
     return record
-
-
-def _encodable(value: Any) -> bool:
-    """False if a string in ``value`` (keys included) holds a lone surrogate (no UTF-8 for it)."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def parse_trace(lines: Iterable[str], source: str = "<trace>") -> list[dict[str, Any]]:
