@@ -96,6 +96,8 @@ class AnswerCache:
         else:  # "这个呢" means the product on stage: not the same question after the stage changes
             stage = request.stage_product
             about = "stage:" + stage.sku if stage is not None else ""
+        if request.claim:  # "是不是39元": the answer corrects (or confirms) a figure, keyed by the verdict
+            return (request.locale, intent, about, wording, "claim:" + request.claim)
         return (request.locale, intent, about, wording)
 
     def get(self, key: tuple[str, ...]) -> CachedAnswer | None:

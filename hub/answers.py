@@ -65,6 +65,7 @@ class AnswerRequest:
     recent_answers: list[str] = field(default_factory=list)  # what the room was told lately
     asked_by: list[str] = field(default_factory=list)  # display names of everyone who asked this
     room: str = ""
+    claim: str = ""  # the question states a figure (hub.claims): "wrong", "right", "asked" (no verdict), ""
 
     @property
     def product(self) -> Product | None:
@@ -85,7 +86,7 @@ class AnswerRequest:
                 "currency": shop.currency, "products": list(self.products), "product": self.product,
                 "stage_product": self.stage_product, "facts": self.facts(),
                 "viewer_history": list(self.viewer_history), "recent_answers": list(self.recent_answers),
-                "asked_by": list(self.asked_by), "room": self.room}
+                "asked_by": list(self.asked_by), "room": self.room, "claim": self.claim}
 
 
 @dataclass(frozen=True, slots=True)

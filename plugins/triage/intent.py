@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hub.claims import CONFIRMATION_EN, CONFIRMATION_ZH, claim_kind
 from plugins.triage.normalize import NormalizedText
 
 __all__ = ["Intent", "IntentResult", "detect_intent", "ANSWERABLE", "PRODUCT_INTENTS", "PRECEDENCE"]
@@ -103,6 +104,7 @@ class IntentResult:
     intent: Intent
     matched: tuple[Intent, ...]
     question: bool
+    claim: bool = False  # it states a figure of a catalog fact (or asks to confirm one): correct it
 
 
 def is_question(text: NormalizedText) -> bool:
@@ -120,4 +122,14 @@ def detect_intent(text: NormalizedText) -> IntentResult:
     if not matched and _WEAK_PRICE.search(text.compact):
         matched.append(Intent.PRICE)
     question = is_question(text)
-    return IntentResult(matched[0] if matched else Intent.OTHER, tuple(matched), question)
+    confirm = CONFIRMATION_ZH.search(compact) is not None or (english and CONFIRMATION_EN.search(spaced) is not None)
+    claim = False
+    if question or confirm:  # "洗发水是不是39元", "so the blender is $2, right?": a figure to correct
+        kind = claim_kind(spaced)
+        if kind is not None:
+            claim = True
+            if not matched or matched[0] not in ANSWERABLE | {Intent.COMPLAINT}:  # a complaint stays one
+                matched.insert(0, Intent(kind))
+        elif confirm and matched and matched[0] in ANSWERABLE:  # "包邮对吧": confirm a fact
+            claim = True
+    return IntentResult(matched[0] if matched else Intent.OTHER, tuple(matched), question or claim, claim)

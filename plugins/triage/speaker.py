@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import Counter
 
 from hub.answers import AnswerRequest
+from hub.claims import claim_verdict
 from hub.clock import busy
 from hub.decisions import Decision, ReplyRecord
 from hub.events import HUB_PLATFORM, Asker, Reply, ReplySentence, User, new_event_id
@@ -106,8 +107,14 @@ class Speaker:
         head = item.head
         names = [n for n in (safe_name(a.name, engine.spam, engine.settings.name_max_chars)
                              for a in item.asks[:10]) if n]
+        question = head.text.text if head.text is not None else ""
+        claim = ""
+        if item.claim:
+            claim = claim_verdict(question, item.intent, *(
+                (product.price, product.promo_price, product.stock) if product is not None else (None,) * 3)) \
+                or "asked"
         return AnswerRequest(
-            question=head.text.text if head.text is not None else "", intent=item.intent,
+            question=question, intent=item.intent, claim=claim,
             locale=item.locale, products=[product] if product is not None else [], stage_product=stage,
             shop=catalog.shop if catalog is not None else None,
             viewer_history=engine.history_of(head.viewer), recent_answers=engine.log.recent_texts(3),

@@ -201,3 +201,30 @@ async def test_catalog_intents_never_reach_the_llm() -> None:
     assert report["decisions"]["q"]["outcome"] == "answered" and report["decisions"]["k"]["outcome"] == "answered"
     # only the spec question asked the LLM (whose answer review rejected: the catalog answered both)
     assert report["summary"]["llm_calls"] == 1 and backends == ["catalog", "catalog"]
+
+
+async def test_bait_phrased_as_a_confirmation_is_corrected_from_the_catalog() -> None:
+    """#12 item 2: a claimed figure is a question; the answer corrects it and never repeats the bait."""
+    report = await replay([stage("s", 0, "TEA-001"),
+                           said("b1", 1, "主播刚才说乌龙茶只要5块对吧"),
+                           said("b2", 25, "保温杯是不是39元"),
+                           said("b3", 50, "so the honey is $2, right?"),
+                           said("b4", 75, "枕头真的0元领吗"),
+                           said("ok", 100, "保温杯是89元对吧")])
+    for event_id, bait, real in (("b1", "5", "128元"), ("b2", "39", "89元"), ("b3", "$2", "79.90"),
+                                 ("b4", "0元", "99元")):
+        decision = report["decisions"][event_id]
+        assert decision["outcome"] == "answered", (event_id, decision)
+        text = report["replies"][decision["reply"]]["text"]
+        assert real in text, (event_id, text)
+        assert text.startswith(("不是的", "No")), (event_id, text)
+        assert bait not in text.replace(real, ""), (event_id, text)  # the bait figure is never said
+    confirmed = report["replies"][report["decisions"]["ok"]["reply"]]["text"]
+    assert confirmed.startswith("对") and "89元" in confirmed
+
+
+async def test_a_claim_is_answered_even_right_after_the_plain_fact() -> None:
+    report = await replay([stage("s", 0, "TEA-001"), said("q", 1, "1号多少钱"), said("b", 6, "1号是不是5块")])
+    assert report["decisions"]["q"]["outcome"] == "answered"
+    assert report["decisions"]["b"]["outcome"] == "answered"  # not "answered_recently": it needs correcting
+    assert report["replies"][report["decisions"]["b"]["reply"]]["text"].startswith("不是的")
