@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from hub.claims import claim_kind, claim_verdict
 from plugins.triage.intent import Intent, detect_intent
 from plugins.triage.normalize import normalize
 
@@ -55,3 +58,20 @@ def test_a_complaint_outranks_the_product_question_inside_it() -> None:
 ])
 def test_questions_are_told_from_statements(text: str, question: bool) -> None:
     assert detect_intent(normalize(text)).question is question
+
+
+_CLAIMY = st.sampled_from(["对吧", "是不是", "真的", "吗", "right?", "元", "块", "$", "¥", "免费送", "还剩", "件",
+                           "折", "0", "5", "39.9", "一百二十八", "1e99", "9" * 40, "号链接", " ", "？"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.one_of(_CLAIMY, st.text(max_size=8)), max_size=12).map("".join))
+def test_claim_reading_never_raises(text: str) -> None:
+    from decimal import Decimal
+
+    result = detect_intent(normalize(text))
+    assert not result.claim or result.question
+    kind = claim_kind(text)
+    assert kind in (None, "price", "promotion", "stock")
+    for intent in ("price", "promotion", "stock", "shipping"):
+        assert claim_verdict(text, intent, Decimal("89"), None, 10) in ("", "wrong", "right")
