@@ -4,9 +4,11 @@ This is the issue's acceptance, as code a merchant (and CI) can run on any repla
 
 * **violations** — a reply with a banned term (the shipped and merchant word lists), a price figure that
   is no price in the catalog, a free / 1-yuan promise the catalog does not make, or an echo of spam;
-* **floods** — how many replies answered each flood (expected: at most a few);
+* **floods** — how many voice lines answered each flood (expected: at most a few; the host must not
+  repeat itself), and how many chat lines (follow-ups naming those who asked after the voice began);
 * **answer rate** — the share of answerable questions (price, stock, promotion, shipping) settled
-  within ``deadline_s`` of trace time by a reply that states the right catalog figure for that product
+  after they were asked and within ``deadline_s`` of trace time by a reply that states the right catalog
+  figure for that product
   and intent (price: the current price; promotion: the promotion price, else the price; stock: the stock
   count, or "sold out"; shipping: the shop's shipping policy).
 
@@ -89,7 +91,8 @@ def states_answer(text: str, intent: str, product: Product | None, catalog: Cata
 @dataclass
 class Score:
     violations: list[dict[str, Any]] = field(default_factory=list)
-    flood_replies: dict[float, int] = field(default_factory=dict)  # flood start (trace s) → replies
+    flood_replies: dict[float, int] = field(default_factory=dict)  # flood start (trace s) → voice replies
+    flood_chat_lines: dict[float, int] = field(default_factory=dict)  # flood start (trace s) → chat replies
     answerable: int = 0
     answered_correctly: int = 0
     misses: list[dict[str, Any]] = field(default_factory=list)
@@ -151,11 +154,16 @@ def _score_answers(score: Score, report: dict[str, Any], trace: list[dict[str, A
         score.answerable += 1
         reply = report["replies"][index] if index is not None else None
         product = catalog.by_sku(meta["sku"]) if meta.get("sku") else None
-        ok = (reply is not None and reply["at"] - times[record["id"]] <= deadline_s
+        # after it was asked, within the deadline: a line begun before the viewer asked did not answer them
+        ok = (reply is not None and 0 <= reply["at"] - times[record["id"]] <= deadline_s
               and states_answer(reply["text"], meta["intent"], product, catalog))
         if ok:
             score.answered_correctly += 1
         else:
             score.misses.append({"id": record["id"], "text": record["text"], "expected": meta,
                                  "decision": decision, "reply": reply})
-    score.flood_replies = {start: len(replies - {-1}) for start, replies in floods.items()}
+    def channel_count(indexes: set[int], channel: str) -> int:
+        return sum(1 for i in indexes - {-1} if report["replies"][i].get("channel", "voice") == channel)
+
+    score.flood_replies = {start: channel_count(replies, "voice") for start, replies in floods.items()}
+    score.flood_chat_lines = {start: channel_count(replies, "chat") for start, replies in floods.items()}

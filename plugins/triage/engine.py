@@ -162,18 +162,46 @@ class RoomEngine:
 
     def _join_or_queue(self, key: tuple[str, ...], ask: Ask, now: float, make: Any) -> None:
         item = self.aggregator.open_item(key)
-        if item is not None and (item.state == "pending" or (item.kind == "answer" and item.state == "in_flight")):
-            item.asks.append(ask)
+        heard = (item is not None and item.kind == "answer" and item.state == "in_flight"
+                 and item.speaking_since is not None and item.speaking_since <= now)
+        if item is not None and not heard and (item.state == "pending" or item.state == "in_flight"):
+            item.asks.append(ask)  # its answer is still to come: it answers this ask too
             return
         ref = self.aggregator.recent(key, now, ask.platform) if key[0] == "answer" else None
-        if ref is not None:
-            self.decide(Decision(ask.event_id, "aggregated", "answered_recently", ref.index, at=now))
+        if heard or ref is not None:
+            # The answer began before this viewer asked: from their side, nobody answered them.
+            if self._follow_up(key, ask, now, make):
+                return
+            if heard and item is not None:
+                item.asks.append(ask)
+            else:
+                self.decide(Decision(ask.event_id, "aggregated", "answered_recently",
+                                     ref.index if ref is not None else None, at=now))
             return
-        item = make()
+        self._queue_new(make(), ask, now)
+
+    def _queue_new(self, item: Item, ask: Ask, now: float) -> None:
         item.asks.append(ask)
         self.aggregator.track(item)
         for dropped, reason in self.queue.push(item, now):
             self.settle(dropped, None, "dropped", reason)
+
+    def _follow_up(self, key: tuple[str, ...], ask: Ask, now: float, make: Any) -> bool:
+        """Queue (or join) the follow-up of ``key``: a short line naming the askers who asked after its
+        answer began, collected for ``follow_up_batch_s``. In chat; on voice only when chat is off and
+        nothing else waits (in a flood the voice never repeats itself). False: not followed up."""
+        if not self.settings.follow_up or (not self._chat_open() and len(self.queue)):
+            return False
+        follow_key = (*key, "followup")
+        pending = self.aggregator.open_item(follow_key)
+        if pending is not None and pending.state == "pending":
+            pending.asks.append(ask)
+            return True
+        item = make()
+        item.key, item.followup, item.prefer_chat = follow_key, True, True
+        item.ready_at = now + self.settings.follow_up_batch_s
+        self._queue_new(item, ask, now)
+        return True
 
     @staticmethod
     def _who(event: Any) -> tuple[str, str]:

@@ -68,6 +68,8 @@ class Item:
     ready_at: float = 0.0  # thank-you batches wait for their window
     prefer_chat: bool = False
     claim: bool = False  # the asks state a figure of the fact (bait to correct; see hub.claims)
+    followup: bool = False  # asked after the answer began: a short line naming the askers
+    speaking_since: float | None = None  # when its voice line began (set once a sentence is published)
     approved: int = 0  # > 0: an operator asked for it next (the n-th approval); it goes before the rest
     state: str = "pending"  # pending | in_flight | done
     seq: int = field(default_factory=lambda: next(_seq))

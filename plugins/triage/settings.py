@@ -78,6 +78,11 @@ class TriageSettings(BaseModel):
 
     # aggregation
     recent_answer_s: float = Field(15.0, ge=0, description="a repeat this soon after the answer joins it")
+    follow_up: bool = Field(True, description=(
+        "a question asked after its answer began (or just after it) gets a short chat line naming its "
+        "askers and the fact; on voice only when chat is off and nothing else is queued"))
+    follow_up_batch_s: float = Field(2.0, ge=0, le=15, description="askers collected into one follow-up line")
+    follow_up_names: int = Field(4, ge=0, le=20, description="askers a follow-up line names (then '等N位')")
     # queue
     weights: dict[str, float] = Field(default_factory=dict)
     expiry_s: dict[str, float] = Field(default_factory=dict)

@@ -191,6 +191,7 @@ class Speaker:
             stream.backend = backend
             stream.duration = engine.budget.duration(joiner.join(kept), item.locale)
             stream.start = engine.budget.voice.reserve(now, stream.duration)
+            item.speaking_since = stream.start  # who asks from now on did not hear it from the start
         else:
             duration = engine.budget.duration(joiner.join(kept), item.locale)
             engine.budget.voice.extend(max(0.0, duration - stream.duration))
@@ -216,6 +217,33 @@ class Speaker:
         return states_fact(text, item.intent, answer.request.product, answer.request.shop)
 
     async def compose(self, item: Item, channel: str, stream: SentenceStream | None = None) -> Composed:
+        answer = await self._compose(item, channel, stream)
+        if item.followup and item.kind == "answer" and channel == "chat" and answer.sentences:
+            answer = await self._addressed(item, channel, answer)
+        return answer
+
+    async def _addressed(self, item: Item, channel: str, answer: Composed) -> Composed:
+        """A follow-up in chat: its askers named, then the answer's first sentence (the fact):
+        "@小林 @大周 2号链接茶具套装直播间价139元。" The whole line is reviewed again (names are viewers' text);
+        if review refuses it, the fact alone is posted."""
+        settings = self.engine.settings
+        names = list(dict.fromkeys(n for n in (safe_name(a.name, self.engine.spam, settings.name_max_chars)
+                                               for a in item.asks) if n))
+        shown = names[:settings.follow_up_names]
+        others = len({a.viewer for a in item.asks}) - len(shown)
+        prefix = " ".join("@" + name for name in shown)
+        if others > 0 and prefix:
+            prefix += f" 等{others}位" if item.locale.lower().startswith("zh") else f" and {others} more"
+        if not prefix:
+            answer.sentences = answer.sentences[:1]
+            return answer
+        line = f"{prefix} {answer.sentences[0]}"
+        outcome = await review_output(self.engine.hub, line, self.context_for(item, channel, answer.backend))
+        answer.sentences = [outcome.text] if outcome.text and not outcome.blocked else answer.sentences[:1]
+        answer.note = answer.note or "follow-up"
+        return answer
+
+    async def _compose(self, item: Item, channel: str, stream: SentenceStream | None = None) -> Composed:
         if item.kind == "thanks":
             s = self.engine.settings
             line = thanks_line(item.intent, item.asks, item.locale, spam=self.engine.spam,

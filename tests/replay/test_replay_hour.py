@@ -1,9 +1,9 @@
 """The issue's acceptance on a realistic one-hour show, offline (catalog answers, shipped word lists).
 
 No reply may contain a banned term, a price the catalog does not have, or a free / 1-yuan promise; spam
-is never echoed; each 50-viewer flood is answered at most a few times; at least 80% of the answerable
-questions (price, stock, promotion, shipping) get a reply stating the right catalog figure within 20 s
-of trace time; spoken lines never overlap and chat keeps to 20 posts per 30 s.
+is never echoed; each 50-viewer flood is answered on voice at most a few times (and in a few addressed
+chat lines); at least 90% of the answerable questions (price, stock, promotion, shipping) get a reply
+stating the right catalog figure after they were asked and within 20 s of trace time; spoken lines never overlap and chat keeps to 20 posts per 30 s.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ def test_an_hour_offline_meets_the_acceptance(trace, report) -> None:
     catalog = load_catalog(CATALOG)
     score = score_replay(report, list(trace), catalog, trace.expected)
     assert score.violations == []
-    assert len(score.flood_replies) == 6 and max(score.flood_replies.values()) <= 3
+    assert len(score.flood_replies) == 6 and max(score.flood_replies.values()) <= 3  # voice lines
+    assert max(score.flood_chat_lines.values()) <= 10, score.flood_chat_lines  # follow-ups batch their askers
     assert score.answerable > 500
-    assert score.answer_rate >= 0.8, score.misses[:5]
+    assert score.answer_rate >= 0.9, score.misses[:5]  # answered after asking, within 20 s
     summary = report["summary"]
     assert summary["events"] == len(trace) and summary["llm_calls"] == 0 and summary["blocked"] == 0
 

@@ -48,8 +48,9 @@ async def test_replay_with_smollm2_has_zero_violations_and_grounded_answers(llam
     assert report["summary"]["llm_calls"] > 0
     assert score.violations == []
     assert score.answerable >= 15
-    assert score.answer_rate >= 0.8, score.misses[:5]
-    assert score.flood_replies and max(score.flood_replies.values()) <= 3
+    assert score.answer_rate >= 0.9, score.misses[:5]  # answered after asking, within 20 s
+    assert score.flood_replies and max(score.flood_replies.values()) <= 3  # voice lines
+    assert max(score.flood_chat_lines.values()) <= 10, score.flood_chat_lines
     bad = [i for i, m in trace.expected.items() if m["category"] in ("spam", "injection")]
     assert all(report["decisions"][i]["outcome"] == "dropped" for i in bad)
     # the model recites its system prompt; none of it reaches the room

@@ -90,7 +90,9 @@ async def test_the_queue_is_provided_while_triage_runs_and_each_room_owns_its_en
 
 async def test_a_chat_answer_settles_repeats_only_on_the_platforms_it_was_posted_to() -> None:
     """A chat answer is read only in the chats it was posted to; a voice answer is heard everywhere."""
-    async with running_hub(config=hub_config(chat_enabled=True, chat_intents=["price"]), builtins=BUILTINS) as hub:
+    # follow-ups off: this is about which platforms a reply settles repeats on (follow-ups: test_engine.py)
+    config = hub_config(chat_enabled=True, chat_intents=["price"], follow_up=False)
+    async with running_hub(config=config, builtins=BUILTINS) as hub:
         await ready(hub, 0.1)
         with collect(hub, types={"reply"}) as replies:
             first = comment("1号链接多少钱", room=ROOM, user="u1", platform="douyin")
