@@ -66,11 +66,15 @@ class AnswerRequest:
     asked_by: list[str] = field(default_factory=list)  # display names of everyone who asked this
     room: str = ""
     claim: str = ""  # the question states a figure (hub.claims): "wrong", "right", "asked" (no verdict), ""
+    unresolved: bool = False  # it names a product the catalog does not know: never the stage product
 
     @property
     def product(self) -> Product | None:
-        """The product the question is about: the first relevant one, else the one on stage."""
-        return self.products[0] if self.products else self.stage_product
+        """The product the question is about: the first relevant one, else the one on stage (not when the
+        question named a product the catalog does not know: then none)."""
+        if self.products:
+            return self.products[0]
+        return None if self.unresolved else self.stage_product
 
     def facts(self) -> list[Product]:
         """The relevant products and the stage product, each once: what a prompt may state facts about."""

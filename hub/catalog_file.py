@@ -128,8 +128,9 @@ def parse_csv(text: str, shop: dict[str, Any]) -> Catalog:
     return _build(shop, rows, first_row=2)
 
 
-def load_catalog(path: Path, *, shop: dict[str, Any] | None = None) -> Catalog:
+def load_catalog(path: Path | str, *, shop: dict[str, Any] | None = None) -> Catalog:
     """Load ``path`` (``.json`` or ``.csv``). Raises :class:`CatalogFileError`."""
+    path = Path(path)
     text = _read_text(path)
     if path.suffix.lower() == ".csv":
         if shop is None:

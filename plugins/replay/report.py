@@ -4,11 +4,12 @@
 
     {"summary": {"events", "comments", "answered", "aggregated", "dropped", "blocked", "replies",
                  "llm_calls", "llm_calls_by_intent", "reply_latency_ms": {"p50", "p95"}},
-     "replies": [{"text", "kind", "channel", "at", "duration", "answers"}],
+     "replies": [{"text", "kind", "channel", "at", "duration", "answers", "sku"}],
      "decisions": {"<event id>": {"outcome", "reason", "reply"?}}}
 
 ``at`` is in trace seconds (when a voice line starts, when a chat line is posted); ``duration`` is the
-speech time of a voice line (0 for chat). ``reply`` in a decision is the index in ``replies`` of the
+speech time of a voice line (0 for chat); ``sku`` the product the reply is about (None: none, e.g. a
+question back "which link do you mean?"). ``reply`` in a decision is the index in ``replies`` of the
 reply that settled it (answered and aggregated only; an addition to the issue's format that lets a
 reader follow a question to its answer). ``reply_latency_ms`` is measured over every comment an answer
 (``kind`` "answer") lists in ``answers``: from the comment's trace time to the reply's ``at``. Greetings
@@ -65,7 +66,7 @@ class ReportCollector:
             at = record.at - self.t0
             replies.append({"text": record.reply.text, "kind": record.reply.kind, "channel": record.reply.channel,
                             "at": round(at, 3), "duration": round(record.duration, 3),
-                            "answers": list(record.reply.answers)})
+                            "answers": list(record.reply.answers), "sku": record.sku})
             if record.reply.kind == "answer":
                 latencies.extend(max(0.0, at - times[e]) * 1000 for e in record.reply.answers if e in comments)
         decisions: dict[str, dict[str, Any]] = {}

@@ -6,6 +6,8 @@ This is the issue's acceptance, as code a merchant (and CI) can run on any repla
   is no price in the catalog, a free / 1-yuan promise the catalog does not make, or an echo of spam;
 * **floods** — how many voice lines answered each flood (expected: at most a few; the host must not
   repeat itself), and how many chat lines (follow-ups naming those who asked after the voice began);
+* **wrong product** — answers (replies naming a product, ``sku``) to a question about another product:
+  the target is none;
 * **answer rate** — the share of answerable questions (price, stock, promotion, shipping) settled
   after they were asked and within ``deadline_s`` of trace time by a reply that states the right catalog
   figure for that product
@@ -93,6 +95,7 @@ class Score:
     violations: list[dict[str, Any]] = field(default_factory=list)
     flood_replies: dict[float, int] = field(default_factory=dict)  # flood start (trace s) → voice replies
     flood_chat_lines: dict[float, int] = field(default_factory=dict)  # flood start (trace s) → chat replies
+    wrong_product: list[dict[str, Any]] = field(default_factory=list)  # answers about another product
     answerable: int = 0
     answered_correctly: int = 0
     misses: list[dict[str, Any]] = field(default_factory=list)
@@ -157,6 +160,9 @@ def _score_answers(score: Score, report: dict[str, Any], trace: list[dict[str, A
         # after it was asked, within the deadline: a line begun before the viewer asked did not answer them
         ok = (reply is not None and 0 <= reply["at"] - times[record["id"]] <= deadline_s
               and states_answer(reply["text"], meta["intent"], product, catalog))
+        if reply is not None and reply.get("sku") and meta.get("sku") and reply["sku"] != meta["sku"]:
+            score.wrong_product.append({"id": record["id"], "text": record["text"], "asked": meta["sku"],
+                                        "answered": reply["sku"], "reply": reply["text"]})
         if ok:
             score.answered_correctly += 1
         else:

@@ -143,13 +143,17 @@ class RoomEngine:
         key = question_key(intent, ref.sku, locale, text, viewer)
         if found.claim:  # a figure to correct: its own answer, never "answered recently" by the plain fact
             key = (*key, "claim")
+        unresolved = ref.source == "unknown_name"
+        if unresolved:  # named a product the catalog does not know: ask which link, never the stage's
+            key = (*key, "unknown:" + ref.phrase)
         ask = Ask(event.id, viewer, name, now, now + self.settings.expiry(intent), text,
                   platform=event.platform, message_id=event.message_id)
         self._remember(viewer, text.text)
         foreign = locale.split("-")[0] != self.locale.split("-")[0]
         prefer_chat = intent in self.settings.chat_intents or foreign
         self._join_or_queue(key, ask, now, lambda: Item(key, "answer", intent.value, locale, ref.sku,
-                                                        prefer_chat=prefer_chat, claim=found.claim))
+                                                        prefer_chat=prefer_chat, claim=found.claim,
+                                                        unresolved=unresolved))
 
     def _thanks(self, event: Any, category: str, now: float, *, text: NormalizedText | None = None,
                 detail: str = "") -> None:

@@ -5,12 +5,18 @@ name or nickname ("那个围巾"), or by pointing ("这个", "this one", "it" = 
 A product question with no reference at all ("多少钱?") also means the product on stage: that is how live
 shopping works. Names and aliases are matched on the compact form, longest first, so "羊绒围巾" beats
 "围巾" when both are aliases of different products.
+
+Never the wrong product: an English question that names something ("how much are the wool socks") which is
+no name or alias is matched loosely against the Latin names and aliases ("oolong teas" is "oolong tea");
+when that fails too it is ``unknown_name``, never the product on stage, and the answer asks which link
+is meant, listing the likely ones.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from hub.catalog import Catalog
 from plugins.triage.normalize import NormalizedText, normalize
@@ -26,6 +32,19 @@ _LINK_EN = re.compile(
 _DEICTIC_ZH = re.compile(
     r"这个|这款|这件|这套|这双|这条|这瓶|这盒|这只|这支|这包|这一款|现在这|手上的|手里的|身上的|讲的这|正在讲|它")
 _DEICTIC_EN = re.compile(r"\b(this|it|that one|this one|the one you'?re (showing|holding|wearing)|current (one|item))\b")
+# Words of an English product question that name no product: what is left names one ("wool socks").
+_EN_FILLER = frozenset("""
+a an the this that these those it its one ones my your our their me you we they i he she him her them
+how much many what whats what's which who when where why is are was were be been do does did can could
+will would shall should may might must have has had get got buy order pay take want need like love
+price prices pricing cost costs costing priced worth cheap cheaper cheapest expensive dollar dollars
+usd rmb yuan bucks stock stocks left available sold out still any more some all in on of for to from at
+by with and or but so if then than too also just only really very please pls plz thanks thank ok okay
+right correct true sure yes no not isnt isn't dont don't there here now today tonight today's
+discount discounts coupon coupons deal deals offer offers promo promotion sale free gift gifts
+ship shipping shipped deliver delivery arrive size sizes fit color colour colors colours material
+lol omg wow hey hi hello host guys girl sis bro dear nice cool cute great good new item link product
+""".split())
 
 
 def chinese_number(text: str) -> int | None:
@@ -47,12 +66,13 @@ def chinese_number(text: str) -> int | None:
 class ProductRef:
     """The resolved product (``sku`` None: none) and how: ``link``, ``name``, ``alias``, ``deictic``,
     ``stage`` (implied by a product question), ``unknown_link`` (a link number the cart does not have),
-    ``none``."""
+    ``fuzzy`` (an English name close to a name or alias), ``unknown_name`` (an English name that matches
+    none: ask which link is meant), ``none``."""
 
     sku: str | None
     source: str
     link: int | None = None
-
+    phrase: str = ""  # unknown_name / fuzzy: the words that named a product
 
 class ProductResolver:
     """Resolves product references against one catalog; rebuild it when the catalog changes."""
@@ -123,6 +143,32 @@ class ProductResolver:
         named = self.by_name(text, stage_sku)
         if named is not None:
             return named
+        if product_question and not self.deictic(text):
+            phrase = self.named_phrase(text)
+            if phrase:
+                sku = self.closest(phrase)
+                return ProductRef(sku, "fuzzy" if sku else "unknown_name", phrase=phrase)
         if stage_sku is not None and (self.deictic(text) or product_question):
             return ProductRef(stage_sku, "deictic" if self.deictic(text) else "stage")
         return ProductRef(None, "none")
+
+    @staticmethod
+    def named_phrase(text: NormalizedText) -> str:
+        """The words of an English comment that name a product (nothing for a Chinese one, or when only
+        question words, fillers and numbers are left): "how much are the wool socks" → "wool socks"."""
+        if text.lang != "en":
+            return ""
+        words = [w for w in re.findall(r"[a-z]+", text.text) if len(w) >= 3 and w not in _EN_FILLER]
+        return " ".join(words)
+
+    def closest(self, phrase: str, cutoff: float = 0.8) -> str | None:
+        """The sku whose Latin name or alias is closest to ``phrase`` (similarity at least ``cutoff``)."""
+        target = phrase.replace(" ", "")
+        best, best_score = None, cutoff
+        for term, sku, _kind, pattern, _first in self._terms:
+            if pattern is None:
+                continue
+            score = SequenceMatcher(None, target, term).ratio()
+            if score >= best_score:
+                best, best_score = sku, score
+        return best

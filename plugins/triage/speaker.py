@@ -114,7 +114,7 @@ class Speaker:
                 (product.price, product.promo_price, product.stock) if product is not None else (None,) * 3)) \
                 or "asked"
         return AnswerRequest(
-            question=question, intent=item.intent, claim=claim,
+            question=question, intent=item.intent, claim=claim, unresolved=item.unresolved,
             locale=item.locale, products=[product] if product is not None else [], stage_product=stage,
             shop=catalog.shop if catalog is not None else None,
             viewer_history=engine.history_of(head.viewer), recent_answers=engine.log.recent_texts(3),

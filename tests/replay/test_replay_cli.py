@@ -45,7 +45,7 @@ def test_generate_then_replay_writes_the_report_the_issue_specifies(tmp_path: Pa
     assert set(summary["reply_latency_ms"]) == {"p50", "p95"}
     assert 0 <= summary["reply_latency_ms"]["p50"] <= summary["reply_latency_ms"]["p95"]
     for reply in report["replies"]:
-        assert set(reply) == {"text", "kind", "channel", "at", "duration", "answers"}
+        assert set(reply) == {"text", "kind", "channel", "at", "duration", "answers", "sku"}
         assert reply["channel"] in ("voice", "chat") and reply["kind"] in ("answer", "thanks")
         assert (reply["duration"] > 0) == (reply["channel"] == "voice")
     assert set(report["decisions"]) == {r["id"] for r in records}

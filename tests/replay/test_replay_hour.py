@@ -41,6 +41,7 @@ def test_an_hour_offline_meets_the_acceptance(trace, report) -> None:
     assert max(score.flood_chat_lines.values()) <= 10, score.flood_chat_lines  # follow-ups batch their askers
     assert score.answerable > 500
     assert score.answer_rate >= 0.9, score.misses[:5]  # answered after asking, within 20 s
+    assert score.wrong_product == [], score.wrong_product[:3]
     summary = report["summary"]
     assert summary["events"] == len(trace) and summary["llm_calls"] == 0 and summary["blocked"] == 0
 

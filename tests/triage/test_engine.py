@@ -249,3 +249,28 @@ async def test_a_claim_is_answered_even_right_after_the_plain_fact() -> None:
     assert report["decisions"]["q"]["outcome"] == "answered"
     assert report["decisions"]["b"]["outcome"] == "answered"  # not "answered_recently": it needs correcting
     assert report["replies"][report["decisions"]["b"]["reply"]]["text"].startswith("不是的")
+
+
+async def test_a_product_the_catalog_cannot_resolve_gets_a_question_back_not_the_stage_product(tmp_path) -> None:
+    """#12 item 3: "how much are the wool socks" in a shop whose catalog names its socks in Chinese only."""
+    import json
+
+    from plugins.replay.scoring import score_replay
+
+    data = json.loads(CATALOG.read_text(encoding="utf-8"))
+    for product in data["products"]:
+        product["aliases"] = [a for a in product.get("aliases", []) if not a.isascii()]
+    chinese_only = tmp_path / "catalog.json"
+    chinese_only.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    cfg = load_config(data={"plugins": {"triage": {}}}, env=False)
+    trace = [stage("s", 0, "TEA-001"), said("q", 1, "how much are the wool socks"),
+             said("r", 30, "how much is the oolong teas"), said("t", 60, "how much is it")]
+    report = await run_replay(trace, chinese_only, config=cfg)
+    asked_back = report["replies"][report["decisions"]["q"]["reply"]]
+    assert asked_back["sku"] is None and "Which link" in asked_back["text"], asked_back
+    assert report["replies"][report["decisions"]["t"]["reply"]]["sku"] == "TEA-001"  # "it": the stage
+    from hub.catalog_file import load_catalog
+
+    expected = {"q": {"category": "question", "answerable": True, "intent": "price", "sku": "SOCKS-006"}}
+    score = score_replay(report, trace, load_catalog(chinese_only), expected)
+    assert score.wrong_product == []  # the stage product's price was never given as the socks'
