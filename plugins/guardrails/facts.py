@@ -29,6 +29,8 @@ from .sentences import EditPlan, clause_span
 
 _NEGATION = re.compile(r"(不是|并非|并不是|而不是|不再是|不要|别信|没有|\bnot\b|\bisn't\b|\bnever\b|\binstead of\b|"
                        r"\brather than\b|\bno longer\b)[^，,。.!?！？;；]{0,6}$", re.IGNORECASE)
+_POLICY_TOPIC = re.compile(r"ship|deliver|postage|return|refund|exchange|orders? (?:over|above)|包邮|运费|邮费|"
+                           r"快递|发货|退|换货|满\s*\d", re.IGNORECASE)
 _TOLERANCE = Decimal("0.05")  # folds: 128/168 = 7.619 may be said as 7.6折 or "24% off"
 _SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€"}
 
@@ -49,8 +51,9 @@ def check_facts(text: str, context: ReviewContext, catalog: Catalog | None,
         return _finish(text, plan, reasons)
     view = view_of(catalog)
     guard = _FigureGuard(text, plan, view, context, allow_free_gifts)
+    policy = _policy_figures(catalog)
     for figure in figures:
-        if not plan.is_dropped(figure.start):
+        if not plan.is_dropped(figure.start) and not guard.states_policy(figure, policy):
             guard.check(figure)
     reasons = guard.reasons + check_policies(text, plan, catalog.shop)
     result, reasons = _finish(text, plan, reasons)
@@ -105,6 +108,14 @@ class _FigureGuard:
         skus = self.context.skus or ([self.context.stage_sku] if self.context.stage_sku else [])
         products = [p for sku in skus if (p := self.view.catalog.by_sku(sku)) is not None]
         return products, (products[0] if len(products) == 1 else None)
+
+    def states_policy(self, figure: Figure, policy: set[tuple[str, Decimal | None]]) -> bool:
+        """The figure is one of the shop's own policy figures ("free shipping over $50", "满99包邮") said
+        where no product is named: a fact, never to be "corrected" into a product's price."""
+        if (figure.kind, figure.value) not in policy or self._sentence_mentions(figure.start):
+            return False
+        start, end = self.plan.span_of(figure.start)
+        return bool(_POLICY_TOPIC.search(self.text[start:end]))
 
     # -- actions ------------------------------------------------------------------------------------
 
@@ -204,6 +215,13 @@ class _FigureGuard:
             self._fix(figure, target, Decimal(target.stock), f"more than the {target.stock} in stock")
             return
         self._drop(figure, "more than the catalog's stock")
+
+
+def _policy_figures(catalog: Catalog) -> set[tuple[str, Decimal | None]]:
+    """(kind, value) of every figure in the shop's shipping and returns policies."""
+    shop = catalog.shop
+    text = " ".join(t for t in (getattr(shop, "shipping", ""), getattr(shop, "returns", "")) if t)
+    return {(f.kind, f.value) for f in find_figures(text)} if text else set()
 
 
 def _prices(product: Product) -> set[Decimal]:

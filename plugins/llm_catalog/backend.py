@@ -8,6 +8,7 @@ so what it says always passes the fact guard.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
@@ -15,6 +16,29 @@ from pydantic import Field
 
 from hub.answers import AnswerBackend, AnswerBackendSettings, AnswerRequest, canonical_intent
 from hub.errors import BackendError
+
+_WORD = re.compile(r"[a-z]{4,}|[\u4e00-\u9fff]{2,}")
+_NOT_ASKED = frozenset({"what", "this", "that", "does", "have", "with", "your", "there", "about", "much",
+                        "many", "will", "would", "could", "should", "they", "them", "these", "those", "item"})
+
+
+def matching_facts(question: str, product: Any) -> list[str]:
+    """The product's selling points, description sentences and attributes that share a word with the
+    question ("is the jacket waterproof?" → "fully waterproof with taped seams"): what a detail question
+    asks for, stated before the rest. Chinese words are any two characters of the question in a row."""
+    if product is None or not question:
+        return []
+    text = question.lower()
+    words = {w for w in _WORD.findall(text) if w not in _NOT_ASKED}
+    words |= {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fff]{2,}", text) for i in range(len(run) - 1)}
+    name = product.name.lower()
+    words = {w for w in words if w not in name}  # naming the product is not asking about a detail
+    facts = [*product.selling_points,
+             *(s.strip() for s in re.split(r"[。.!！；;]", product.description or "") if s.strip()),
+             *(f"{k}: {v if isinstance(v, str) else '/'.join(map(str, v)) if isinstance(v, list) else v}"
+               for k, v in product.attributes.items())]
+    return [fact for fact in facts if any(w in fact.lower() for w in words)][:2]
+
 
 # Intents that make no sense without knowing which product is meant.
 NEEDS_PRODUCT = frozenset({"price", "stock", "spec", "promotion", "purchase"})
@@ -55,7 +79,8 @@ class CatalogBackend(AnswerBackend):
         settings: CatalogSettings = self.settings  # type: ignore[assignment]
         products = variables["products"] or ([request.product] if request.product else [])
         variables.update(products=products[: settings.max_products], low_stock=settings.low_stock,
-                         choices=self._choices(request, settings.max_products))
+                         choices=self._choices(request, settings.max_products),
+                         matching=matching_facts(request.question, request.product))
         return library.render(name, request.locale, **variables)
 
     def _choices(self, request: AnswerRequest, limit: int) -> list[Any]:

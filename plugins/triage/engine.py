@@ -47,7 +47,7 @@ class RoomEngine:
 
     def __init__(self, service: TriageService, room: str, platform: str = "") -> None:
         self.service, self.hub, self.settings = service, service.hub, service.settings
-        self.clock, self.spam, self.locale = service.clock, service.spam, service.locale
+        self.clock, self.spam, self.locale = service.clock, service.spam, service.room_locale(room)
         # the platform the room's replies name by default: the first viewer platform seen, never the hub's own
         self.room, self.platform = room, (platform if platform != HUB_PLATFORM else "")
         s = self.settings

@@ -67,7 +67,11 @@ _ZH: dict[Intent, str] = {
 
 _EN: dict[Intent, str] = {
     Intent.COMPLAINT: r"refund|return(ed|ing)?\b|broken|damaged|fake|scam|never (arrived|came)|not received|"
-                      r"haven'?t received|complain|terrible|worst|defective|wrong (item|size sent)|rip ?off",
+                      r"haven'?t received|complain|terrible|worst|defective|wrong (item|size sent)|rip ?off|"
+                      r"nothing (has )?(arrived|came|come)|(hasn'?t|has not|didn'?t|did not|still (hasn'?t|not)|"
+                      r"not yet|never) (arrived|come|came|shipped|been shipped|got here)|not (arrived|here) yet|"
+                      r"where('?s| is) my (order|package|parcel|stuff)|my order (is )?(late|missing|lost)|"
+                      r"(order|package|parcel) status|track(ing)? my (order|package|parcel)|still waiting for my",
     Intent.PRICE: r"how much|price|pricing|cost|what'?s it go for|cheapest",
     Intent.STOCK: r"in stock|stock|sold out|available|any left|still (have|got)|out of stock|restock|"
                   r"how many left|\bleft\?",
@@ -85,6 +89,14 @@ _EN: dict[Intent, str] = {
                       r"\bcute\b|thanks|thank you|good job|\bomg\b|where are you from",
 }
 
+# A question about the returns policy is no complaint: "can I return it if it doesn't fit?" wants the policy
+# (answered with the shop's shipping and returns text); "I want to return it, it's broken" is a complaint.
+_RETURNS_QUESTION_ZH = re.compile(r"(能|可以|可不可以|能不能|支持|包)(退|退货|退换|换货|换)(吗|么|嘛|不|吧)?|七天无理由|"
+                                  r"退换政策|退货政策|怎么退|不合适(能|可以)?(退|换)")
+_RETURNS_QUESTION_EN = re.compile(r"\b(can|could|may) (i|we|you) (return|exchange|send (it|them) back|get a refund)|"
+                                  r"\breturns? (policy|window|period)\b|\baccept returns\b|\bhow (do|does) returns? work\b|"
+                                  r"\bfree returns?\b|\bif (it|they) (doesn'?t|don'?t|does not|do not) fit\b|"
+                                  r"\bdays to return\b", re.IGNORECASE)
 _ZH_RULES = {intent: re.compile(pattern) for intent, pattern in _ZH.items()}
 _EN_RULES = {intent: re.compile(pattern) for intent, pattern in _EN.items()}
 _RULES = tuple((intent, _ZH_RULES.get(intent), _EN_RULES.get(intent)) for intent in PRECEDENCE)
@@ -111,6 +123,19 @@ def is_question(text: NormalizedText) -> bool:
     return "?" in text.text or bool(_QUESTION_ZH.search(text.compact)) or bool(_QUESTION_EN.search(text.text))
 
 
+def _returns_question(compact: str, spaced: str, english: bool) -> bool:
+    """A question about the returns policy and nothing worse (no other complaint word once the returns
+    phrase is taken out)."""
+    for pattern, text, rule in ((_RETURNS_QUESTION_ZH, compact, _ZH_RULES.get(Intent.COMPLAINT)),
+                                (_RETURNS_QUESTION_EN, spaced, _EN_RULES.get(Intent.COMPLAINT) if english else None)):
+        if rule is None or not pattern.search(text):
+            continue
+        rest = pattern.sub(" ", text)
+        if not rule.search(rest) and not re.search(r"退|return", rest):
+            return True
+    return False
+
+
 def detect_intent(text: NormalizedText) -> IntentResult:
     """Classify one normalised comment (see the module docstring)."""
     matched: list[Intent] = []
@@ -121,6 +146,8 @@ def detect_intent(text: NormalizedText) -> IntentResult:
             matched.append(intent)
     if not matched and _WEAK_PRICE.search(text.compact):
         matched.append(Intent.PRICE)
+    if _returns_question(compact, spaced, english):  # the policy, answered with the shop's returns text
+        matched = [Intent.SHIPPING, *(i for i in matched if i not in (Intent.COMPLAINT, Intent.SHIPPING))]
     question = is_question(text)
     confirm = CONFIRMATION_ZH.search(compact) is not None or (english and CONFIRMATION_EN.search(spaced) is not None)
     claim = False

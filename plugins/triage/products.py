@@ -162,7 +162,18 @@ class ProductResolver:
         return " ".join(words)
 
     def closest(self, phrase: str, cutoff: float = 0.8) -> str | None:
-        """The sku whose Latin name or alias is closest to ``phrase`` (similarity at least ``cutoff``)."""
+        """The one sku a Latin name or alias of which holds every word of ``phrase`` ("jacket" is the
+        "Rain Jacket", when no other product is a jacket), else the sku whose Latin name or alias is
+        closest to ``phrase`` (similarity at least ``cutoff``: "silk scarfs" is the "silk scarf")."""
+        vocabulary = {sku: {_singular(w) for w in re.findall(r"[a-z0-9]+", pattern.pattern)}
+                      for _term, sku, _kind, pattern, _first in self._terms if pattern is not None}
+        known = set().union(*vocabulary.values()) if vocabulary else set()
+        words = {_singular(w) for w in phrase.split()} & known  # "jacket waterproof": the jacket
+        if words:
+            holders = {sku for _t, sku, _k, pattern, _f in self._terms
+                       if pattern is not None and words <= {_singular(w) for w in re.findall(r"[a-z0-9]+",
+                                                                                              pattern.pattern)}}
+            return holders.pop() if len(holders) == 1 else None  # several share the word: ask which
         target = phrase.replace(" ", "")
         best, best_score = None, cutoff
         for term, sku, _kind, pattern, _first in self._terms:
@@ -172,3 +183,12 @@ class ProductResolver:
             if score >= best_score:
                 best, best_score = sku, score
         return best
+
+
+def _singular(word: str) -> str:
+    """"bottles" → "bottle", "glasses" → "glass": enough to match a plural against a catalog name."""
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word

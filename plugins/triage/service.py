@@ -55,7 +55,7 @@ class TriageService(AnswerQueue):
         self.hub = hub
         self.settings = settings or TriageSettings()
         self.clock: Clock = clock or RealClock()
-        self.locale = self.settings.locale or hub.config.hub.locale
+        self.locale = self.settings.locale or hub.config.hub.locale  # the service's (word lists, defaults)
         self.spam = spam if spam is not None else filter_for_hub(hub, [self.locale, "zh-CN", "en"])
         self.on_decision: list[Callable[[str, Decision], None]] = []
         self.on_reply: list[Callable[[str, ReplyRecord], None]] = []
@@ -152,6 +152,22 @@ class TriageService(AnswerQueue):
         """``room``'s engine, None before its first event."""
         found = self.hub.rooms.get(room)
         return found.slots.get(RoomEngine) if found is not None else None
+
+    def room_locale(self, room: str) -> str:
+        """The language a room's host speaks: ``[plugins.triage] locale``, else the room's own
+        (``[rooms.<name>] locale``), else ``[hub] locale`` when set, else the shop's (the catalog's
+        ``shop.locale``: an English shop's host speaks English without more configuration)."""
+        if self.settings.locale:
+            return self.settings.locale
+        found = self.hub.rooms.get(room)
+        if found is not None and found.core.locale:
+            return found.core.locale
+        hub_settings = self.hub.config.hub
+        if "locale" in hub_settings.model_fields_set:
+            return hub_settings.locale
+        catalog = self.hub.catalog()
+        shop_locale = getattr(catalog.shop, "locale", None) if catalog is not None else None
+        return shop_locale or hub_settings.locale
 
     def engine_for(self, room: str, platform: str = "") -> RoomEngine:
         """``room``'s engine, made and started on first use (raises ValueError for a bad room name)."""
