@@ -15,6 +15,8 @@ Helpers:
 * :func:`register_plugin` — register a plugin on a running hub for the duration of a ``with`` block;
 * :func:`feed` — publish events; :func:`collect` — gather what the hub emits; :func:`wait_for` — poll;
 * :func:`comment` and :func:`make_event` — build events with test defaults;
+* :class:`StepClock` — a clock whose time moves only by what is slept on it (rate limits, cool-downs and
+  timelines run at once, with exact timings);
 * :func:`post_events`, :func:`sent` and :func:`fault` — drive a stand-in through its control API
   (viewers write, what the hub sent, forced disconnects, outages and rate limits);
 * :data:`CORE_PLUGINS` — the core's own built-in plugins only (no answering, no media): pass it as
@@ -150,6 +152,24 @@ def collect(hub: Hub, types: Iterable[str] | None = None) -> Iterator[list[Event
         yield seen
     finally:
         hub.create_task(hub.bus.unsubscribe(sub, timeout=1.0), name=f"test-unsubscribe-{sub.name}")
+
+
+class StepClock:
+    """A :class:`hub.clock.Clock` whose time moves only by what is slept on it, at once: a timeline, a rate
+    limit or a breaker's cool-down runs as fast as the code allows, with exact timings. ``sleeps``
+    records every sleep asked for."""
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(0.0, seconds)
+        await asyncio.sleep(0)
 
 
 async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:

@@ -27,7 +27,7 @@ from hub.app import Hub
 from hub.catalog import Catalog, build_catalog
 from hub.config import load_config
 from hub.errors import ConfigError
-from hub.testing import CORE_PLUGINS, config_for_tests, running_hub, wait_for
+from hub.testing import CORE_PLUGINS, StepClock, config_for_tests, running_hub, wait_for
 from plugins.llm_catalog.backend import CatalogBackend
 
 SHOP = {"name": "小美服饰", "currency": "CNY", "locale": "zh-CN", "shipping": "48小时内发货，全国包邮"}
@@ -90,20 +90,6 @@ class HangingLLM:
         writer.close()
 
 
-class ManualClock:
-    """The chain's clock (its cache and its breakers' cool-down), moved by hand."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
-        await asyncio.sleep(0)
-
-
 @pytest.fixture
 async def hanging_llm() -> AsyncIterator[HangingLLM]:
     server = HangingLLM()
@@ -147,7 +133,7 @@ async def ask(chain: AnswerChain, request: AnswerRequest) -> tuple[list[str], st
 async def test_a_hanging_llm_is_skipped_once_its_breaker_opens_and_taken_back_when_it_answers(
         hanging_llm: HangingLLM, catalog: Catalog) -> None:
     hub = built_hub(llm_config(hanging_llm.url, breaker_failures=3, breaker_cooldown_s=30))
-    clock = ManualClock()
+    clock = StepClock()
     chain = build_answer_chain(hub, clock=clock, cache_ttl_s=0)
     try:
         assert chain.names == ["openai", "catalog"]
@@ -197,7 +183,7 @@ async def test_a_hanging_llm_is_skipped_once_its_breaker_opens_and_taken_back_wh
 async def test_a_failed_probe_opens_the_breaker_again(hanging_llm: HangingLLM, catalog: Catalog) -> None:
     hub = built_hub(llm_config(hanging_llm.url, breaker_failures=2, breaker_cooldown_s=10,
                                breaker_cooldown_max_s=60))
-    clock = ManualClock()
+    clock = StepClock()
     chain = build_answer_chain(hub, clock=clock, cache_ttl_s=0)
     breaker = chain.breaker("openai")
     assert breaker is not None

@@ -16,6 +16,7 @@ import numpy as np
 
 from hub.errors import BackendError
 from hub.media.frames import SAMPLE_RATE, TimingEvent, Utterance
+from hub.testing import StepClock  # noqa: F401  (the timeline tests import it from here)
 
 
 def tone(seconds: float, freq: float = 220.0, amplitude: int = 8000) -> np.ndarray:
@@ -66,20 +67,6 @@ class ToneVoice:
 async def _async(items: Iterable[str]) -> AsyncIterator[str]:
     for item in items:
         yield item
-
-
-class StepClock:
-    """A clock that jumps forward whenever someone sleeps: the timeline runs as fast as it can."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 def loudness(samples: np.ndarray) -> float:

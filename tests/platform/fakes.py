@@ -3,7 +3,7 @@
 ``FakeChat`` is a :class:`hub.platform.PlatformConnector` written as a real one would be: ``run`` reads
 its "platform feed" (an asyncio queue the test fills with ``(event, cursor)`` pairs) and ingests each
 message; ``send_chat`` posts to its "chat" (a list), raising the faults the test queued first. Its clock
-is a :class:`ManualClock`: time moves only when the outbox waits, so rate-limit timings are exact and
+is a :class:`hub.testing.StepClock`: time moves only when the outbox waits, so rate-limit timings are exact and
 nothing in these tests sleeps for real.
 """
 
@@ -18,26 +18,11 @@ from hub.events import Asker, Comment, Event, Reply, User
 from hub.hookspecs import hookimpl
 from hub.platform import ChatMessage, PlatformConnector, PlatformSettings
 from hub.specs import ConnectorSpec
+from hub.testing import StepClock
 
 _ids = itertools.count(1)
 # The recorder stores events (restarts seed de-duplication from them); the rooms plugin validates rooms.
 CORE = ("hub.builtin.recorder", "hub.builtin.rooms")
-
-
-class ManualClock:
-    """A :class:`hub.clock.Clock` whose time advances only by what is slept on it."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 class FakeSettings(PlatformSettings):
@@ -52,7 +37,7 @@ class FakeChat(PlatformConnector):
 
     def __init__(self, name: str, config: Any, hub: Any) -> None:
         super().__init__(name, config, hub)
-        self.clock = ManualClock()
+        self.clock = StepClock()
         self.inbox: asyncio.Queue[tuple[Event, str | None]] = asyncio.Queue()
         self.attempts: list[tuple[float, ChatMessage]] = []  # (time, message) of every send_chat call
         self.sent: list[tuple[float, ChatMessage]] = []  # ... of those the platform took
