@@ -83,20 +83,38 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
+def leaves(exc: BaseException) -> list[BaseException]:
+    """The errors inside ``exc``, exception groups flattened; cancellations last."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return [exc]
+    found = [leaf for inner in exc.exceptions for leaf in leaves(inner)]
+    return sorted(found, key=lambda leaf: isinstance(leaf, asyncio.CancelledError)) or [exc]
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether every error inside ``exc`` (cancellations aside) is a lost or refused connection."""
+    found = [leaf for leaf in leaves(exc) if not isinstance(leaf, asyncio.CancelledError)]
+    return bool(found) and all(is_connection_error(leaf) for leaf in found)
+
+
 def innermost(exc: BaseException) -> BaseException:
-    """The one error inside ``exc`` (anyio's task groups wrap errors in exception groups)."""
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
+    """The error inside ``exc`` that tells what went wrong (anyio's task groups wrap errors in groups).
+
+    When several tasks failed at once (two workers losing the same connection), the first one that is
+    not a cancellation stands for them all.
+    """
+    return leaves(exc)[0]
 
 
 def describe_error(exc: BaseException) -> str:
     """``Type: message`` of the one error inside ``exc``, on one line and cut short."""
-    exc = innermost(exc)
+    found = leaves(exc)
+    exc = found[0]
     text = " ".join(str(exc).split())
     if len(text) > 300:
         text = text[:297] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__) + more
 
 
 class SchedulerSupervisor:
@@ -134,7 +152,7 @@ class SchedulerSupervisor:
             return
         old, self.state, self.last_error, self.since = self.state, state, error, time.time()
         if state == State.RETRYING and old != State.RETRYING:
-            trace = exc is not None and not is_connection_error(innermost(exc))
+            trace = exc is not None and not is_outage(exc)
             log.warning("scheduler unavailable, restarting it with backoff: %s", error,
                         exc_info=(type(exc), exc, exc.__traceback__) if trace and exc is not None else None)
         elif state == State.READY and old == State.RETRYING:
@@ -199,7 +217,7 @@ class SchedulerSupervisor:
         except SchedulerUnavailable:
             raise
         except Exception as exc:
-            if not is_connection_error(innermost(exc)):
+            if not is_outage(exc):
                 raise
             raise SchedulerUnavailable(f"the scheduler's database is unreachable ({describe_error(exc)}); "
                                        "try again shortly", state=str(self.state)) from exc
