@@ -14,7 +14,8 @@ asked in a fresh room bridged to the same timeline, so no sample waits behind an
 * :func:`first_audio` — ``reply_first_audio_p95_ms``: catalog backend, offline espeak voice.
 * :func:`overhead` — ``reply_overhead_p95_ms``: the ``openai`` backend against :class:`bench.standins.
   LlmStandIn` (first token after 200 ms, 50 tokens/s) and the ``edge-tts`` voice against
-  :class:`bench.standins.TtsStandIn` (first audio byte after 150 ms); per sample, the first audio minus the
+  :class:`bench.standins.TtsStandIn` (first audio byte after 150 ms, the audio streamed at 4x real time,
+  as the real service sends it); per sample, the first audio minus the
   time the stand-ins took: LLM first token + the rest of the first sentence + TTS first byte.
 """
 
@@ -129,11 +130,11 @@ def standin_answer(body: dict[str, Any]) -> list[str]:
 
 
 async def overhead(samples: int, first_token_s: float = 0.2, tokens_per_s: float = 50.0,
-                   tts_first_byte_s: float = 0.15) -> dict[str, Any]:
+                   tts_first_byte_s: float = 0.15, tts_pace: float = 4.0) -> dict[str, Any]:
     from bench.standins import LlmStandIn, TtsStandIn
 
     llm = LlmStandIn(standin_answer, first_token_s=first_token_s, tokens_per_s=tokens_per_s)
-    tts = TtsStandIn(first_byte_s=tts_first_byte_s)
+    tts = TtsStandIn(first_byte_s=tts_first_byte_s, pace=tts_pace)
     await llm.start()
     await tts.start()
     overheads: list[float] = []
@@ -176,4 +177,4 @@ async def overhead(samples: int, first_token_s: float = 0.2, tokens_per_s: float
             "tts_requests": len(tts.requests), "timeline_fell_behind": result["late_frames"],
             "bridge": result["bridge"], "cold_first_answer_ms": result["cold_first_answer_ms"],
             "standins": {"llm_first_token_s": first_token_s, "tokens_per_s": tokens_per_s,
-                         "tts_first_byte_s": tts_first_byte_s}}
+                         "tts_first_byte_s": tts_first_byte_s, "tts_pace_x_real_time": tts_pace}}

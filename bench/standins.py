@@ -10,7 +10,8 @@ so a benchmark can subtract exactly the time the "vendor" took.
   chunk when asked. What it says comes from ``answer(body)`` (a list of tokens).
 * :class:`TtsStandIn` — the edge-tts WebSocket protocol (``Path:speech.config``, ``Path:ssml`` in;
   ``turn.start``, ``response``, word boundaries, binary MP3 audio, ``turn.end`` out): nothing for
-  ``first_byte_s``, then the whole turn. The audio is an MP3 of tone bursts, about ``seconds_per_char``
+  ``first_byte_s``, then the turn, its audio streamed at ``pace`` times real time (4 by default: the real
+  service and cloud voices send a few seconds of speech per second; ``pace=0`` sends it in one burst). The audio is an MP3 of tone bursts, about ``seconds_per_char``
   per character of the text (made once per length with PyAV and cached).
 
 Both bind 127.0.0.1 on a free port and every loop they run is bounded by the answer's length.
@@ -126,9 +127,13 @@ class TtsStandIn(_Server):
     """See the module docstring. ``await start()`` returns the ``ws://`` endpoint for ``[backends.voice.
     edge-tts] endpoint``."""
 
-    def __init__(self, *, first_byte_s: float = 0.15, seconds_per_char: float = 0.2, chunk: int = 1200) -> None:
+    def __init__(self, *, first_byte_s: float = 0.15, seconds_per_char: float = 0.2, chunk: int = 1200,
+                 pace: float = 4.0) -> None:
         super().__init__()
         self.first_byte_s, self.seconds_per_char, self.chunk = first_byte_s, seconds_per_char, chunk
+        if pace < 0:
+            raise ValueError("pace: times real time, 0 for one burst")
+        self.pace = pace
         self.requests: list[Timing] = []
         self._mp3: dict[float, bytes] = {}
 
@@ -163,6 +168,9 @@ class TtsStandIn(_Server):
         for message in [*edge.turn_opening(request_id, stream_id), *edge.word_boundaries(request_id, words, seconds)]:
             await ws.send_str(message)
         for start in range(0, len(mp3), self.chunk):
+            if self.pace and timing.first is not None:  # the audio before this chunk, at pace x real time
+                due = timing.first + seconds * start / len(mp3) / self.pace
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
             await ws.send_bytes(edge.audio_message(request_id, stream_id, mp3[start:start + self.chunk]))
             timing.first = timing.first or time.perf_counter()
         await ws.send_bytes(edge.audio_message(request_id, stream_id, b"", content_type=False))

@@ -73,3 +73,60 @@ def frame_rms(audio: np.ndarray, fps: float, rate: int = SAMPLE_RATE) -> np.ndar
 def pcm_from_bytes(data: bytes) -> np.ndarray:
     """Native-endian int16 PCM bytes as an array (what C libraries hand over)."""
     return np.frombuffer(data, dtype=np.int16).copy()
+
+
+class StreamResampler:
+    """:func:`resample` for audio that arrives in pieces: :meth:`feed` each piece, then :meth:`flush`.
+
+    libswresample keeps its filter state between pieces, so the joined output equals what resampling the
+    whole at once gives (to the filter's rounding), and the total is exactly ``round(n * target / rate)``
+    samples for the ``n`` fed: :meth:`flush` pads or trims the last piece to that length.
+    """
+
+    def __init__(self, rate: int, target: int = SAMPLE_RATE) -> None:
+        self.rate, self.target = rate, target
+        self.fed = 0
+        self.out = 0
+        self._resampler = None
+        if rate != target:
+            import av
+
+            self._resampler = av.AudioResampler(format="s16", layout="mono", rate=target)
+
+    def feed(self, audio: np.ndarray) -> np.ndarray:
+        """The resampled samples available after ``audio`` (mono int16 at ``rate``); may be few or none."""
+        audio = np.ascontiguousarray(audio, dtype=np.int16).reshape(-1)
+        if audio.size == 0:
+            return np.zeros(0, dtype=np.int16)
+        if self._resampler is None:
+            self.fed += audio.size
+            self.out += audio.size
+            return audio.copy()
+        import av
+
+        frame = av.AudioFrame.from_ndarray(audio.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = self.rate
+        frame.pts = self.fed
+        self.fed += audio.size
+        return self._take(self._resampler.resample(frame))
+
+    def flush(self) -> np.ndarray:
+        """What the filter still holds, padded or trimmed so the whole output has its exact length."""
+        tail = np.zeros(0, dtype=np.int16)
+        if self._resampler is not None:
+            tail = self._take(self._resampler.resample(None))
+        expected = int(round(self.fed * self.target / self.rate))
+        missing = expected - self.out
+        if missing > 0:
+            tail = np.concatenate([tail, np.zeros(missing, dtype=np.int16)])
+            self.out += missing
+        elif missing < 0:
+            tail = tail[:max(0, tail.size + missing)]
+            self.out = expected
+        return tail
+
+    def _take(self, frames: list) -> np.ndarray:
+        chunks = [f.to_ndarray().reshape(-1) for f in frames]
+        out = np.concatenate(chunks).astype(np.int16) if chunks else np.zeros(0, dtype=np.int16)
+        self.out += out.size
+        return out

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hub.media.avatar import blink_at, breath_at
-from hub.media.frames import SAMPLE_RATE, MediaFrame, Utterance, samples_per_frame
+from hub.media.frames import SAMPLE_RATE, MediaFrame, TimingEvent, Utterance, samples_per_frame
 from hub.media.linefeed import LineFeed
+from hub.media.live_voice import LiveVoice
 
 MARK_CARD_PREFIXES = ("sku:", "card:")
 """A mark named ``sku:A001`` (``{{mark:sku:A001}}`` in the text, see :func:`hub.media.speech.mark`) switches
@@ -84,6 +85,8 @@ class _Segment:
     marks: list[tuple[int, str]]
     words: list[tuple[int, float]]
     pos: int = 0
+    open: bool = False  # its speech is still streaming in: more audio may follow
+    utterance: Utterance | None = None  # what arrived so far (streaming segments)
 
     def progress(self, at: int) -> float:
         """How much of the caption has been said at sample ``at`` (0..1), from word timing if any."""
@@ -178,6 +181,8 @@ class Playback:
         self._closing: dict[Line, str] = {}  # lines whose every sentence was added: their final state
         self._finished_pending: list[Line] = []
         self._last_index = -1
+        self.live: LiveVoice | None = None
+        """A human voice on air in place of the synthetic one (:meth:`RoomTimeline.go_live`)."""
 
     # -- feeding --------------------------------------------------------------------------------
 
@@ -188,6 +193,32 @@ class Playback:
         caption = plain_text(utterance.text)
         self._segments.append(_Segment(line, audio, list(self._mouth_track(utterance, self.fps)), caption,
                                        marks, word_progress(caption, utterance)))
+
+    def open(self, line: Line, text: str, voice: str = "") -> _Segment:
+        """Queue a sentence of ``line`` whose speech is still arriving: :meth:`extend` it with each part
+        and :meth:`close` it at the end. Until closed, running out of its audio plays silence in its
+        place rather than moving on to what follows."""
+        caption = plain_text(text)
+        segment = _Segment(line, np.zeros(0, dtype=np.int16), [], caption, [], [], open=True,
+                           utterance=Utterance(text=text, audio=np.zeros(0, dtype=np.int16), voice=voice))
+        self._segments.append(segment)
+        return segment
+
+    def extend(self, segment: _Segment, audio: np.ndarray, timing: list[TimingEvent]) -> None:
+        """More audio (and timing: seconds from the sentence's start) of an open segment."""
+        if segment.utterance is None or not segment.open:
+            raise ValueError("only an open segment can be extended")
+        spoken = segment.utterance
+        spoken.audio = np.concatenate([spoken.audio, np.asarray(audio, dtype=np.int16).reshape(-1)])
+        spoken.timing = spoken.timing + list(timing)
+        segment.audio = spoken.audio
+        segment.mouth = list(self._mouth_track(spoken, self.fps))
+        segment.marks = sorted((int(e.start * SAMPLE_RATE), e.value) for e in spoken.timing if e.kind == "mark")
+        segment.words = word_progress(segment.caption, spoken)
+
+    def close(self, segment: _Segment) -> None:
+        """No more audio for ``segment``: once played, the next one follows."""
+        segment.open = False
 
     def end_line(self, line: Line, state: str = "spoken") -> None:
         """No more sentences will come for ``line``; it finishes once its buffered audio has played."""
@@ -235,7 +266,8 @@ class Playback:
 
     @property
     def idle(self) -> bool:
-        return not self._segments
+        """Nothing to play: no segment, or only open ones that have no audio left yet."""
+        return all(s.left == 0 and s.open for s in self._segments)
 
     # -- stepping -------------------------------------------------------------------------------
 
@@ -243,11 +275,15 @@ class Playback:
         """The state of frame ``index``: its audio slice, mouth, caption, card and line events."""
         t = index / self.fps
         self._last_index = index
+        if self.live is not None:
+            return self._step_live(index, t, self.live)
         audio = np.zeros(self.spf, dtype=np.int16)
         filled, best, best_n, best_mid = 0, None, 0, 0
         started: list[Line] = []
         while filled < self.spf and self._segments:
             seg = self._segments[0]
+            if seg.open and seg.left == 0:
+                break  # its next part has not arrived: silence until it does, never the next sentence early
             if seg.pos == 0 and seg.line.state == "queued":
                 seg.line.state, seg.line.first_frame = "speaking", index
                 started.append(seg.line)
@@ -261,7 +297,7 @@ class Playback:
                 best, best_n, best_mid = seg, n, seg.pos + n // 2
             seg.pos += n
             filled += n
-            if seg.left == 0:
+            if seg.left == 0 and not seg.open:
                 self._segments.popleft()
                 if seg.line in self._closing and not any(s.line is seg.line for s in self._segments):
                     seg.line.last_frame = index
@@ -282,9 +318,27 @@ class Playback:
                           comment=self._comment or self.pinned, started=started, finished=finished,
                           countdown=None if self.countdown_until is None else max(0.0, self.countdown_until - t))
 
+    def _step_live(self, index: int, t: float, live: LiveVoice) -> FrameState:
+        """A frame of the human voice: its audio, the mouth from its loudness, its transcript as caption."""
+        audio = live.read(self.spf)
+        mouth = live.mouth(audio)
+        speaking = mouth > 0.0
+        if live.caption and live.caption != self._caption:
+            self._caption, self._progress = live.caption, 1.0
+        if live.caption:
+            self._caption_until = t + CAPTION_HOLD
+        elif t >= self._caption_until:
+            self._caption = ""
+        finished, self._finished_pending = self._finished_pending, []
+        return FrameState(index=index, t=t, audio=audio, mouth=mouth, blink=blink_at(t, self.seed),
+                          breath=breath_at(t), speaking=speaking, caption=self._caption,
+                          caption_progress=1.0 if self._caption else 0.0, sku=self.sku, comment=self.pinned,
+                          finished=finished,
+                          countdown=None if self.countdown_until is None else max(0.0, self.countdown_until - t))
+
     def _apply_marks(self, seg: _Segment, start: int, end: int) -> None:
         for pos, name in seg.marks:
-            if start <= pos < end or (pos >= len(seg.audio) and end == len(seg.audio)):
+            if start <= pos < end or (not seg.open and pos >= len(seg.audio) and end == len(seg.audio)):
                 for prefix in MARK_CARD_PREFIXES:
                     if name.startswith(prefix):
                         self.sku = name[len(prefix):].strip() or None

@@ -25,7 +25,7 @@ async def render_lines(timeline: RoomTimeline, lines: Iterable[str | Line], *, l
                        tail: float = 0.6) -> AsyncIterator[TimelineFrame]:
     """Frames of ``lines`` (texts or :class:`Line`) with ``lead_in`` and ``tail`` seconds of idle host
     around them. A sentence no voice can speak raises :class:`~hub.errors.BackendError`."""
-    from hub.media.timeline import comment_pair, split_sentences
+    from hub.media.lines import comment_pair, split_sentences
 
     playback = Playback(timeline.fps, timeline.mouth_track, seed=timeline.seed)
     shared = timeline.drawing_pool

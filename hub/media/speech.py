@@ -4,9 +4,12 @@ A backend implements ONE method, ``_synthesize(text, voice)``, returning either
 
 * an :class:`~hub.media.frames.Utterance` whose audio is already 48 kHz mono int16, or
 * a :class:`RawSpeech` (int16 PCM at the backend's own rate plus timing in seconds), which the base
-  resamples, so no backend carries resampling code.
+  resamples, so no backend carries resampling code, or
+* an async iterator of :class:`RawSpeech` pieces, for a voice that streams: each piece goes on air as
+  soon as it arrives (:mod:`hub.media.speech_stream` resamples and fades as it goes).
 
-:meth:`VoiceBackend.synthesize` adds what every backend needs: the per-locale voice, a timeout, the disk
+:meth:`VoiceBackend.open_stream` (a sentence as it arrives) and :meth:`VoiceBackend.synthesize` (the
+whole sentence) add what every backend needs: the per-locale voice, a timeout, the disk
 cache (:mod:`hub.media.voice_cache`), metrics, a short fade at both ends (no clicks between utterances) and
 errors mapped to :class:`~hub.errors.BackendError`. ``Utterance.voice`` names the backend and the voice,
 ``"<backend>:<voice>"``, so a fallback is visible. Chains with fallback and prefetch are in
@@ -23,10 +26,13 @@ there are no word events). ``Utterance.text`` never contains placeholders.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import re
 import time
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -37,6 +43,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.errors import BackendError
 from hub.media.frames import SAMPLE_RATE, TimingEvent, Utterance
 from hub.media.pcm import fade_edges, resample
+from hub.media.speech_stream import (
+    SpeechPart,
+    SpeechShaper,
+    SpeechStream,
+    sort_timing,
+    word_offsets,
+)
 from hub.media.voice_cache import VoiceCache, cache_key, default_cache_dir
 
 if TYPE_CHECKING:
@@ -45,9 +58,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("livehub.voice")
 
 DEFAULT_LOCALE = "zh-CN"
+_streams = itertools.count(1)
 MARK_PATTERN = re.compile(r"\{\{mark:([^{}]+)\}\}")
-KIND_ORDER = {"sentence": 0, "mark": 1, "word": 2, "phoneme": 3}
-"""Order of timing events that start at the same instant: a mark precedes the word it is attached to."""
 
 
 def mark(name: str) -> str:
@@ -75,12 +87,7 @@ def place_marks(plain: str, marks: list[tuple[int, str]], timing: list[TimingEve
                 duration: float) -> list[TimingEvent]:
     """Mark events for backends that cannot place them: at the first word starting at or after each mark."""
     words = [e for e in timing if e.kind == "word"]
-    offsets: list[int | None] = []
-    cursor = 0
-    for word in words:
-        found = plain.find(word.value, cursor) if word.value else -1
-        offsets.append(found if found >= 0 else None)
-        cursor = found + len(word.value) if found >= 0 else cursor
+    offsets = word_offsets(plain, words)
     out = []
     for position, name in marks:
         starts = [w.start for w, off in zip(words, offsets, strict=True) if off is not None and off >= position]
@@ -136,8 +143,11 @@ class VoiceBackend(ABC):
             if self.settings.cache else None
 
     @abstractmethod
-    async def _synthesize(self, text: str, voice: str) -> Utterance | RawSpeech:
-        """Speak ``text`` with ``voice``. Raise BackendError (retryable if trying again may help)."""
+    async def _synthesize(self, text: str, voice: str) -> Utterance | RawSpeech | AsyncIterator[RawSpeech]:
+        """Speak ``text`` with ``voice``. Raise BackendError (retryable if trying again may help).
+
+        A voice that streams returns an async iterator of :class:`RawSpeech` pieces (timing in seconds
+        from the sentence's start): the first piece goes on air as soon as it arrives."""
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Release what the backend holds (threads, sessions). The default holds nothing."""
@@ -158,40 +168,98 @@ class VoiceBackend(ABC):
 
     async def synthesize(self, text: str, voice: str | None = None, *, locale: str | None = None) -> Utterance:
         """``text`` as a 48 kHz utterance, from the cache when it was spoken before."""
+        stream = await self.open_stream(text, voice, locale=locale)
+        return await stream.whole()
+
+    async def open_stream(self, text: str, voice: str | None = None, *,
+                          locale: str | None = None) -> SpeechStream:
+        """``text`` as a :class:`~hub.media.speech_stream.SpeechStream`, returned once its first audio
+        is there (a voice that does not stream: once it is whole). Errors before any audio raise
+        BackendError here, so a chain can try the next voice; a stream that breaks later ends early
+        with ``stream.error`` set (logged and counted once)."""
         voice = voice or self.voice_for(locale)
         plain, marks = parse_marks(text)
         if not plain.strip():
-            return Utterance(text=plain, audio=np.zeros(0, dtype=np.int16),
-                             timing=[TimingEvent("mark", 0.0, 0.0, n) for _, n in marks],
-                             voice=f"{self.name}:{voice}")
+            return SpeechStream.complete(Utterance(text=plain, audio=np.zeros(0, dtype=np.int16),
+                                                   timing=[TimingEvent("mark", 0.0, 0.0, n) for _, n in marks],
+                                                   voice=f"{self.name}:{voice}"))
         key = cache_key(self.name, self.version, self.cache_fingerprint(), voice, text)
         if self.cache is not None and (hit := await asyncio.to_thread(self.cache.get, key)) is not None:
             self._count("cached")
-            return hit
+            return SpeechStream.complete(hit)
+        stream = SpeechStream(plain, f"{self.name}:{voice}")
+        marks = [] if self.supports_marks else marks
+        produce = self._produce(stream, text if self.supports_marks else plain, voice, marks, key)
+        name = f"voice:{self.name}:sentence:{next(_streams)}"
+        task = self.hub.create_task(produce, name=name) if self.hub is not None else \
+            asyncio.get_running_loop().create_task(produce, name=name)
+        stream.own(task)
+        try:
+            await asyncio.shield(stream.first_part)
+        except asyncio.CancelledError:
+            await stream.aclose()
+            raise
+        return stream
+
+    async def _produce(self, stream: SpeechStream, text: str, voice: str, marks: list[tuple[int, str]],
+                       key: str) -> None:
+        """Synthesise into ``stream`` under the sentence's timeout; cache the whole utterance."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.settings.timeout):
-                raw = await self._synthesize(text if self.supports_marks else plain, voice)
-        except BackendError as exc:
-            exc.backend = exc.backend or self.name
-            self._count("error")
+                raw = await self._synthesize(text, voice)
+                if isinstance(raw, AsyncIterator):
+                    shaper = SpeechShaper(stream.text, marks)
+                    try:
+                        async for piece in raw:
+                            if isinstance(piece, Utterance):
+                                piece = RawSpeech(np.asarray(piece.audio, dtype=np.int16), SAMPLE_RATE,
+                                                  list(piece.timing))
+                            first = not stream.first_part.done()
+                            stream.put(shaper.push(piece.audio, piece.sample_rate, piece.timing))
+                            if first and stream.first_part.done():
+                                self._count_first_audio(time.perf_counter() - started)
+                    finally:
+                        stream.put(shaper.finish())
+                        with contextlib.suppress(Exception):
+                            await raw.aclose()  # type: ignore[attr-defined]
+                else:
+                    whole = self._finish(raw, stream.text, marks, voice)
+                    stream.put(SpeechPart(whole.audio, whole.timing))
+        except asyncio.CancelledError:
+            stream.end(asyncio.CancelledError())
             raise
-        except TimeoutError:
-            self._count("timeout")
-            raise BackendError(f"voice {self.name!r}: no speech within {self.settings.timeout:g} s",
-                               retryable=True, backend=self.name) from None
-        except Exception as exc:
-            self._count("error")
-            raise BackendError(f"voice {self.name!r} failed: {type(exc).__name__}: {exc}",
-                               retryable=isinstance(exc, OSError), backend=self.name) from exc
-        utterance = self._finish(raw, plain, [] if self.supports_marks else marks, voice)
+        except Exception as exc:  # every failure ends the stream with a BackendError
+            error = self._backend_error(exc)
+            if stream.first_part.done():
+                log.warning("voice %s broke off a sentence after %.1f s of audio: %s", self.name,
+                            stream.utterance().duration, error)
+            stream.end(error)
+            return
+        utterance = stream.utterance()
+        stream.end()
         self._count("ok", seconds=time.perf_counter() - started, audio=utterance.duration)
-        if self.cache is not None:
+        if self.cache is not None and utterance.audio.size:
             try:
                 await asyncio.to_thread(self.cache.put, key, utterance)
             except OSError as exc:
                 log.warning("voice cache %s not writable: %s", self.cache.root, exc)
-        return utterance
+
+    def _backend_error(self, exc: BaseException) -> BackendError:
+        """``exc`` as the BackendError callers see (counted)."""
+        if isinstance(exc, BackendError):
+            exc.backend = exc.backend or self.name
+            self._count("error")
+            return exc
+        if isinstance(exc, TimeoutError):
+            self._count("timeout")
+            return BackendError(f"voice {self.name!r}: no speech within {self.settings.timeout:g} s",
+                                retryable=True, backend=self.name)
+        self._count("error")
+        error = BackendError(f"voice {self.name!r} failed: {type(exc).__name__}: {exc}",
+                             retryable=isinstance(exc, OSError), backend=self.name)
+        error.__cause__ = exc
+        return error
 
     def _finish(self, raw: Utterance | RawSpeech, plain: str, marks: list[tuple[int, str]],
                 voice: str) -> Utterance:
@@ -205,8 +273,15 @@ class VoiceBackend(ABC):
         timing = [TimingEvent(e.kind, min(max(e.start, 0.0), duration), min(max(e.end, e.start, 0.0), duration),
                               e.value) for e in raw.timing]
         timing += place_marks(plain, marks, timing, duration)
-        timing.sort(key=lambda e: (e.start, KIND_ORDER.get(e.kind, len(KIND_ORDER))))
-        return Utterance(text=plain, audio=audio, timing=timing, voice=f"{self.name}:{voice}")
+        return Utterance(text=plain, audio=audio, timing=sort_timing(timing), voice=f"{self.name}:{voice}")
+
+    def _count_first_audio(self, seconds: float) -> None:
+        if self.hub is not None:
+            from prometheus_client import Histogram
+
+            self.hub.metric(Histogram, "livehub_voice_first_audio_seconds",
+                            "Time from a sentence's request to its first streamed audio",
+                            ["backend"]).labels(self.name).observe(seconds)
 
     def _count(self, result: str, *, seconds: float | None = None, audio: float | None = None) -> None:
         if self.hub is None:

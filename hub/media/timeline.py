@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -33,11 +33,12 @@ import numpy as np
 from hub.clock import Clock, RealClock
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE, SAMPLE_RATE, Utterance
 from hub.media.linefeed import LineFeed
+from hub.media.lines import VoiceChainLike, comment_pair, line_sentences, split_sentences
+from hub.media.live_voice import LiveVoice
 from hub.media.playback import Line, Playback, TimelineFrame, plain_text, to_frame
 from hub.media.scene import SceneDrawer
 from hub.media.speech import parse_marks
 from hub.media.subscribers import FrameSubscription, Subscribers
-from hub.sentences import SentenceSplitter
 
 log = logging.getLogger("livehub.media.timeline")
 
@@ -46,11 +47,6 @@ LOOKAHEAD = 2.0
 MAX_LAG = 1.0
 """Seconds the frame task may fall behind its clock before it gives the debt up (and counts it)."""
 NO_VIDEO = np.zeros((0, 0, 3), dtype=np.uint8)
-
-
-class VoiceChainLike(Protocol):
-    def stream(self, sentences: AsyncIterable[str] | Iterable[str],
-               locale: str | None = None) -> AsyncIterator[Utterance]: ...
 
 
 class TaskOwner(Protocol):
@@ -64,37 +60,9 @@ class _OwnTasks:
         return asyncio.get_running_loop().create_task(coro, name=name)
 
 
-def comment_pair(comment: Any) -> tuple[str, str] | None:
-    """``(author, text)`` of a Comment event, a pair or a plain text."""
-    if comment is None:
-        return None
-    if isinstance(comment, tuple):
-        return (str(comment[0]), str(comment[1]))
-    if isinstance(comment, str):
-        return ("", comment)
-    user = getattr(comment, "user", None)
-    return (getattr(user, "name", "") or "", str(getattr(comment, "text", "")))
-
-
-def split_sentences(text: str) -> list[str]:
-    splitter = SentenceSplitter()
-    return [s for s in [*splitter.feed(text), *splitter.flush()] if s.strip()]
-
-
 def _log_prepare_error(future: asyncio.Future[Any]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("drawing ahead failed (the frame will draw it): %s", future.exception())
-
-
-async def line_sentences(line: Line) -> AsyncIterator[str]:
-    """The sentences to say for ``line``: its text's, or those its feed receives while it is written."""
-    if line.feed is None:
-        for sentence in split_sentences(line.text):
-            yield sentence
-        return
-    async for part in line.feed.sentences():
-        for sentence in split_sentences(part):
-            yield sentence
 
 
 class RoomTimeline:
@@ -126,6 +94,8 @@ class RoomTimeline:
         self._wake = asyncio.Event()
         self._room_for_speech = asyncio.Event()
         self._speech_ready = asyncio.Event()  # speech was added to a silent playback
+        self._not_live = asyncio.Event()  # no human voice on air: the synthetic voice may speak
+        self._not_live.set()
         self._speaking_line: Line | None = None
         self._line_task: asyncio.Task[Any] | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -179,6 +149,28 @@ class RoomTimeline:
         future = asyncio.get_running_loop().run_in_executor(self.drawing_pool, self.drawer.prepare, caption, sku,
                                                              line.comment)
         future.add_done_callback(_log_prepare_error)
+
+    def go_live(self, voice: LiveVoice) -> None:
+        """Put a human voice (the operator's microphone) on air from the next frame: the synthetic speech
+        is cut, lines not heard yet wait, and no line starts until :meth:`end_live`."""
+        self._interrupt(clear_queue=False)
+        self.playback.live = voice
+        self._not_live.clear()
+        self._speech_ready.set()
+
+    def end_live(self, voice: LiveVoice | None = None) -> None:
+        """Take the human voice off air (only ``voice``, if given and no longer on air: nothing) and let
+        the waiting lines go on."""
+        if voice is not None and self.playback.live is not voice:
+            return
+        self.playback.live = None
+        self._not_live.set()
+        self._wake.set()
+
+    @property
+    def live(self) -> LiveVoice | None:
+        """The human voice on air, if any."""
+        return self.playback.live
 
     def set_product(self, sku: str | None) -> None:
         """Show ``sku``'s product card (None: none) from the next frame on."""
@@ -270,8 +262,11 @@ class RoomTimeline:
     async def _voice_loop(self) -> None:
         assert self._owner is not None
         while True:
-            while not self._queue:
+            while not self._queue or not self._not_live.is_set():
                 self._wake.clear()
+                if not self._not_live.is_set():
+                    await self._not_live.wait()
+                    continue
                 await self._wake.wait()
             line = self._queue.popleft()
             self._speaking_line = line
@@ -288,19 +283,38 @@ class RoomTimeline:
             self._speaking_line = self._line_task = None
 
     async def _speak(self, line: Line, playback: Playback, *, paced: bool = True) -> None:
-        """Feed ``line``'s speech into ``playback``, at most ``lookahead`` seconds ahead when paced."""
-        async with contextlib.aclosing(self.voice.stream(line_sentences(line), self.locale)) as utterances:
-            async for utterance in utterances:
+        """Feed ``line``'s speech into ``playback``, at most ``lookahead`` seconds ahead when paced.
+
+        With a chain that streams (``speak``), each sentence goes on air with its first part and grows
+        as the rest arrives; else sentence by sentence, each whole."""
+        speak = getattr(self.voice, "speak", None)
+        source = speak(line_sentences(line), self.locale) if speak is not None else \
+            self.voice.stream(line_sentences(line), self.locale)
+        async with contextlib.aclosing(source) as sentences:
+            async for sentence in sentences:
                 while paced and playback.buffered > self.lookahead * SAMPLE_RATE:
                     self._room_for_speech.clear()
                     await self._room_for_speech.wait()
-                was_silent = playback.idle
-                playback.add(line, utterance)
-                if was_silent:
-                    self._speech_ready.set()
+                if isinstance(sentence, Utterance):
+                    self._add_speech(playback, lambda s=sentence: playback.add(line, s))
+                    continue
+                segment = playback.open(line, sentence.text, sentence.voice)
+                try:
+                    async for part in sentence:
+                        self._add_speech(playback, lambda p=part, s=segment: playback.extend(s, p.audio, p.timing))
+                finally:
+                    playback.close(segment)
+                    await sentence.aclose()
         if line.feed is not None:
             line.text = line.feed.text
         playback.end_line(line)
+
+    def _add_speech(self, playback: Playback, add: Callable[[], None]) -> None:
+        """Run ``add``; if the host was silent, have the frame task take the speech in at once."""
+        was_silent = playback.idle
+        add()
+        if was_silent and not playback.idle:
+            self._speech_ready.set()
 
     async def _frame_loop(self) -> None:
         start = self.clock.now() - self.index / self.fps
@@ -326,7 +340,7 @@ class RoomTimeline:
         (also when it arrived while the last frame was being made)."""
         if self._speech_ready.is_set():
             return
-        if not self.playback.idle:
+        if not self.playback.idle or self.playback.live is not None:
             await self.clock.sleep(wait)
             return
         tick = asyncio.ensure_future(self.clock.sleep(wait))
@@ -378,5 +392,5 @@ class RoomTimeline:
         current = self._speaking_line
         return {"room": self.room, "running": self.running, "frame": self.index, "fps": self.fps,
                 "size": list(self.size), "queued": len(self._queue), "late": self.late,
-                "speaking": current.text if current is not None else None,
+                "speaking": current.text if current is not None else None, "live": self.live is not None,
                 "subscribers": len(self.subscribers)}

@@ -14,13 +14,14 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hub.errors import BackendError
 from hub.media.backends import default_backend
 from hub.media.frames import Utterance
 from hub.media.speech import DEFAULT_LOCALE, VoiceBackend
+from hub.media.speech_stream import SpeechStream
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -58,12 +59,25 @@ class VoiceChain:
         return awake + [b for b in self.backends if b not in awake]
 
     async def synthesize(self, text: str, locale: str | None = None) -> Utterance:
-        """``text`` spoken by the first backend that succeeds. Raises BackendError when all fail."""
+        """``text`` spoken whole by the first backend that succeeds (a stream that breaks off midway
+        counts as a failure). Raises BackendError when all fail."""
+        return await self._first_success(
+            lambda backend, voice, locale: backend.synthesize(text, voice, locale=locale), locale)
+
+    async def open_stream(self, text: str, locale: str | None = None) -> SpeechStream:
+        """``text`` as a stream from the first backend whose first audio arrives (see
+        :meth:`VoiceBackend.open_stream`; a break after that ends the sentence early, there is no going
+        back on audio on air). Raises BackendError when all fail."""
+        return await self._first_success(
+            lambda backend, voice, locale: backend.open_stream(text, voice, locale=locale), locale)
+
+    async def _first_success(self, call: Callable[[VoiceBackend, str | None, str], Awaitable[Any]],
+                             locale: str | None) -> Any:
         locale = locale or self.locale
         errors: list[BackendError] = []
         for backend in self._order():
             try:
-                utterance = await backend.synthesize(text, self.voice_for(backend, locale), locale=locale)
+                result = await call(backend, self.voice_for(backend, locale), locale)
             except BackendError as exc:
                 errors.append(exc)
                 if exc.retryable:
@@ -72,12 +86,19 @@ class VoiceChain:
                 self._count_fallback(backend.name)
                 continue
             self._resting.pop(backend.name, None)
-            return utterance
+            return result
         raise BackendError("every voice failed: " + "; ".join(str(e) for e in errors),
                            retryable=any(e.retryable for e in errors), backend="voice")
 
-    async def stream(self, sentences: AsyncIterable[str] | Iterable[str], locale: str | None = None, *,
-                     skip_failed: bool = False) -> AsyncIterator[Utterance]:
+    def speak(self, sentences: AsyncIterable[str] | Iterable[str], locale: str | None = None, *,
+              skip_failed: bool = False) -> AsyncIterator[SpeechStream]:
+        """Like :meth:`stream`, but each sentence as a :class:`SpeechStream` as soon as its first audio is
+        there: the room timeline plays it while the rest arrives. Streams not consumed when the iterator
+        closes are closed."""
+        return self._prefetched(sentences, locale, skip_failed, self.open_stream)
+
+    def stream(self, sentences: AsyncIterable[str] | Iterable[str], locale: str | None = None, *,
+               skip_failed: bool = False) -> AsyncIterator[Utterance]:
         """Utterances of ``sentences`` in order; sentence *n+1* is synthesised while *n* is consumed.
 
         At most one sentence is synthesised ahead: synthesis of *n+2* starts when the consumer asks for
@@ -85,10 +106,15 @@ class VoiceChain:
         BackendError at its place in the stream, or is logged and skipped with ``skip_failed``. Closing
         the iterator (or breaking out of ``async for``) cancels the prefetch.
         """
+        return self._prefetched(sentences, locale, skip_failed, self.synthesize)
+
+    async def _prefetched(self, sentences: AsyncIterable[str] | Iterable[str], locale: str | None,
+                          skip_failed: bool, make: Callable[[str, str | None], Awaitable[Any]]) -> AsyncIterator[Any]:
         ready: asyncio.Queue[Any] = asyncio.Queue()
         credits = asyncio.Semaphore(1 + PREFETCH)
-        task = self._start(self._produce(sentences, locale, ready, credits, skip_failed),
+        task = self._start(self._produce(sentences, locale, ready, credits, skip_failed, make),
                            f"voice:prefetch:{next(_stream_ids)}")
+        current: Any = None
         try:
             first = True
             while True:
@@ -100,21 +126,29 @@ class VoiceChain:
                     return
                 if isinstance(item, BaseException):
                     raise item
+                current = item
                 yield item
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            unread = [current] if isinstance(current, SpeechStream) else []
+            while not ready.empty():
+                unread.append(ready.get_nowait())
+            for item in unread:
+                if isinstance(item, SpeechStream):
+                    await item.aclose()
 
     async def _produce(self, sentences: AsyncIterable[str] | Iterable[str], locale: str | None,
-                       ready: asyncio.Queue[Any], credits: asyncio.Semaphore, skip_failed: bool) -> None:
+                       ready: asyncio.Queue[Any], credits: asyncio.Semaphore, skip_failed: bool,
+                       make: Callable[[str, str | None], Awaitable[Any]]) -> None:
         try:
             async for sentence in _aiter(sentences):
                 if not sentence.strip():
                     continue
                 await credits.acquire()
                 try:
-                    item: Any = await self.synthesize(sentence, locale)
+                    item: Any = await make(sentence, locale)
                 except BackendError as exc:
                     if skip_failed:
                         log.error("skipping a sentence no voice could speak: %s", exc)

@@ -1,5 +1,6 @@
 """The ``edge-tts`` voice: Microsoft Edge's online neural voices (needs ``pip install 'livehub[edge-tts]'``
-and internet). Audio is streamed and decoded as it arrives; word boundaries give the timing (no phonemes:
+and internet). Audio is decoded as it streams in and each piece goes on air at once (the base class resamples and fades
+it as it goes); word boundaries give the timing (no phonemes:
 lip-sync falls back to word timing). Marks are placed by the base class at the following word.
 
 **Endpoint override.** edge-tts has no option for its service URL: it reads the module constant
@@ -12,6 +13,7 @@ backends with different endpoints still each reach their own.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -19,7 +21,7 @@ from pydantic import Field
 from hub.errors import BackendError, require_extra
 from hub.media.frames import TimingEvent
 from hub.media.speech import RawSpeech, VoiceBackend, VoiceSettings
-from plugins.voice_edge.client import EdgeStreamIncomplete, stream_speech
+from plugins.voice_edge.client import EdgeSpeech, EdgeStreamIncomplete, iter_speech
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -68,22 +70,29 @@ class EdgeBackend(VoiceBackend):
         s = self.settings
         return f"rate={s.rate} pitch={s.pitch} volume={s.volume}"
 
-    async def _synthesize(self, text: str, voice: str) -> RawSpeech:
+    async def _synthesize(self, text: str, voice: str) -> AsyncIterator[RawSpeech]:
+        s = self.settings
+        point_edge_tts_at(s.endpoint)
+        return self._pieces(iter_speech(text, voice, rate=s.rate, pitch=s.pitch, volume=s.volume,
+                                        connect_timeout=s.connect_timeout, receive_timeout=s.receive_timeout))
+
+    async def _pieces(self, speech: AsyncIterator[EdgeSpeech]) -> AsyncIterator[RawSpeech]:
+        """The decoded pieces as they stream in, the service's errors as BackendErrors."""
         import aiohttp
         import edge_tts.exceptions
 
-        s = self.settings
-        point_edge_tts_at(s.endpoint)
+        heard = False
         try:
-            speech = await stream_speech(text, voice, rate=s.rate, pitch=s.pitch, volume=s.volume,
-                                         connect_timeout=s.connect_timeout, receive_timeout=s.receive_timeout)
-        except (TimeoutError, edge_tts.exceptions.EdgeTTSException, aiohttp.ClientError, EdgeStreamIncomplete, OSError) as exc:
+            async for piece in speech:
+                heard = heard or piece.pcm.size > 0
+                yield RawSpeech(piece.pcm, piece.sample_rate,
+                                [TimingEvent("word", w.start, w.end, w.text) for w in piece.words])
+        except (TimeoutError, edge_tts.exceptions.EdgeTTSException, aiohttp.ClientError, EdgeStreamIncomplete,
+                OSError) as exc:
             raise BackendError(f"voice 'edge-tts': {type(exc).__name__}: {exc}", retryable=True,
                                backend=self.name) from exc
         except (ValueError, TypeError) as exc:  # a malformed voice name or option: trying again won't help
             raise BackendError(f"voice 'edge-tts': {exc}", backend=self.name) from exc
-        if speech.pcm.size == 0:
+        if not heard:
             raise BackendError("voice 'edge-tts': the stream carried no decodable audio", retryable=True,
                                backend=self.name)
-        timing = [TimingEvent("word", w.start, w.end, w.text) for w in speech.words]
-        return RawSpeech(speech.pcm, speech.sample_rate, timing)

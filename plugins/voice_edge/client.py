@@ -8,6 +8,7 @@ confirmed at ``turn.end`` are compared with the bytes received.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,18 +48,25 @@ class Mp3Decoder:
         self._chunks: list[np.ndarray] = []
         self.sample_rate = 0
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes) -> np.ndarray:
+        """Decode ``data``; the PCM it completed (maybe none: MP3 frames span chunks)."""
+        before = len(self._chunks)
         for packet in self._codec.parse(data):
             self._decode(packet)
+        return _joined(self._chunks[before:])
 
-    def finish(self) -> np.ndarray:
-        """Flush the decoder and return all PCM decoded so far."""
+    def flush(self) -> np.ndarray:
+        """Decode what the decoder still holds; the PCM that gave."""
+        before = len(self._chunks)
         for packet in self._codec.parse(b""):
             self._decode(packet)
         self._decode(None)
-        if not self._chunks:
-            return np.zeros(0, dtype=np.int16)
-        return np.concatenate(self._chunks).astype(np.int16)
+        return _joined(self._chunks[before:])
+
+    def finish(self) -> np.ndarray:
+        """Flush the decoder and return all PCM decoded so far."""
+        self.flush()
+        return _joined(self._chunks)
 
     def _decode(self, packet: Any) -> None:
         for frame in self._codec.decode(packet):
@@ -69,11 +77,17 @@ class Mp3Decoder:
                 self._chunks.append(out.to_ndarray().reshape(-1))
 
 
-async def stream_speech(text: str, voice: str, *, rate: str = "+0%", pitch: str = "+0Hz", volume: str = "+0%",
-                        connect_timeout: int = 10, receive_timeout: int = 30) -> EdgeSpeech:
-    """Speak ``text`` with ``voice`` (e.g. ``zh-CN-XiaoxiaoNeural``), decoding audio while it streams in.
+def _joined(chunks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(chunks).astype(np.int16) if chunks else np.zeros(0, dtype=np.int16)
 
-    Raises edge-tts's exceptions, aiohttp's, :class:`EdgeStreamIncomplete`, or ValueError for bad options.
+
+async def iter_speech(text: str, voice: str, *, rate: str = "+0%", pitch: str = "+0Hz", volume: str = "+0%",
+                      connect_timeout: int = 10, receive_timeout: int = 30) -> AsyncIterator[EdgeSpeech]:
+    """Speak ``text`` with ``voice`` (e.g. ``zh-CN-XiaoxiaoNeural``): each piece of PCM as soon as it is
+    decoded, with the words announced since the last piece (times from the start of the sentence).
+
+    Raises edge-tts's exceptions, aiohttp's, :class:`EdgeStreamIncomplete` (after the last piece), or
+    ValueError for bad options.
     """
     import edge_tts
 
@@ -87,13 +101,25 @@ async def stream_speech(text: str, voice: str, *, rate: str = "+0%", pitch: str 
         if chunk["type"] == "audio":
             data = chunk["data"]
             received += len(data)
-            decoder.feed(data)
+            pcm = decoder.feed(data)
+            if pcm.size:
+                yield EdgeSpeech(pcm=pcm, sample_rate=decoder.sample_rate, words=words)
+                words = []
         elif chunk["type"] == "WordBoundary":
             start = chunk["offset"] / TICKS_PER_SECOND
             words.append(EdgeWord(start, start + chunk["duration"] / TICKS_PER_SECOND, chunk["text"]))
+    pcm = decoder.flush()
+    if pcm.size or words:
+        yield EdgeSpeech(pcm=pcm, sample_rate=decoder.sample_rate or 24_000, words=words)
     confirmed = getattr(communicate, "state", {}).get("cumulative_audio_bytes")
     if confirmed is not None and confirmed != received:
         raise EdgeStreamIncomplete(f"the voice stream ended early ({received - confirmed} bytes of audio "
                                    f"after the last end-of-turn)")
-    pcm = decoder.finish()
-    return EdgeSpeech(pcm=pcm, sample_rate=decoder.sample_rate or 24_000, words=words)
+
+
+async def stream_speech(text: str, voice: str, **options: Any) -> EdgeSpeech:
+    """The whole of :func:`iter_speech` at once."""
+    pieces = [piece async for piece in iter_speech(text, voice, **options)]
+    words = [w for piece in pieces for w in piece.words]
+    rate = next((p.sample_rate for p in pieces if p.pcm.size), 24_000)
+    return EdgeSpeech(pcm=_joined([p.pcm for p in pieces]), sample_rate=rate, words=words)

@@ -1,8 +1,9 @@
 """A local stand-in for the edge-tts service: an aiohttp WebSocket server speaking its real framing
 (:mod:`plugins.voice_edge.fakes` describes it).
 
-``mode`` "ok" serves the whole turn; "close" closes the socket half-way through the audio; "silent" accepts
-the request and never answers (for timeouts).
+``mode`` "ok" serves the whole turn; "close" closes the socket half-way through the audio; "hold" stops
+half-way through the audio until ``release`` is set; "silent" accepts the request and never answers (for
+timeouts).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class EdgeStandIn:
     def __init__(self, mp3: bytes, *, mode: str = "ok", duration: float = 1.6, chunk: int = 1200) -> None:
         self.mp3, self.mode, self.duration, self.chunk = mp3, mode, duration, chunk
         self.requests: list[dict[str, str]] = []
+        self.release = asyncio.Event()  # mode "hold": sends the second half of the audio once set
+        self.held = asyncio.Event()  # mode "hold": set when it stopped half-way
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
         self.url = ""
@@ -75,6 +78,9 @@ class EdgeStandIn:
             if self.mode == "close" and n == len(chunks) // 2:
                 await ws.close()
                 return
+            if self.mode == "hold" and n == len(chunks) // 2:
+                self.held.set()
+                await self.release.wait()
             await ws.send_bytes(audio_message(request_id, stream_id, chunk))
         await ws.send_bytes(audio_message(request_id, stream_id, b"", content_type=False))
         await ws.send_str(text_message(request_id, "turn.end", "{}"))

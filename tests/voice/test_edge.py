@@ -53,6 +53,18 @@ async def test_streams_audio_and_word_boundaries(mp3, tmp_path):
     assert len(track) == int(np.ceil(utterance.duration * 25)) and max(track) > 0.4
 
 
+async def test_audio_goes_out_while_the_service_is_still_sending(mp3, tmp_path):
+    async with EdgeStandIn(mp3, mode="hold") as server:
+        stream = await edge(server, tmp_path).open_stream("Fresh green tea today", locale="en")
+        assert server.held.is_set() and not stream.finished  # half the MP3 is still at the service
+        first = await anext(aiter(stream))
+        assert first.audio.size > 0 and abs(int(first.audio[0])) < 50  # faded in at the true start
+        server.release.set()
+        utterance = await stream.whole()
+    assert 1.6 <= utterance.duration < 1.8
+    assert [e.value for e in utterance.timing if e.kind == "word"] == ["Fresh", "green", "tea", "today"]
+
+
 async def test_chinese_voice_and_marks(mp3, tmp_path):
     async with EdgeStandIn(mp3) as server:
         utterance = await edge(server, tmp_path).synthesize(f"现在{mark('sku:TEA-001')}上链接", locale="zh-CN")
