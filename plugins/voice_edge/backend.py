@@ -79,6 +79,7 @@ class EdgeBackend(VoiceBackend):
     async def _pieces(self, speech: AsyncIterator[EdgeSpeech]) -> AsyncIterator[RawSpeech]:
         """The decoded pieces as they stream in, the service's errors as BackendErrors."""
         import aiohttp
+        import av.error
         import edge_tts.exceptions
 
         heard = False
@@ -90,6 +91,9 @@ class EdgeBackend(VoiceBackend):
         except (TimeoutError, edge_tts.exceptions.EdgeTTSException, aiohttp.ClientError, EdgeStreamIncomplete,
                 OSError) as exc:
             raise BackendError(f"voice 'edge-tts': {type(exc).__name__}: {exc}", retryable=True,
+                               backend=self.name) from exc
+        except av.error.FFmpegError as exc:  # (a ValueError) the service sent audio that does not decode
+            raise BackendError(f"voice 'edge-tts': the audio stream does not decode: {exc}", retryable=True,
                                backend=self.name) from exc
         except (ValueError, TypeError) as exc:  # a malformed voice name or option: trying again won't help
             raise BackendError(f"voice 'edge-tts': {exc}", backend=self.name) from exc

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hub.errors import BackendError, MissingExtraError
 from hub.media.lipsync import mouth_track
@@ -135,3 +137,22 @@ def test_decoded_rate_is_the_streams(mp3):
     pcm = decoder.finish()
     assert decoder.sample_rate == 24_000 and pcm.dtype == np.int16
     assert len(pcm) / 24_000 == pytest.approx(1.6, abs=0.12)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(garbage=st.binary(max_size=4000), at=st.integers(min_value=0, max_value=8000))
+def test_a_corrupt_audio_stream_fails_cleanly(mp3, garbage, at):
+    """Bytes from the network spliced into a real MP3 stream: decoded, or a decoder error (which the
+    backend turns into a retryable BackendError); never another exception."""
+    import av.error
+
+    from plugins.voice_edge.client import Mp3Decoder
+
+    decoder = Mp3Decoder()
+    stream = mp3[:at] + garbage + mp3[at:]
+    try:
+        for i in range(0, len(stream), 700):
+            assert decoder.feed(stream[i:i + 700]).dtype == np.int16
+        decoder.finish()
+    except av.error.FFmpegError:
+        pass

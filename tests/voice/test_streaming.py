@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.errors import BackendError
 from hub.media.compositor import Compositor
@@ -164,3 +166,18 @@ async def test_the_timeline_puts_the_first_piece_on_air_while_the_rest_streams()
     finally:
         await timeline.stop()
         reader.cancel()
+
+
+@settings(max_examples=60, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=7200), max_size=12))
+def test_however_the_voice_cuts_its_audio_the_sentence_sounds_the_same(cuts: list[int]) -> None:
+    """Pieces of any size (empty ones too) give the same audio as the whole, faded only at its ends."""
+    audio = steady_tone(0.3)
+    bounds = [0, *sorted(cuts), audio.size]
+    shaper = SpeechShaper("x")
+    out = np.concatenate([*(shaper.push(audio[a:b], RATE, []).audio for a, b in zip(bounds, bounds[1:], strict=False)),
+                          shaper.finish().audio])
+    whole = resample(audio, RATE, SAMPLE_RATE).astype(int)
+    assert out.size == whole.size
+    assert np.max(np.abs(out[FADE:-FADE] - whole[FADE:-FADE])) <= 2
+    assert abs(int(out[0])) < 50 and abs(int(out[-1])) < 50
