@@ -53,6 +53,7 @@ METRICS: dict[str, Metric] = {
     "reply_first_audio_p95_ms": Metric("bench.reply:first_audio", {"samples": 10}, {"samples": 60}, "<= 300"),
     "reply_overhead_p95_ms": Metric("bench.reply:overhead", {"samples": 10}, {"samples": 60}, "<= 50"),
     "avatar_720p25_cpu_cores": Metric("bench.run:avatar_cpu", {"seconds": 10}, {"seconds": 60}, "<= 0.6"),
+    "simulcast_3_to_1_cpu_ratio": Metric("bench.simulcast_bench:run", {"seconds": 5}, {"seconds": 30}, "<= 1.15"),
     "rss_growth_pct_1m_events": Metric("bench.ingest:memory_growth", {"first": 10_000, "last": 100_000},
                                        {"first": 100_000, "last": 1_000_000}, "<= 10", timeout_s=1800),
     "llm_calls_per_question": Metric("bench.llm_calls:calls_per_question", {"minutes": 4},

@@ -172,6 +172,10 @@ class _Worker:
         self._calls.put(None)
 
 
+Worker = _Worker
+"""One daemon thread running calls in order (the shared encoder of a simulcast uses it too)."""
+
+
 class ThreadedEncoder:
     """An :class:`AVEncoder` driven from asyncio, in a thread of its own (``async with`` it)."""
 

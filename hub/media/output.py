@@ -72,6 +72,9 @@ class OutputBackend:
     queue_frames: ClassVar[int] = 25
     """Frames that may wait for this output (1 s at 25 fps) before the oldest is dropped."""
     wants_video: ClassVar[bool] = True
+    consumes_frames: ClassVar[bool] = True
+    """False for an output that reads something else than the room's frames (a simulcast target reads
+    the room's shared encoding): its ``_run`` then gets no frames and counts what it sends itself."""
 
     def __init__(self, settings: Any = None, hub: Any = None, *, label: str | None = None) -> None:
         self.settings = settings
@@ -141,10 +144,11 @@ class OutputBackend:
         self._set_state(STARTING, self.target())
         try:
             while True:
-                subscription = timeline.frames(self.queue_frames, video=self.wants_video)
+                subscription = timeline.frames(self.queue_frames, video=self.wants_video) \
+                    if self.consumes_frames else None
                 self.attempts += 1
                 try:
-                    await self._run(self._counted(subscription))
+                    await self._run(self._counted(subscription) if subscription is not None else _nothing())
                     self._set_state(STOPPED, "")
                     return
                 except asyncio.CancelledError:
@@ -161,7 +165,8 @@ class OutputBackend:
                     self._metric_reconnect()
                     self._set_state(RETRYING, detail)
                 finally:
-                    subscription.close()
+                    if subscription is not None:
+                        subscription.close()
                 await asyncio.sleep(backoff.next_delay())
         finally:
             if self.state not in (FAILED, STOPPED):
@@ -174,6 +179,13 @@ class OutputBackend:
             self.frames_sent += 1
             if counter is not None:
                 counter.inc()
+
+    def count_frames(self, n: int = 1) -> None:
+        """Count frames sent by an output that does not consume the room's frames."""
+        self.frames_sent += n
+        counter = self._frame_counter()
+        if counter is not None:
+            counter.inc(n)
 
     def _set_state(self, state: str, detail: str) -> None:
         if state == self.state and detail == self.detail:
@@ -214,6 +226,11 @@ class OutputBackend:
                 "frames": self.frames_sent, "reconnects": self.reconnects}
 
 
+async def _nothing() -> AsyncIterator[MediaFrame]:
+    return
+    yield  # an async generator that yields nothing
+
+
 def build_output(hub: Any, name: str, *, label: str | None = None, settings: Any = None) -> OutputBackend:
     """The output backend ``name`` built from ``[backends.output.<name>]`` (or ``settings``)."""
     entry = hub.registry.backends.get(("output", name))
@@ -235,9 +252,33 @@ def build_output(hub: Any, name: str, *, label: str | None = None, settings: Any
     return backend
 
 
-def start_outputs(hub: Any, timeline: RoomTimeline, names: Sequence[str]) -> list[OutputBackend]:
-    """Build and start the outputs ``names`` on ``timeline`` (tasks owned by the hub)."""
-    outputs = [build_output(hub, name) for name in names]
+def output_from_entry(hub: Any, entry: str | dict[str, Any], *, index: int = 0,
+                      where: str = "outputs") -> OutputBackend:
+    """An output from a room's ``outputs`` entry: a backend name, or a table ``{type, name, <settings>}``
+    whose other keys are validated by the backend's settings model (ConfigError naming ``where``); a
+    table without a name is called ``<type>-<index + 1>``."""
+    if isinstance(entry, str):
+        return build_output(hub, entry)
+    entry = dict(entry)
+    kind = entry.pop("type")
+    label = entry.pop("name", None) or f"{kind}-{index + 1}"
+    spec_entry = hub.registry.backends.get(("output", kind))
+    if spec_entry is None:
+        known = ", ".join(n for k, n in hub.registry.backends if k == "output") or "none"
+        raise ConfigError(f"{where}: no output backend named {kind!r} (known: {known})", file=hub.config.source)
+    model = spec_entry[1].config_model
+    try:
+        settings = model.model_validate(entry) if model is not None else None
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, where), file=hub.config.source) from None
+    return build_output(hub, kind, label=label, settings=settings)
+
+
+def start_outputs(hub: Any, timeline: RoomTimeline, names: Sequence[str | dict[str, Any]], *,
+                  where: str = "outputs") -> list[OutputBackend]:
+    """Build and start the outputs ``names`` (backend names or target tables) on ``timeline``."""
+    outputs = [output_from_entry(hub, entry, index=index, where=f"{where}[{index}]")
+               for index, entry in enumerate(names)]
     for output in outputs:
         output.start(timeline)
     return outputs

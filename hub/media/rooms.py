@@ -10,6 +10,13 @@
     avatar = "an-avatar"     # default: [backends.avatar] default, else the default avatar backend
     outputs = ["an-output"]  # output backends started with the room ([backends.output.<name>])
 
+    # or, one table per stream target (simulcast: targets of one type and the same encoding settings
+    # share one encoder; each reconnects on its own):
+    [[rooms.main.outputs]]
+    type = "rtmp"            # an output backend; the other keys are its settings
+    name = "douyin"          # shown in the console, /api/v1/status and /metrics (default: type-N)
+    url = {env = "DOUYIN_RTMP_URL"}
+
 The default voice and avatar backends are the ones whose plugin registers them with
 ``BackendSpec(default=True)``; the core names none.
 
@@ -59,12 +66,33 @@ class RoomMediaSettings(BaseModel):
     fps: int = Field(DEFAULT_FPS, ge=1, le=60, description="frames per second; must divide 48000")
     voices: list[str] | None = Field(None, description="voice backends in order; default: [backends.voice]")
     avatar: str | None = Field(None, description="avatar backend; default: [backends.avatar] default")
-    outputs: list[str] = Field(default_factory=list, description="output backends started with the room")
+    outputs: list[str | dict[str, Any]] = Field(
+        default_factory=list, description="output backends started with the room: a backend name "
+                                          "([backends.output.<name>]) or a table with type, name and settings")
 
     @field_validator("size", mode="before")
     @classmethod
     def _size(cls, value: Any) -> Any:
         return parse_size(value) if isinstance(value, str) else value
+
+    @field_validator("outputs")
+    @classmethod
+    def _outputs(cls, value: list[str | dict[str, Any]]) -> list[str | dict[str, Any]]:
+        names: set[str] = set()
+        for index, entry in enumerate(value):
+            if isinstance(entry, str):
+                name = entry
+            else:
+                kind = entry.get("type")
+                if not isinstance(kind, str) or not kind:
+                    raise ValueError(f"outputs[{index}]: a table needs type = \"<output backend>\"")
+                name = entry.get("name") or f"{kind}-{index + 1}"
+                if not isinstance(name, str):
+                    raise ValueError(f"outputs[{index}]: name must be text")
+            if name in names:
+                raise ValueError(f"outputs[{index}]: two outputs named {name!r}; give each a name")
+            names.add(name)
+        return value
 
     @field_validator("fps")
     @classmethod
@@ -147,7 +175,8 @@ def media_rooms(hub: Any) -> dict[str, RoomMedia]:
     return {r.name: media for r in hub.rooms if (media := r.slots.get(RoomMedia)) is not None}
 
 
-async def open_room(hub: Any, room: str, *, outputs: list[str] | None = None, **kwargs: Any) -> RoomMedia:
+async def open_room(hub: Any, room: str, *, outputs: list[str | dict[str, Any]] | None = None,
+                    **kwargs: Any) -> RoomMedia:
     """Start ``room``'s timeline and its outputs (``outputs`` or ``[rooms.<room>] outputs``).
 
     The media is kept in the room's slots; the room's lifecycle state is left to whoever puts it on air."""
@@ -159,7 +188,7 @@ async def open_room(hub: Any, room: str, *, outputs: list[str] | None = None, **
     await timeline.start(hub)
     names = outputs if outputs is not None else room_settings(hub, room).outputs
     try:
-        media = RoomMedia(timeline, start_outputs(hub, timeline, names))
+        media = RoomMedia(timeline, start_outputs(hub, timeline, names, where=f"rooms.{room}.outputs"))
     except BaseException:
         await timeline.stop()
         raise

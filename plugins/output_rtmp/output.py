@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.media.encoder import AVEncoder, EncoderSettings, ThreadedEncoder
-from hub.media.frames import MediaFrame
+from hub.media.encoded_feed import PacketMuxer, encoded_feed, push_feed
+from hub.media.encoder import EncoderSettings
 from hub.media.output import LIVE, OutputBackend, mask_url
 from hub.secrets import MASK, Secret, SecretValue
 from plugins.output_rtmp.probe import probe_ingest
@@ -40,9 +40,11 @@ class RtmpSettings(BaseModel):
 
 
 class RtmpOutput(OutputBackend):
-    """One push to one ingest. ``settings.url`` is a :class:`SecretValue`."""
+    """One push to one ingest. ``settings.url`` is a :class:`SecretValue`. Several targets of a room
+    with the same encoding settings share one encoder (simulcast)."""
 
     name = "rtmp"
+    consumes_frames = False
     backoff_base = 1.0
     backoff_cap = 30.0
 
@@ -67,16 +69,16 @@ class RtmpOutput(OutputBackend):
                                keyframe_seconds=self.settings.keyframe_seconds, cbr=True)
 
     async def _run(self, frames: Any) -> None:
+        """Mux the room's shared encoding (:mod:`hub.media.encoded_feed`: encoded once for every target
+        with these settings) into this ingest, from the next keyframe."""
         await probe_ingest(self.url, self.settings.connect_timeout)  # never let FFmpeg block on a dead ingest
-        settings = self.encoder_settings()
+        feed = encoded_feed(self.hub, self.timeline, self.encoder_settings())
+        await push_feed(feed, lambda templates: PacketMuxer(self.url, "flv", templates,
+                                                            {"flvflags": "no_duration_filesize"}),
+                        name=f"rtmp-{self.room}-{self.label}", write_timeout=self.settings.write_timeout,
+                        on_video=self._sent_video)
 
-        def make() -> AVEncoder:
-            return AVEncoder(self.url, "flv", settings, {"flvflags": "no_duration_filesize"})
-
-        async with ThreadedEncoder(make, name=f"rtmp-{self.room}", write_timeout=self.settings.write_timeout) \
-                as encoder:
-            frame: MediaFrame
-            async for frame in frames:
-                await encoder.write(frame)  # the connection opens at the first packet
-                if self.state != LIVE:
-                    self.set_live()
+    def _sent_video(self) -> None:
+        self.count_frames()
+        if self.state != LIVE:
+            self.set_live()
