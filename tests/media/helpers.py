@@ -19,6 +19,26 @@ from hub.media.frames import SAMPLE_RATE, TimingEvent, Utterance
 from hub.testing import StepClock  # noqa: F401  (the timeline tests import it from here)
 
 
+class Recorder:
+    """Keeps every frame a subscription delivers."""
+
+    def __init__(self, timeline: Any, maxsize: int = 100_000, video: bool = False,
+                 on_frame=None) -> None:
+        self.frames: list = []
+        self.on_frame = on_frame
+        self.sub = timeline.frames(maxsize, video=video)
+        self.task = asyncio.get_running_loop().create_task(self._read(), name="test-recorder")
+
+    async def _read(self) -> None:
+        async for frame in self.sub:
+            self.frames.append(frame)
+            if self.on_frame is not None:
+                self.on_frame(frame)
+
+    def audio_from(self, index: int) -> np.ndarray:
+        return np.concatenate([f.audio for f in self.frames if f.index >= index])
+
+
 def tone(seconds: float, freq: float = 220.0, amplitude: int = 8000) -> np.ndarray:
     """A tone whose loudness rises and falls 4 times a second, like syllables."""
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE

@@ -15,7 +15,7 @@ from hub.media.timeline import RoomTimeline
 from hub.testing import wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
 
-from .helpers import StepClock, ToneVoice, tone
+from .helpers import Recorder, StepClock, ToneVoice, tone
 
 SPF = SAMPLE_RATE // 25
 
@@ -46,13 +46,7 @@ async def test_the_operator_takes_the_voice_and_gives_it_back() -> None:
     voice = ToneVoice(seconds_per_char=0.1)
     timeline = RoomTimeline("test", avatar=SpriteAvatar(), compositor=Compositor((320, 180)), voice_chain=voice,
                             clock=StepClock(), size=(320, 180))
-    frames: list = []
-
-    async def record() -> None:
-        async for frame in timeline.frames(100_000, video=False):
-            frames.append(frame)
-
-    reader = asyncio.get_running_loop().create_task(record(), name="test-recorder")
+    frames = Recorder(timeline).frames
     await timeline.start()
     try:
         first = timeline.say("一二三四五六七八九十一二三四五六七八九十。")
@@ -72,4 +66,3 @@ async def test_the_operator_takes_the_voice_and_gives_it_back() -> None:
         assert await asyncio.wait_for(waiting.done, 20) == "spoken"  # the synthetic voice goes on
     finally:
         await timeline.stop()
-        reader.cancel()

@@ -15,7 +15,7 @@ from hub.media.timeline import RoomTimeline
 from hub.testing import wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
 
-from .helpers import StepClock, ToneVoice
+from .helpers import Recorder, StepClock, ToneVoice
 
 SIZE = (640, 360)
 SPF = SAMPLE_RATE // 25
@@ -31,26 +31,6 @@ async def timeline() -> AsyncIterator[RoomTimeline]:
     timeline = make_timeline(ToneVoice())
     yield timeline
     await timeline.stop()
-
-
-class Recorder:
-    """Keeps every frame a subscription delivers."""
-
-    def __init__(self, timeline: RoomTimeline, maxsize: int = 100_000, video: bool = False,
-                 on_frame=None) -> None:
-        self.frames: list = []
-        self.on_frame = on_frame
-        self.sub = timeline.frames(maxsize, video=video)
-        self.task = asyncio.get_running_loop().create_task(self._read(), name="test-recorder")
-
-    async def _read(self) -> None:
-        async for frame in self.sub:
-            self.frames.append(frame)
-            if self.on_frame is not None:
-                self.on_frame(frame)
-
-    def audio_from(self, index: int) -> np.ndarray:
-        return np.concatenate([f.audio for f in self.frames if f.index >= index])
 
 
 async def test_frames_keep_coming_while_idle(timeline: RoomTimeline) -> None:

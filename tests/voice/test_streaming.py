@@ -23,6 +23,11 @@ from hub.media.voice_chain import VoiceChain
 from hub.testing import StepClock, wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
 
+try:
+    from tests.media.helpers import Recorder
+except ImportError:  # pytest put tests/ itself on sys.path
+    from media.helpers import Recorder  # type: ignore[no-redef]
+
 RATE = 24_000
 FADE = int(SAMPLE_RATE * FADE_SECONDS)
 
@@ -147,13 +152,7 @@ async def test_the_timeline_puts_the_first_piece_on_air_while_the_rest_streams()
     voice = GatedVoice()
     timeline = RoomTimeline("test", avatar=SpriteAvatar(), compositor=Compositor((320, 180)),
                             voice_chain=VoiceChain([voice]), clock=StepClock(), size=(320, 180), locale="en")
-    frames: list = []
-
-    async def record() -> None:
-        async for frame in timeline.frames(100_000, video=False):
-            frames.append(frame)
-
-    reader = asyncio.get_running_loop().create_task(record(), name="test-recorder")
+    frames = Recorder(timeline).frames
     await timeline.start()
     try:
         line = timeline.say("one two three four")
@@ -165,7 +164,6 @@ async def test_the_timeline_puts_the_first_piece_on_air_while_the_rest_streams()
         assert np.count_nonzero(np.abs(heard) > 1000) / SAMPLE_RATE > 0.8 * voice.seconds
     finally:
         await timeline.stop()
-        reader.cancel()
 
 
 @settings(max_examples=60, deadline=None)
