@@ -49,6 +49,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.replay",
     "plugins.voice_espeak",
     "plugins.voice_edge",
+    "plugins.asr_openai",
     "plugins.avatar_sprite",
     "plugins.output_rtmp",
     "plugins.output_file",
