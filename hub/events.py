@@ -213,10 +213,23 @@ class ConnectorState(Event):
     error: str = ""
 
 
+@dataclass(slots=True, kw_only=True)
+class OperatorAlert(Event):
+    """Something the operator must see now (the console shows it): ``kind`` says what (e.g.
+    ``talk_guardrails``: a line the operator said on air breaks the guardrails), ``message`` in words,
+    ``text`` the line concerned, ``reasons`` why."""
+
+    type: ClassVar[str] = "operator_alert"
+    kind: str
+    message: str
+    text: str = ""
+    reasons: list[str] = field(default_factory=list)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (Comment, Gift, Like, Enter, Follow, Order, RoomStats, StageChange, Reply, ReplySentence,
-                StreamState, ConnectorState)
+                StreamState, ConnectorState, OperatorAlert)
 }
 PLATFORM_EVENT_TYPES = frozenset({"comment", "gift", "like", "enter", "follow", "order", "stats"})
 
@@ -324,6 +337,8 @@ def from_dict(data: dict[str, Any]) -> Event:
             value = _askers(value)
         elif key == "answers" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise EventFormatError("answers: expected a list of event ids")
+        elif key == "reasons" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise EventFormatError("reasons: expected a list of texts")
         kwargs[key] = value
     missing = [f.name for f in names.values() if f.name not in kwargs and f.init
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]

@@ -15,6 +15,7 @@ def test_every_type_round_trips():
                   "askers": [{"platform": "douyin", "user": {"id": "u9", "name": "Bo"}, "message_id": "m9"}]},
         "reply_sentence": {"reply": "r1", "index": 0, "text": "128元。", "answers": ["e1"], "sku": "TEA-001"},
         "stream_state": {"output": "rtmp", "state": "live"}, "connector_state": {"connector": "x", "state": "ready"},
+        "operator_alert": {"kind": "talk_guardrails", "message": "blocked", "text": "0元", "reasons": ["free"]},
     }
     assert set(samples) == set(EVENT_TYPES)
     for kind, fields in samples.items():

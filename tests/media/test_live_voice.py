@@ -46,7 +46,8 @@ async def test_the_operator_takes_the_voice_and_gives_it_back() -> None:
     voice = ToneVoice(seconds_per_char=0.1)
     timeline = RoomTimeline("test", avatar=SpriteAvatar(), compositor=Compositor((320, 180)), voice_chain=voice,
                             clock=StepClock(), size=(320, 180))
-    frames = Recorder(timeline).frames
+    recorder = Recorder(timeline)  # keep it: the loop holds its task weakly
+    frames = recorder.frames
     await timeline.start()
     try:
         first = timeline.say("一二三四五六七八九十一二三四五六七八九十。")

@@ -152,7 +152,8 @@ async def test_the_timeline_puts_the_first_piece_on_air_while_the_rest_streams()
     voice = GatedVoice()
     timeline = RoomTimeline("test", avatar=SpriteAvatar(), compositor=Compositor((320, 180)),
                             voice_chain=VoiceChain([voice]), clock=StepClock(), size=(320, 180), locale="en")
-    frames = Recorder(timeline).frames
+    recorder = Recorder(timeline)  # keep it: the loop holds its task weakly
+    frames = recorder.frames
     await timeline.start()
     try:
         line = timeline.say("one two three four")
