@@ -58,6 +58,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.media_cli",
     "plugins.show_runner",
     "plugins.console",
+    "plugins.talk",
     "plugins.demo",
 )
 

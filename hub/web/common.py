@@ -37,6 +37,9 @@ OTHER_BODY_TYPES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     # WebRTC offers are SDP text (WHEP-style clients send application/sdp; some send text/plain). An offer
     # only opens a receive-only viewer session; a foreign browser page is still refused by its Origin.
     (re.compile(r"^/(?:api/v1/rooms|live)/[^/]+/webrtc$"), frozenset({"application/sdp", "text/plain"})),
+    # A talk offer puts a microphone on air: only application/sdp, which no page can send to another
+    # origin without a CORS preflight (text/plain could be a "simple" cross-site request).
+    (re.compile(r"^/api/v1/rooms/[^/]+/talk$"), frozenset({"application/sdp"})),
 )
 """Body types some paths take besides JSON: (path pattern, content types). Every other body must be JSON."""
 

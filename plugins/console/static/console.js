@@ -297,6 +297,20 @@
     if (event.room !== room) return;
     const list = $("live");
     const li = document.createElement("li");
+    if (event.type === "operator_alert") {
+      li.className = "alert";
+      li.dataset.testid = "alert";
+      const tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = "alert";
+      const text = document.createElement("span");
+      const reasons = (event.reasons || []).join("; ");
+      text.textContent = `${event.message}: “${event.text}”${reasons ? ` (${reasons})` : ""}`;
+      li.append(tag, text);
+      list.prepend(li);
+      toast(event.message);
+      return;
+    }
     const host = event.type === "reply";
     li.className = host ? "host" : "viewer";
     li.dataset.testid = "live-line";
@@ -313,7 +327,7 @@
   async function followEvents() {
     for (;;) {
       const scheme = location.protocol === "https:" ? "wss" : "ws";
-      const query = new URLSearchParams({ types: "reply,comment" });
+      const query = new URLSearchParams({ types: "reply,comment,operator_alert" });
       if (token) query.set("token", token);
       const ws = new WebSocket(`${scheme}://${location.host}/api/v1/events/ws?${query}`);
       await new Promise((resolve) => {
@@ -383,6 +397,60 @@
     }
   }
   addEventListener("pagehide", closePreview);
+
+  // -- talk: the operator's microphone on air (WebRTC in, token-protected signalling) ----------------------
+  let talkPc = null;
+  let talkSession = null;
+  let talkStream = null;
+  function talkState(on, text) {
+    $("talk").setAttribute("aria-pressed", on ? "true" : "false");
+    $("talk").textContent = on ? "Stop talking" : "Talk";
+    $("talk-state").textContent = text;
+  }
+  function stopTalk(text = "your microphone on air instead of the host's voice") {
+    if (talkSession) {
+      const headers = token ? { Authorization: `Bearer ${token}` } : {};
+      fetch(talkSession, { method: "DELETE", headers, keepalive: true }).catch(() => {});
+    }
+    if (talkPc) talkPc.close();
+    if (talkStream) talkStream.getTracks().forEach((track) => track.stop());
+    talkPc = talkSession = talkStream = null;
+    talkState(false, text);
+  }
+  async function startTalk() {
+    talkState(true, "connecting…");
+    try {
+      talkStream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      talkPc = pc;
+      talkStream.getTracks().forEach((track) => pc.addTrack(track, talkStream));
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((resolve) => {
+        if (pc.iceGatheringState === "complete") resolve();
+        pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") resolve(); });
+        setTimeout(resolve, 2000);
+      });
+      const headers = { "Content-Type": "application/sdp" };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const response = await fetch(`/api/v1${roomPath("/talk")}`, { method: "POST", headers, body: pc.localDescription.sdp });
+      if (response.status !== 201) {
+        const data = await response.json().catch(() => ({}));
+        throw new Error(data.error || `HTTP ${response.status}`);
+      }
+      talkSession = response.headers.get("Location");
+      await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+      pc.addEventListener("connectionstatechange", () => {
+        if (talkPc === pc && ["failed", "closed"].includes(pc.connectionState)) stopTalk("the connection ended");
+      });
+      talkState(true, "on air: you are the host's voice");
+      refreshAudit();
+    } catch (error) {
+      stopTalk(`cannot talk: ${error.message}`);
+      toast(`Talk failed: ${error.message}`);
+    }
+  }
+  $("talk").addEventListener("click", () => { if (talkPc) stopTalk(); else startTalk(); });
+  addEventListener("pagehide", () => { if (talkPc) stopTalk(); });
 
   async function refreshAll() {
     try {
