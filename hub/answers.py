@@ -67,6 +67,8 @@ class AnswerRequest:
     room: str = ""
     claim: str = ""  # the question states a figure (hub.claims): "wrong", "right", "asked" (no verdict), ""
     unresolved: bool = False  # it names a product the catalog does not know: never the stage product
+    likely: list[Product] = field(default_factory=list)  # unresolved: the products it may mean, best first
+    prompt: str = "llm"  # the prompt templates an LLM backend renders: <prompt>/system.j2 and <prompt>/user.j2
 
     @property
     def product(self) -> Product | None:
@@ -90,7 +92,8 @@ class AnswerRequest:
                 "currency": shop.currency, "products": list(self.products), "product": self.product,
                 "stage_product": self.stage_product, "facts": self.facts(),
                 "viewer_history": list(self.viewer_history), "recent_answers": list(self.recent_answers),
-                "asked_by": list(self.asked_by), "room": self.room, "claim": self.claim}
+                "asked_by": list(self.asked_by), "room": self.room, "claim": self.claim,
+                "likely": list(self.likely)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,13 +229,14 @@ class AnswerBackend(abc.ABC):
                                     ["backend", "kind"]).labels(self.name, kind).inc(int(value))
 
     def chat_messages(self, request: AnswerRequest) -> list[tuple[str, str]]:
-        """``[("system", ...), ("user", ...)]`` from ``llm/system.j2`` and ``llm/user.j2`` for the locale."""
+        """``[("system", ...), ("user", ...)]`` from ``<prompt>/system.j2`` and ``<prompt>/user.j2`` for the
+        locale (``llm/`` for answers to viewers; ``enrich/`` for ``livehub catalog enrich``)."""
         from hub.prompts import BUILTIN_DIR, PromptLibrary, prompt_library
 
         library = prompt_library(self.hub) if self.hub is not None else PromptLibrary([BUILTIN_DIR])
         variables = request.template_vars()
-        return [("system", library.render("llm/system.j2", request.locale, **variables)),
-                ("user", library.render("llm/user.j2", request.locale, **variables))]
+        return [("system", library.render(f"{request.prompt}/system.j2", request.locale, **variables)),
+                ("user", library.render(f"{request.prompt}/user.j2", request.locale, **variables))]
 
     # -- metrics ------------------------------------------------------------------------------------
 

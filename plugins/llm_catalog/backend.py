@@ -84,7 +84,10 @@ class CatalogBackend(AnswerBackend):
         return library.render(name, request.locale, **variables)
 
     def _choices(self, request: AnswerRequest, limit: int) -> list[Any]:
-        """Products to offer when the question names none: the stage product first, then the catalog's."""
+        """Products to offer when the question names none: the likely ones it may mean, else the stage
+        product first, then the catalog's."""
+        if request.likely:
+            return list(request.likely[:limit])
         out = [request.stage_product] if request.stage_product else []
         catalog = self.hub.catalog() if self.hub is not None else None
         for product in (catalog.products if catalog else []):

@@ -45,3 +45,10 @@ async def livehub_shutdown(hub: Any) -> None:
     service = service_for(hub)
     if service is not None:
         await service.stop()
+
+
+@hookimpl
+def livehub_register_commands(cli: Any) -> None:
+    from plugins.triage.enrich_command import catalog
+
+    cli.add_command(catalog)

@@ -153,7 +153,7 @@ class RoomEngine:
         prefer_chat = intent in self.settings.chat_intents or foreign
         self._join_or_queue(key, ask, now, lambda: Item(key, "answer", intent.value, locale, ref.sku,
                                                         prefer_chat=prefer_chat, claim=found.claim,
-                                                        unresolved=unresolved))
+                                                        unresolved=unresolved, likely=ref.likely))
 
     def _thanks(self, event: Any, category: str, now: float, *, text: NormalizedText | None = None,
                 detail: str = "") -> None:

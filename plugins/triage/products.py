@@ -6,6 +6,9 @@ A product question with no reference at all ("多少钱?") also means the produc
 shopping works. Names and aliases are matched on the compact form, longest first, so "羊绒围巾" beats
 "围巾" when both are aliases of different products.
 
+Chinese names written loosely (a homophone, pinyin, part of the name) are resolved by
+:mod:`plugins.triage.fuzzy_names`, or, when several products fit, give the likely ones to ask back about.
+
 Never the wrong product: an English question that names something ("how much are the wool socks") which is
 no name or alias is matched loosely against the Latin names and aliases ("oolong teas" is "oolong tea");
 when that fails too it is ``unknown_name``, never the product on stage, and the answer asks which link
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from hub.catalog import Catalog
+from plugins.triage.fuzzy_names import FuzzyNames
 from plugins.triage.normalize import NormalizedText, normalize
 
 __all__ = ["ProductRef", "ProductResolver", "chinese_number"]
@@ -73,6 +77,7 @@ class ProductRef:
     source: str
     link: int | None = None
     phrase: str = ""  # unknown_name / fuzzy: the words that named a product
+    likely: tuple[str, ...] = ()  # unknown_name: the products it may mean, best first (ask "do you mean…?")
 
 class ProductResolver:
     """Resolves product references against one catalog; rebuild it when the catalog changes."""
@@ -89,6 +94,7 @@ class ProductResolver:
                 for alias in product.aliases:
                     self._add(alias, product.sku, "alias")
         self._terms.sort(key=lambda t: (-len(t[0]), t[2] != "name"))
+        self.fuzzy = FuzzyNames([(term, sku) for term, sku, _kind, _pattern, _first in self._terms])
 
     def _add(self, term: str, sku: str, kind: str) -> None:
         norm = normalize(term)
@@ -143,7 +149,14 @@ class ProductResolver:
         named = self.by_name(text, stage_sku)
         if named is not None:
             return named
-        if product_question and not self.deictic(text):
+        pointing = self.deictic(text)
+        if product_question:
+            loose = self.fuzzy.match(text.text)
+            if loose.sku is not None:
+                return ProductRef(loose.sku, "fuzzy", phrase=loose.sku)
+            if loose.likely and not pointing:
+                return ProductRef(None, "unknown_name", phrase="~" + ",".join(loose.likely), likely=loose.likely)
+        if product_question and not pointing:
             phrase = self.named_phrase(text)
             if phrase:
                 sku = self.closest(phrase)

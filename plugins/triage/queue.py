@@ -70,6 +70,7 @@ class Item:
     claim: bool = False  # the asks state a figure of the fact (bait to correct; see hub.claims)
     followup: bool = False  # asked after the answer began: a short line naming the askers
     unresolved: bool = False  # it names a product the catalog does not know: ask which link is meant
+    likely: tuple[str, ...] = ()  # unresolved: the skus it may mean, best first ("您问的是4号羊毛袜吗？")
     speaking_since: float | None = None  # when its voice line began (set once a sentence is published)
     approved: int = 0  # > 0: an operator asked for it next (the n-th approval); it goes before the rest
     state: str = "pending"  # pending | in_flight | done

@@ -115,6 +115,7 @@ class Speaker:
                 or "asked"
         return AnswerRequest(
             question=question, intent=item.intent, claim=claim, unresolved=item.unresolved,
+            likely=[p for p in (catalog.by_sku(s) for s in item.likely) if p is not None] if catalog else [],
             locale=item.locale, products=[product] if product is not None else [], stage_product=stage,
             shop=catalog.shop if catalog is not None else None,
             viewer_history=engine.history_of(head.viewer), recent_answers=engine.log.recent_texts(3),
