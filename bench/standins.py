@@ -159,7 +159,10 @@ class TtsStandIn(_Server):
         timing.text = "".join(words)
         mp3, seconds = self.audio_for(words)
         await asyncio.sleep(max(0.0, timing.received + self.first_byte_s - time.perf_counter()))
-        await self._answer(ws, request_id or uuid.uuid4().hex, words, mp3, seconds, timing)
+        try:
+            await self._answer(ws, request_id or uuid.uuid4().hex, words, mp3, seconds, timing)
+        except ConnectionResetError:  # the client went away mid-answer (a cut line, a stopped bench)
+            pass
         return ws
 
     async def _answer(self, ws: web.WebSocketResponse, request_id: str, words: list[str], mp3: bytes,
