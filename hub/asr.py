@@ -143,18 +143,8 @@ def build_asr(hub: Any) -> AsrBackend | None:
     """The configured ASR backend (see the module docstring), or None when there is none.
 
     Raises BackendError when ``[backends.asr] default`` names a backend that is not registered."""
-    from hub.media.backends import flagged_default
+    from hub.media.backends import build_backend, flagged_default
 
     choice = hub.settings.backend_choice.get("asr")
     name = (choice.default if choice is not None else None) or flagged_default(hub, "asr")
-    if name is None:
-        return None
-    entry = hub.registry.backends.get(("asr", name))
-    if entry is None:
-        known = ", ".join(n for k, n in hub.registry.backends if k == "asr") or "none"
-        raise BackendError(f"no asr backend named {name!r} (known: {known})", backend="asr")
-    spec = entry[1]
-    settings = hub.settings.backends.get(("asr", name))
-    if settings is None and spec.config_model is not None:
-        settings = spec.config_model()
-    return spec.factory(settings, hub)
+    return build_backend(hub, "asr", name) if name is not None else None

@@ -29,3 +29,17 @@ def default_backend(hub: Any, kind: str) -> str:
                            f"registers a default {kind} backend (BackendSpec(default=True); known: {known})",
                            backend=kind)
     return name
+
+
+def build_backend(hub: Any, kind: str, name: str) -> Any:
+    """Backend ``name`` of ``kind`` built by its factory with ``[backends.<kind>.<name>]`` (or its model's
+    defaults). BackendError naming the known ones when there is no such backend."""
+    entry = hub.registry.backends.get((kind, name))
+    if entry is None:
+        known = ", ".join(n for k, n in hub.registry.backends if k == kind) or "none"
+        raise BackendError(f"no {kind} backend named {name!r} (known: {known})", backend=kind)
+    spec = entry[1]
+    settings = hub.settings.backends.get((kind, name))
+    if settings is None and spec.config_model is not None:
+        settings = spec.config_model()
+    return spec.factory(settings, hub)

@@ -37,8 +37,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.clock import Clock
-from hub.errors import BackendError
-from hub.media.backends import default_backend
+from hub.media.backends import build_backend, default_backend
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE
 from hub.media.output import OutputBackend, start_outputs
 from hub.media.timeline import RoomTimeline
@@ -109,16 +108,7 @@ def room_settings(hub: Any, room: str) -> RoomMediaSettings:
 
 def build_avatar(hub: Any, name: str | None = None) -> Any:
     """The avatar backend ``name`` (default: ``[backends.avatar] default``, else the flagged default)."""
-    name = name or default_backend(hub, "avatar")
-    entry = hub.registry.backends.get(("avatar", name))
-    if entry is None:
-        known = ", ".join(n for k, n in hub.registry.backends if k == "avatar") or "none"
-        raise BackendError(f"no avatar backend named {name!r} (known: {known})", backend="avatar")
-    spec = entry[1]
-    settings = hub.settings.backends.get(("avatar", name))
-    if settings is None and spec.config_model is not None:
-        settings = spec.config_model()
-    return spec.factory(settings, hub)
+    return build_backend(hub, "avatar", name or default_backend(hub, "avatar"))
 
 
 def catalog_folder(hub: Any) -> Path | None:

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import TYPE_CHECKING, Any
 
 from hub.errors import BackendError
-from hub.media.backends import default_backend
+from hub.media.backends import build_backend, default_backend
 from hub.media.frames import Utterance
 from hub.media.speech import DEFAULT_LOCALE, VoiceBackend
 from hub.media.speech_stream import SpeechStream
@@ -214,17 +214,12 @@ def build_voice_chain(hub: Hub, names: Sequence[str] | None = None, *,
     backends: list[VoiceBackend] = []
     problems: list[str] = []
     for name in dict.fromkeys(names):
-        entry = hub.registry.backends.get(("voice", name))
-        if entry is None:
+        if ("voice", name) not in hub.registry.backends:
             known = ", ".join(n for k, n in hub.registry.backends if k == "voice") or "none"
             problems.append(f"no voice backend named {name!r} (known: {known})")
             continue
-        spec = entry[1]
-        config = hub.settings.backends.get(("voice", name))
-        if config is None and spec.config_model is not None:
-            config = spec.config_model()
         try:
-            backends.append(spec.factory(config, hub))
+            backends.append(build_backend(hub, "voice", name))
         except Exception as exc:
             problems.append(f"{name}: {exc}")
             hub.report_error(exc, f"voice:{name}:create")

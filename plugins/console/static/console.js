@@ -338,6 +338,15 @@
     }
   }
 
+  // Offers carry every candidate (no trickle ICE): wait for gathering, at most 2 s on a LAN.
+  function iceGathered(pc) {
+    return new Promise((resolve) => {
+      if (pc.iceGatheringState === "complete") resolve();
+      pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") resolve(); });
+      setTimeout(resolve, 2000);
+    });
+  }
+
   // -- preview (WebRTC, token-protected signalling) -------------------------------------------------------------
   const video = $("preview-video");
   let previewPc = null;
@@ -366,11 +375,7 @@
     const stream = new MediaStream();
     pc.ontrack = (event) => { stream.addTrack(event.track); video.srcObject = stream; };
     await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((resolve) => {
-      if (pc.iceGatheringState === "complete") resolve();
-      pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") resolve(); });
-      setTimeout(resolve, 2000);
-    });
+    await iceGathered(pc);
     const headers = { "Content-Type": "application/sdp" };
     if (token) headers.Authorization = `Bearer ${token}`;
     const response = await fetch(`/api/v1${roomPath("/webrtc")}`, { method: "POST", headers, body: pc.localDescription.sdp });
@@ -425,11 +430,7 @@
       talkPc = pc;
       talkStream.getTracks().forEach((track) => pc.addTrack(track, talkStream));
       await pc.setLocalDescription(await pc.createOffer());
-      await new Promise((resolve) => {
-        if (pc.iceGatheringState === "complete") resolve();
-        pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") resolve(); });
-        setTimeout(resolve, 2000);
-      });
+      await iceGathered(pc);
       const headers = { "Content-Type": "application/sdp" };
       if (token) headers.Authorization = `Bearer ${token}`;
       const response = await fetch(`/api/v1${roomPath("/talk")}`, { method: "POST", headers, body: pc.localDescription.sdp });
