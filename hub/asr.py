@@ -97,8 +97,10 @@ class AsrBackend(ABC):
         """What mono int16 ``audio`` at ``sample_rate`` says; an empty transcript for silence."""
         from hub.media.pcm import resample
 
+        if sample_rate <= 0:
+            raise ValueError(f"sample_rate must be positive, not {sample_rate}")
         audio = np.asarray(audio, dtype=np.int16).reshape(-1)
-        duration = audio.size / sample_rate if sample_rate > 0 else 0.0
+        duration = audio.size / sample_rate
         if audio.size == 0 or loudness(audio) < SILENCE_RMS:
             self._count("silence")
             return Transcript("", duration=duration)
@@ -118,7 +120,7 @@ class AsrBackend(ABC):
         except Exception as exc:
             self._count("error")
             raise BackendError(f"asr {self.name!r} failed: {type(exc).__name__}: {exc}",
-                               retryable=isinstance(exc, OSError), backend=self.name) from exc
+                               retryable=_retryable(exc), backend=self.name) from exc
         result.text = " ".join(result.text.split())
         result.duration = result.duration or duration
         self._count("ok", seconds=time.perf_counter() - started, audio=duration)
@@ -139,12 +141,27 @@ class AsrBackend(ABC):
                             ["backend"]).labels(self.name).inc(audio)
 
 
-def build_asr(hub: Any) -> AsrBackend | None:
-    """The configured ASR backend (see the module docstring), or None when there is none.
+def _retryable(exc: BaseException) -> bool:
+    """Whether trying again may help: the network (OSError, timeouts) or a server error (HTTP 5xx)."""
+    status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
+    return isinstance(exc, OSError | TimeoutError) or (isinstance(status, int) and status >= 500)
 
-    Raises BackendError when ``[backends.asr] default`` names a backend that is not registered."""
+
+def build_asr(hub: Any) -> AsrBackend | None:
+    """The configured ASR backend (see the module docstring), built by its factory with
+    ``[backends.asr.<name>]``, or None when none is configured and none is a registered default.
+
+    Raises BackendError when the named backend is not registered or cannot be built (reported too)."""
     from hub.media.backends import build_backend, flagged_default
 
     choice = hub.settings.backend_choice.get("asr")
     name = (choice.default if choice is not None else None) or flagged_default(hub, "asr")
-    return build_backend(hub, "asr", name) if name is not None else None
+    if name is None:
+        return None
+    try:
+        return build_backend(hub, "asr", name)
+    except BackendError:  # not registered: the message names the known ones
+        raise
+    except Exception as exc:
+        hub.report_error(exc, f"asr:{name}:create")
+        raise BackendError(f"the asr backend {name!r} cannot be built: {exc}", backend="asr") from exc

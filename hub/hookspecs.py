@@ -93,7 +93,7 @@ def livehub_register_connectors() -> list[ConnectorSpec]:
 
 @hookspec
 def livehub_register_backends() -> list[BackendSpec]:
-    """Return the backends the plugin provides: LLM, voice, avatar or output.
+    """Return the backends the plugin provides: LLM, voice, ASR, avatar or output.
 
     Each :class:`hub.specs.BackendSpec` has a ``kind`` and a ``name`` unique within that kind; a
     backend's settings live in ``[backends.<kind>.<name>]``.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import aiohttp
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from hub.asr import AsrBackend, AsrSettings, Transcript
 from hub.errors import BackendError
@@ -19,10 +19,17 @@ if TYPE_CHECKING:
 class OpenAIAsrSettings(AsrSettings):
     """``[backends.asr.openai-asr]``."""
 
-    base_url: str = Field(pattern=r"^https?://", description="the server, e.g. https://api.openai.com/v1")
+    base_url: str = Field(description="the server, e.g. https://api.openai.com/v1 (with or without the /v1)")
     api_key: Secret | None = Field(None, description="{env = ...} or {file = ...}; a local server needs none")
     model: str = Field("whisper-1", min_length=1)
     prompt: str | None = Field(None, description="words to expect (product names), passed to the model")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1].strip("/")) == 0:
+            raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
+        return value
 
 
 class OpenAIAsrBackend(AsrBackend):

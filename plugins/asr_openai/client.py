@@ -6,6 +6,7 @@ server speak it. Knows nothing of the hub.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,27 +37,34 @@ def endpoint(base_url: str) -> str:
 
 def parse_result(body: bytes) -> TranscriptionResult:
     """The ``json`` or ``verbose_json`` answer; TranscriptionError when it is neither."""
-    try:
-        data: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TranscriptionError(f"the answer is not JSON: {exc}") from None
+    data = _json(body)
+    if data is None:
+        raise TranscriptionError(f"the answer is not JSON: {body[:80]!r}")
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise TranscriptionError('the answer has no "text"')
-    language = data.get("language") if isinstance(data.get("language"), str) else None
+    language = data.get("language") if isinstance(data.get("language"), str) and data["language"] else None
     duration = data.get("duration")
-    duration = float(duration) if isinstance(duration, int | float) and not isinstance(duration, bool) else None
-    return TranscriptionResult(data["text"], language, duration)
+    if isinstance(duration, int | float) and not isinstance(duration, bool) and math.isfinite(duration) \
+            and duration >= 0:
+        return TranscriptionResult(data["text"], language, float(duration))
+    return TranscriptionResult(data["text"], language)
+
+
+def _json(body: bytes) -> Any:
+    """``body`` parsed, or None when it is not JSON (nesting too deep to parse included)."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def error_message(body: bytes) -> str:
     """The server's error message (OpenAI's ``{"error": {"message": ...}}``), else the body's start."""
-    try:
-        data = json.loads(body)
-        message = data["error"]["message"] if isinstance(data.get("error"), dict) else data.get("error")
-        if isinstance(message, str) and message:
-            return message
-    except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
-        pass
+    data = _json(body)
+    error = data.get("error") if isinstance(data, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    if isinstance(message, str) and message.strip():
+        return message.strip()[:500]
     return body[:200].decode("utf-8", "replace").strip() or "no message"
 
 
