@@ -76,20 +76,26 @@ class Event:
 
 @dataclass(slots=True, kw_only=True)
 class Comment(Event):
-    """A viewer's chat message."""
+    """A viewer's chat message. A paid one (a super chat) has ``paid`` set and, where the platform says,
+    its ``amount`` in ``currency`` (an ISO 4217 code, or the platform's unit)."""
 
     type: ClassVar[str] = "comment"
     text: str
+    paid: bool = False
+    amount: Decimal | None = None
+    currency: str = ""
 
 
 @dataclass(slots=True, kw_only=True)
 class Gift(Event):
-    """A paid gift. ``value`` is in the platform's own unit (coins, diamonds), if known."""
+    """A paid gift. ``value`` is in the platform's own unit (coins, diamonds), if known, for all
+    ``count``; ``value_cny`` the same in yuan where the platform's rate is known."""
 
     type: ClassVar[str] = "gift"
     gift: str
     count: int = 1
     value: Decimal | None = None
+    value_cny: Decimal | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -132,6 +138,15 @@ class RoomStats(Event):
     type: ClassVar[str] = "stats"
     viewers: int
     likes_total: int | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class LiveState(Event):
+    """The platform room's broadcast state changed: ``state`` is ``"live"``, ``"ended"`` or ``"preparing"``."""
+
+    type: ClassVar[str] = "live_state"
+    state: str
+    detail: str = ""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -228,10 +243,10 @@ class OperatorAlert(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (Comment, Gift, Like, Enter, Follow, Order, RoomStats, StageChange, Reply, ReplySentence,
+    for cls in (Comment, Gift, Like, Enter, Follow, Order, RoomStats, LiveState, StageChange, Reply, ReplySentence,
                 StreamState, ConnectorState, OperatorAlert)
 }
-PLATFORM_EVENT_TYPES = frozenset({"comment", "gift", "like", "enter", "follow", "order", "stats"})
+PLATFORM_EVENT_TYPES = frozenset({"comment", "gift", "like", "enter", "follow", "order", "stats", "live_state"})
 
 
 def _plain(value: Any) -> Any:
@@ -325,7 +340,7 @@ def from_dict(data: dict[str, Any]) -> Event:
             if not isinstance(value, dict) or "id" not in value:
                 raise EventFormatError("user: must be an object with an 'id'")
             value = User(id=str(value["id"]), name=str(value.get("name", "")))
-        elif key in ("value", "amount") and value is not None:
+        elif key in ("value", "value_cny", "amount") and value is not None:
             try:
                 value = Decimal(str(value))
             except Exception:

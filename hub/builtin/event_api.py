@@ -56,7 +56,7 @@ MAX_MONEY = Decimal(10) ** 12
 """Amounts must be below this in absolute value (``NUMERIC(14, 2)``)."""
 TIMESTAMP_FIELDS = ("platform_ts", "received_ts")
 COUNT_FIELDS = ("count", "qty", "viewers", "likes_total")
-MONEY_FIELDS = ("value", "amount")
+MONEY_FIELDS = ("value", "value_cny", "amount")
 
 _EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -11,7 +11,7 @@ def test_every_type_round_trips():
     samples = {
         "comment": {"text": "多少钱"}, "gift": {"gift": "rose", "count": 3, "value": "9.90"},
         "like": {"count": 12}, "enter": {}, "follow": {}, "order": {"order_id": "o1", "sku": "A", "qty": 2},
-        "stats": {"viewers": 120}, "stage": {"sku": "TEA-001"}, "reply": {"text": "128元", "answers": ["e1"], "sku": "TEA-001",
+        "stats": {"viewers": 120}, "live_state": {"state": "ended", "detail": "STREAM_ENDED"}, "stage": {"sku": "TEA-001"}, "reply": {"text": "128元", "answers": ["e1"], "sku": "TEA-001",
                   "askers": [{"platform": "douyin", "user": {"id": "u9", "name": "Bo"}, "message_id": "m9"}]},
         "reply_sentence": {"reply": "r1", "index": 0, "text": "128元。", "answers": ["e1"], "sku": "TEA-001"},
         "stream_state": {"output": "rtmp", "state": "live"}, "connector_state": {"connector": "x", "state": "ready"},
