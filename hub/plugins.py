@@ -41,6 +41,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.scaffold_cli",
     "connectors.catalog_file",
     "connectors.local",
+    "connectors.douyin",
     "plugins.llm_catalog",
     "plugins.llm_openai",
     "plugins.llm_langchain",

@@ -103,6 +103,10 @@ class Standin(abc.ABC):
         e.g. ``{"api_base": self.url, "token": self.token}``. Keys in :attr:`secret_env` are secrets."""
         return {}
 
+    def notes(self) -> list[str]:
+        """Lines ``livehub standin`` prints above the table (e.g. where the stand-in pushes to)."""
+        return []
+
     def state(self) -> dict[str, Any]:
         """``GET /_standin/state``; a subclass adds its own figures to ``super().state()``."""
         return {"system": self.system, "url": self.url if self._runner else "", "port": self.port,

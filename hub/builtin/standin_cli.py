@@ -26,8 +26,10 @@ def livehub_register_commands(cli: Any) -> None:
 @click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535),
               help="The port to serve on (0: a free one).")
 @click.option("--room", default="main", show_default=True, help="The hub room the printed table binds.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A stand-in option, e.g. --set mode=webcast (see docs/platforms.md); repeatable.")
 @click.option("--list", "list_only", is_flag=True, help="List the installed stand-ins and exit.")
-def standin(system: str | None, port: int, room: str, list_only: bool) -> None:
+def standin(system: str | None, port: int, room: str, settings: tuple[str, ...], list_only: bool) -> None:
     """Run the stand-in of SYSTEM on 127.0.0.1 until Ctrl+C / SIGTERM.
 
     It speaks the platform's wire protocol plus the shared control API (POST /_standin/events,
@@ -51,8 +53,23 @@ def standin(system: str | None, port: int, room: str, list_only: bool) -> None:
     except UnknownStandin as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    options: dict[str, str] = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise click.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint="--set")
+        options[key.strip()] = value
     try:
-        asyncio.run(_serve(spec.factory(port=port), room))
+        platform = spec.factory(port=port, **options)
+    except TypeError as exc:
+        click.echo(f"error: the {system} stand-in does not take {', '.join(options) or 'these options'}: {exc}",
+                   err=True)
+        sys.exit(2)
+    except ValueError as exc:
+        click.echo(f"error: the {system} stand-in: {exc}", err=True)
+        sys.exit(2)
+    try:
+        asyncio.run(_serve(platform, room))
     except OSError as exc:
         click.echo(f"error: cannot serve the {system} stand-in on port {port}: {exc.strerror or exc}", err=True)
         sys.exit(1)
@@ -67,6 +84,7 @@ async def _serve(platform: Any, room: str) -> None:
         lines = [f"# The {platform.system} stand-in is serving on {platform.url} (Ctrl+C to stop).",
                  "# Drive it: POST /_standin/events, GET /_standin/sent, POST /_standin/faults, "
                  "GET /_standin/state"]
+        lines.extend(f"# {note}" for note in platform.notes())
         env = platform.env()
         if env:
             lines.append("# The hub reads its secrets from the environment; before `livehub run`:")
