@@ -74,113 +74,121 @@ def unzigzag(value: int) -> int:
 def decode(data: bytes | bytearray | memoryview, *, max_length: int = MAX_LENGTH) -> list[tuple[int, int, Any]]:
     """Every field of one message, in order: ``(field_number, wire_type, value)``, value an ``int`` for
     varints and fixed-width fields (unsigned), ``bytes`` for length-delimited ones."""
-    if not isinstance(data, bytes):
+    return _fields(_as_bytes(data, max_length))
+
+
+def _as_bytes(data: bytes | bytearray | memoryview, max_length: int) -> bytes:
+    if data.__class__ is not bytes:
         data = bytes(data)
-    end = len(data)
-    if end > max_length:
-        raise WireError(f"message of {end} bytes exceeds the limit of {max_length}")
+    if len(data) > max_length:
+        raise WireError(f"message of {len(data)} bytes exceeds the limit of {max_length}")
+    return data  # type: ignore[return-value]
+
+
+def _fields(data: bytes) -> list[tuple[int, int, Any]]:
+    """``(number, wire, value)`` of every field in order: ``bytes`` for length-delimited fields, ``int``
+    for the rest. The hot path of every decoder: one pass, one-byte keys, lengths and values inline."""
     out: list[tuple[int, int, Any]] = []
     append = out.append
-    pos = 0
-    while pos < end:
-        # the key: a varint, almost always one byte
-        byte = data[pos]
-        pos += 1
-        if byte < 0x80:
-            key = byte
-        else:
-            key, pos = _varint(data, pos - 1, end)
-        number, wire = key >> 3, key & 7
-        if number == 0 or number > MAX_FIELD:
-            raise WireError(f"invalid field number {number} at byte {pos}")
-        if wire == VARINT:
-            if pos < end and data[pos] < 0x80:
-                value = data[pos]
-                pos += 1
-            else:
-                value, pos = _varint(data, pos, end)
-        elif wire == LEN:
-            if pos < end and data[pos] < 0x80:
+    pos, end = 0, len(data)
+    try:
+        while pos < end:
+            key = data[pos]
+            pos += 1
+            if key >= 0x80:
+                key, pos = _varint(data, pos - 1, end)
+            number, wire = key >> 3, key & 7
+            if number == 0 or number > MAX_FIELD:
+                raise WireError(f"invalid field number {number} at byte {pos}")
+            if wire == LEN:
                 size = data[pos]
-                pos += 1
+                if size < 0x80:
+                    pos += 1
+                else:
+                    size, pos = _varint(data, pos, end)
+                stop = pos + size
+                if stop > end:
+                    raise WireError(f"field {number}: length {size} runs past the end ({end - pos} bytes left)")
+                append((number, LEN, data[pos:stop]))
+                pos = stop
+            elif wire == VARINT:
+                value = data[pos]
+                if value < 0x80:
+                    pos += 1
+                else:
+                    value, pos = _varint(data, pos, end)
+                append((number, VARINT, value))
+            elif wire == I64 or wire == I32:
+                stop = pos + (8 if wire == I64 else 4)
+                if stop > end:
+                    raise WireError(f"field {number}: truncated fixed{(stop - pos) * 8} value")
+                append((number, wire, int.from_bytes(data[pos:stop], "little")))
+                pos = stop
             else:
-                size, pos = _varint(data, pos, end)
-            if size > end - pos:
-                raise WireError(f"field {number}: length {size} runs past the end ({end - pos} bytes left)")
-            value = data[pos:pos + size]
-            pos += size
-        elif wire == I64 or wire == I32:
-            size = 8 if wire == I64 else 4
-            if size > end - pos:
-                raise WireError(f"field {number}: truncated fixed{size * 8} value")
-            value = int.from_bytes(data[pos:pos + size], "little")
-            pos += size
-        else:
-            raise WireError(f"field {number}: unsupported wire type {wire}")
-        append((number, wire, value))
+                raise WireError(f"field {number}: unsupported wire type {wire}")
+    except IndexError:
+        raise WireError(f"truncated message at byte {pos}") from None
     return out
 
 
 def _varint(data: bytes, pos: int, end: int) -> tuple[int, int]:
     result = shift = 0
-    while True:
-        if pos >= end:
-            raise WireError(f"truncated varint at byte {pos}")
-        byte = data[pos]
-        pos += 1
+    for index in range(pos, min(pos + 10, end)):
+        byte = data[index]
         result |= (byte & 0x7F) << shift
         if byte < 0x80:
             if result > _U64:
-                raise WireError(f"varint out of range at byte {pos}")
-            return result, pos
+                raise WireError(f"varint out of range at byte {index}")
+            return result, index + 1
         shift += 7
-        if shift >= 70:
-            raise WireError(f"varint longer than 10 bytes at byte {pos}")
+    if end - pos >= 10:
+        raise WireError(f"varint longer than 10 bytes at byte {pos}")
+    raise WireError(f"truncated varint at byte {end}")
 
 
 class Message:
     """A read-only view of one message: fields by number. Nested messages are parsed when asked for,
-    each one level deeper; past ``max_depth`` levels :class:`WireError` is raised."""
+    each one level deeper; past ``max_depth`` levels :class:`WireError` is raised.
 
-    __slots__ = ("fields", "depth", "max_depth")
+    ``fields`` maps each field number to its last value (``bytes`` for length-delimited fields, ``int``
+    otherwise); ``more`` keeps every value of the fields seen more than once."""
+
+    __slots__ = ("fields", "more", "depth", "max_depth")
 
     def __init__(self, data: bytes | bytearray | memoryview = b"", *, depth: int = 0,
                  max_depth: int = MAX_DEPTH) -> None:
         if depth > max_depth:
             raise WireError(f"nested deeper than {max_depth} levels")
         self.depth, self.max_depth = depth, max_depth
-        fields: dict[int, list[tuple[int, Any]]] = {}
-        for number, wire, value in decode(data):
-            entry = fields.get(number)
-            if entry is None:
-                fields[number] = [(wire, value)]
-            else:
-                entry.append((wire, value))
+        fields: dict[int, Any] = {}
+        more: dict[int, list[Any]] | None = None
+        if data.__class__ is not bytes or len(data) > MAX_LENGTH:
+            data = _as_bytes(data, MAX_LENGTH)
+        for number, _, value in _fields(data):  # type: ignore[arg-type]
+            if number in fields:
+                if more is None:
+                    more = {}
+                if number in more:
+                    more[number].append(value)
+                else:
+                    more[number] = [fields[number], value]
+            fields[number] = value
         self.fields = fields
+        self.more = more
 
     def has(self, number: int) -> bool:
         return number in self.fields
 
     def repeated(self, number: int) -> list[Any]:
         """Every raw value of field ``number`` (ints or bytes), in wire order."""
-        return [value for _, value in self.fields.get(number, ())]
-
-    def _last(self, number: int, wire: int) -> Any:
-        entry = self.fields.get(number)
-        if entry is None:
-            return None
-        found, value = entry[-1]
-        if found != wire:
-            raise WireError(f"field {number}: wire type {found}, expected {wire}")
-        return value
+        if self.more is not None and number in self.more:
+            return list(self.more[number])
+        return [self.fields[number]] if number in self.fields else []
 
     def int(self, number: int, default: int = 0) -> int:
         """An unsigned varint (``uint64``, ``uint32``, ``bool``, enums) or fixed-width field."""
-        entry = self.fields.get(number)
-        if entry is None:
-            return default
-        wire, value = entry[-1]
-        if wire == LEN:
+        value = self.fields.get(number, default)
+        if value.__class__ is bytes:
             raise WireError(f"field {number}: length-delimited, expected a number")
         return value
 
@@ -197,16 +205,15 @@ class Message:
         return self.int(number) != 0
 
     def bytes(self, number: int) -> bytes:
-        value = self._last(number, LEN)
-        return b"" if value is None else value
+        value = self.fields.get(number, b"")
+        if value.__class__ is not bytes:
+            raise WireError(f"field {number}: a number, expected length-delimited bytes")
+        return value
 
     def str(self, number: int) -> str:
         """A ``string`` field; invalid UTF-8 is a :class:`WireError`."""
-        value = self._last(number, LEN)
-        if value is None:
-            return ""
         try:
-            return value.decode("utf-8")
+            return self.bytes(number).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise WireError(f"field {number}: not UTF-8 text ({exc.reason})") from None
 
@@ -217,9 +224,9 @@ class Message:
     def messages(self, number: int) -> list[Message]:
         """Every occurrence of a repeated nested message."""
         out = []
-        for wire, value in self.fields.get(number, ()):
-            if wire != LEN:
-                raise WireError(f"field {number}: wire type {wire}, expected a message")
+        for value in self.repeated(number):
+            if value.__class__ is not bytes:
+                raise WireError(f"field {number}: a number, expected a message")
             out.append(Message(value, depth=self.depth + 1, max_depth=self.max_depth))
         return out
 

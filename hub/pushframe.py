@@ -25,7 +25,8 @@ import gzip
 import zlib
 from dataclasses import dataclass, field
 
-from hub.protowire import Message, WireError, encode
+from hub.protoschema import build, parse
+from hub.protowire import WireError, encode
 
 MAX_FRAME = 4 * 1024 * 1024
 MAX_INFLATED = 16 * 1024 * 1024
@@ -34,6 +35,19 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 class FrameError(WireError):
     """A malformed frame, response or message payload (or one too big)."""
+
+
+_SCHEMA = build("livehub_pushframe", {
+    "PushFrame": {"seq_id": (1, "uint64"), "log_id": (2, "uint64"), "service": (3, "uint64"), "method": (4, "uint64"),
+                  "headers": (5, "map"), "payload_encoding": (6, "string"), "payload_type": (7, "string"),
+                  "payload": (8, "bytes")},
+    "Message": {"method": (1, "string"), "payload": (2, "bytes"), "msg_id": (3, "uint64"), "msg_type": (4, "uint32"),
+                "offset": (5, "uint64")},
+    "Response": {"messages": (1, "repeated Message"), "cursor": (2, "string"), "fetch_interval": (3, "uint64"),
+                 "now": (4, "uint64"), "internal_ext": (5, "string"), "fetch_type": (6, "uint32"),
+                 "route_params": (7, "map"), "heartbeat_duration": (8, "uint64"), "need_ack": (9, "bool"),
+                 "push_server": (10, "string"), "is_first": (11, "bool")},
+})
 
 
 @dataclass(slots=True)
@@ -90,16 +104,11 @@ def decode_frame(data: bytes) -> PushFrame:
     if len(data) > MAX_FRAME:
         raise FrameError(f"frame of {len(data)} bytes exceeds {MAX_FRAME}")
     try:
-        m = Message(data)
-        headers = {}
-        for h in m.messages(5):
-            headers[h.str(1)] = h.str(2)
-        return PushFrame(seq_id=m.int(1), log_id=m.int(2), service=m.int(3), method=m.int(4), headers=headers,
-                         payload_encoding=m.str(6), payload_type=m.str(7), payload=m.bytes(8))
-    except FrameError:
-        raise
+        m = parse(_SCHEMA["PushFrame"], data)
     except WireError as exc:
         raise FrameError(f"bad PushFrame: {exc}") from None
+    return PushFrame(seq_id=m.seq_id, log_id=m.log_id, service=m.service, method=m.method, headers=dict(m.headers),
+                     payload_encoding=m.payload_encoding, payload_type=m.payload_type, payload=m.payload)
 
 
 def inflate(data: bytes) -> bytes:
@@ -129,15 +138,13 @@ def decode_response(frame: PushFrame) -> Response:
 def parse_response(payload: bytes) -> Response:
     """A serialized ``Response`` (e.g. a sign server's answer, which is not framed)."""
     try:
-        m = Message(payload)
-        messages = [WebcastMessage(method=x.str(1), payload=x.bytes(2), msg_id=x.int(3), msg_type=x.int(4),
-                                   offset=x.int(5)) for x in m.messages(1)]
-        params = {p.str(1): p.str(2) for p in m.messages(7)}
-        return Response(messages=messages, cursor=m.str(2), fetch_interval=m.int(3), now=m.int(4),
-                        internal_ext=m.str(5), route_params=params, heartbeat_ms=m.int(8), need_ack=m.bool(9),
-                        push_server=m.str(10), is_first=m.bool(11))
+        m = parse(_SCHEMA["Response"], payload)
     except WireError as exc:
         raise FrameError(f"bad Response: {exc}") from None
+    messages = [WebcastMessage(x.method, x.payload, x.msg_id, x.msg_type, x.offset) for x in m.messages]
+    return Response(messages=messages, cursor=m.cursor, fetch_interval=m.fetch_interval, now=m.now,
+                    internal_ext=m.internal_ext, route_params=dict(m.route_params), heartbeat_ms=m.heartbeat_duration,
+                    need_ack=m.need_ack, push_server=m.push_server, is_first=m.is_first)
 
 
 def msg_frame(response: Response, *, log_id: int, seq_id: int = 0, compress: bool = True) -> bytes:

@@ -17,8 +17,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors.douyin.schema import SCHEMA
 from hub.events import Comment, Enter, Event, Follow, Gift, Like, RoomStats, User
-from hub.protowire import Message
+from hub.protoschema import parse
 from hub.pushframe import WebcastMessage
 
 PLATFORM = "douyin"
@@ -89,64 +90,64 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() and 0 <= number < 10**12 else None
 
 
-def _user(m: Message) -> User:
-    return User(str(m.int(1)), m.str(3))
+def _user(user: Any) -> User:
+    return User(str(user.id), user.nickname)
 
 
 def webcast_event(message: WebcastMessage) -> Event | str | None:
     """The hub event of one webcast message, :data:`ROOM_ENDED`, or None (nothing to publish: a combo
     streak still going, a follow-less social action, a method with no hub event).
     Raises :class:`hub.protowire.WireError` for a malformed payload."""
-    decode = _DECODERS.get(message.method)
-    if decode is None:
+    entry = _DECODERS.get(message.method)
+    if entry is None:
         return None
-    m = Message(message.payload)
-    common = m.message(1)
-    msg_id = message.msg_id or common.int(2)
-    created = common.int(4)
+    cls, decode = entry
+    m = parse(cls, message.payload)
+    common = m.common
+    msg_id = message.msg_id or common.msg_id
     base: dict[str, Any] = {"platform": PLATFORM, "room": "", "message_id": str(msg_id) if msg_id else None,
-                            "platform_ts": _ts(created)}
+                            "platform_ts": _ts(common.create_time)}
     return decode(m, base)
 
 
-def _chat(m: Message, base: dict[str, Any]) -> Event:
-    return Comment(user=_user(m.message(2)), text=m.str(3), **base)
+def _chat(m: Any, base: dict[str, Any]) -> Event:
+    return Comment(user=_user(m.user), text=m.content, **base)
 
 
-def _gift(m: Message, base: dict[str, Any]) -> Event | None:
-    gift = m.message(15)
-    if gift.bool(10) and m.int(9) != 1:  # a combo streak going on: counted once, at its end
+def _gift(m: Any, base: dict[str, Any]) -> Event | None:
+    gift = m.gift
+    if gift.combo and m.repeat_end != 1:  # a combo streak going on: counted once, at its end
         return None
-    count = max(m.int(5), m.int(6), 1) * max(m.int(4), 1)
-    diamonds = Decimal(gift.int(12) * count) if gift.int(12) else None
-    return Gift(user=_user(m.message(7)), gift=gift.str(16) or str(m.int(2)), count=count, value=diamonds,
+    count = max(m.repeat_count, m.combo_count, 1) * max(m.group_count, 1)
+    diamonds = Decimal(gift.diamond_count * count) if gift.diamond_count else None
+    return Gift(user=_user(m.user), gift=gift.name or str(m.gift_id), count=min(count, 1_000_000), value=diamonds,
                 value_cny=diamonds / DIAMONDS_PER_CNY if diamonds is not None else None, **base)
 
 
-def _like(m: Message, base: dict[str, Any]) -> Event:
-    return Like(user=_user(m.message(5)), count=max(1, m.int(2)), **base)
+def _like(m: Any, base: dict[str, Any]) -> Event:
+    return Like(user=_user(m.user), count=max(1, min(m.count, 1_000_000)), **base)
 
 
-def _member(m: Message, base: dict[str, Any]) -> Event:
-    return Enter(user=_user(m.message(2)), **base)
+def _member(m: Any, base: dict[str, Any]) -> Event:
+    return Enter(user=_user(m.user), **base)
 
 
-def _social(m: Message, base: dict[str, Any]) -> Event | None:
-    return Follow(user=_user(m.message(2)), **base) if m.int(4) == 1 else None
+def _social(m: Any, base: dict[str, Any]) -> Event | None:
+    return Follow(user=_user(m.user), **base) if m.action == 1 else None
 
 
-def _seq(m: Message, base: dict[str, Any]) -> Event:
-    return RoomStats(viewers=m.int64(3), **base)
+def _seq(m: Any, base: dict[str, Any]) -> Event:
+    return RoomStats(viewers=max(0, m.total), **base)
 
 
-def _control(m: Message, base: dict[str, Any]) -> str | None:
-    return ROOM_ENDED if m.int(2) == 3 else None  # the connector publishes LiveState "ended" and stops
+def _control(m: Any, base: dict[str, Any]) -> str | None:
+    return ROOM_ENDED if m.status == 3 else None  # the connector publishes LiveState "ended" and stops
 
 
-_DECODERS: dict[str, Any] = {
-    "WebcastChatMessage": _chat, "WebcastGiftMessage": _gift, "WebcastLikeMessage": _like,
-    "WebcastMemberMessage": _member, "WebcastSocialMessage": _social, "WebcastRoomUserSeqMessage": _seq,
-    "WebcastControlMessage": _control,
+_DECODERS: dict[str, tuple[Any, Any]] = {
+    f"Webcast{name}": (SCHEMA[name], decode) for name, decode in (
+        ("ChatMessage", _chat), ("GiftMessage", _gift), ("LikeMessage", _like), ("MemberMessage", _member),
+        ("SocialMessage", _social), ("RoomUserSeqMessage", _seq), ("ControlMessage", _control))
 }
 DECODED_METHODS = frozenset(_DECODERS)
 KNOWN_WITHOUT_EVENT = frozenset({"WebcastFansclubMessage", "WebcastRoomStatsMessage", "WebcastRoomRankMessage",

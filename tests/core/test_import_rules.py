@@ -150,9 +150,10 @@ def test_the_doc_states_a_rule_for_every_package() -> None:
     assert rules["plugins/<p>/"] == ("hub", "plugins.<p>")
     assert rules["connectors/<c>/"] == ("hub", "connectors.<c>")
     # a client may use the wire formats, which themselves import nothing else of LiveHub
-    assert rules["connectors/<c>/client.py"] == ("hub.protowire", "hub.pushframe")
+    assert rules["connectors/<c>/client.py"] == ("hub.protowire", "hub.protoschema", "hub.pushframe")
     assert rules["hub/protowire.py"] == ()
-    assert rules["hub/pushframe.py"] == ("hub.protowire",)
+    assert rules["hub/protoschema.py"] == ("hub.protowire",)
+    assert rules["hub/pushframe.py"] == ("hub.protowire", "hub.protoschema")
 
 
 def test_hub_plugins_and_connectors_import_only_what_the_table_allows() -> None:
