@@ -109,6 +109,14 @@ class Connector:
             log.error("connector %s: credentials refused: %s", self.name, error)
         self.hub.publish_nowait(ConnectorState(platform=HUB_PLATFORM, room="", connector=self.name,
                                                state=str(state), error=error))
+        metric = getattr(self.hub, "metric", None)
+        if metric is not None:  # livehub_connector_state{connector, state}: 1 for the current state
+            from prometheus_client import Gauge
+
+            gauge = metric(Gauge, "livehub_connector_state", "Connector state (1 = the current one)",
+                           ["connector", "state"])
+            for each in State:
+                gauge.labels(self.name, each.value).set(1 if each == state else 0)
 
     async def supervise(self) -> None:
         """Run :meth:`run` forever with retries; the hub owns the task that calls this."""

@@ -136,10 +136,17 @@ async def test_ten_thousand_events_twenty_disconnects_none_lost_none_repeated(
         assert "ready" in states()[states().index("retrying"):]  # ready -> retrying -> ready
         status = await _status(hub)
         assert [c["state"] for c in status["connectors"] if c["name"] == "douyin"] == ["ready"]
+        metrics = await _get(hub, "/metrics")
+        assert 'livehub_connector_state{connector="douyin",state="ready"} 1.0' in metrics
+        assert 'livehub_connector_state{connector="douyin",state="retrying"} 0.0' in metrics
 
 
 async def _status(hub: object) -> dict:
-    url = f"http://127.0.0.1:{hub.web.port}/api/v1/status"  # type: ignore[attr-defined]
+    return json.loads(await _get(hub, "/api/v1/status"))
+
+
+async def _get(hub: object, path: str) -> str:
+    url = f"http://127.0.0.1:{hub.web.port}{path}"  # type: ignore[attr-defined]
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as resp:
-            return await resp.json()
+            return await resp.text()
