@@ -4,7 +4,7 @@ leaving the hub for that platform.
 Each platform runs its real connector against its stand-in (loopback), with the starter catalog and
 triage's catalog answers (no LLM). Time 0 is just before the question is handed to the stand-in's control
 API (which puts it on the wire at once: a WebSocket frame, a signed push); the sample ends when the answer
-comes out: for a platform with bot chat, the chat message arriving at the stand-in; for one without (Douyin),
+comes out: for a platform with bot chat, the chat message arriving at the stand-in; for one without (Douyin; TikTok unless `send_chat`),
 the voice ``Reply`` that names the asker, published on the hub's bus (what the room's speech starts from).
 Questions go one at a time with distinct aggregation keys (``bench.reply.FACT_QUESTIONS``), and every
 round starts a fresh hub, so no sample waits behind an earlier answer or the chat's rate limit.
@@ -38,7 +38,14 @@ def _douyin() -> tuple[Any, dict[str, Any], Callable[[Any], None]]:
     return DouyinStandin(mode="webcast"), {"heartbeat_s": 1.0}, lambda hub: None
 
 
-PLATFORMS: dict[str, Callable[[], tuple[Any, dict[str, Any], Callable[[Any], None]]]] = {"douyin": _douyin}
+def _tiktok() -> tuple[Any, dict[str, Any], Callable[[Any], None]]:
+    from connectors.tiktok.standin import TikTokStandin
+
+    return TikTokStandin(), {}, lambda hub: None
+
+
+PLATFORMS: dict[str, Callable[[], tuple[Any, dict[str, Any], Callable[[Any], None]]]] = {
+    "douyin": _douyin, "tiktok": _tiktok}
 """Per platform: (stand-in, extra connector settings, called with the started hub)."""
 
 

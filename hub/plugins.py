@@ -42,6 +42,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "connectors.catalog_file",
     "connectors.local",
     "connectors.douyin",
+    "connectors.tiktok",
     "plugins.llm_catalog",
     "plugins.llm_openai",
     "plugins.llm_langchain",

@@ -13,7 +13,9 @@ API** with every other stand-in, so tools and tests drive any of them the same w
   acks), as recorded by the stand-in (:meth:`Standin.record`); ``DELETE /_standin/sent`` clears it.
 * ``POST /_standin/faults`` — ``{"kind": "disconnect"}`` drops every live connection;
   ``{"kind": "outage", "seconds": N}`` drops them and answers 503 for N seconds;
-  ``{"kind": "rate_limit", "count": N}`` answers the next N sends with the platform's rate-limit answer.
+  ``{"kind": "rate_limit", "count": N}`` answers the next N sends with the platform's rate-limit answer;
+  ``{"kind": "reconnect"}`` sends the platform's own reconnect request on every live connection (400 for
+  a platform that has none: :meth:`Standin.request_reconnect`).
 * ``GET /_standin/state`` — counts, url and port, and the stand-in's own figures.
 
 :func:`take_token` enforces a platform's send rate with a :class:`hub.ratelimit.TokenBucket`.
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from hub.standin_control import StandinControl
 
 CONTROL_PREFIX = "/_standin/"
-FAULT_KINDS = ("disconnect", "outage", "rate_limit")
+FAULT_KINDS = ("disconnect", "outage", "rate_limit", "reconnect")
 
 
 def take_token(bucket: TokenBucket) -> float:
@@ -102,6 +104,11 @@ class Standin(abc.ABC):
         """The connector settings (besides ``type`` and ``room``) that point a hub at this stand-in,
         e.g. ``{"api_base": self.url, "token": self.token}``. Keys in :attr:`secret_env` are secrets."""
         return {}
+
+    def request_reconnect(self) -> int:
+        """Ask every live connection to reconnect the way the platform does (a reconnect message, a
+        close frame); return how many were asked. ``NotImplementedError``: the platform has no such request."""
+        raise NotImplementedError(f"{self.system} has no reconnect request")
 
     def notes(self) -> list[str]:
         """Lines ``livehub standin`` prints above the table (e.g. where the stand-in pushes to)."""
@@ -308,6 +315,11 @@ class Standin(abc.ABC):
             return _error(400, f"kind: one of {', '.join(FAULT_KINDS)}")
         if kind == "disconnect":
             return _json({"fault": kind, "dropped": await self.disconnect()})
+        if kind == "reconnect":
+            try:
+                return _json({"fault": kind, "asked": self.request_reconnect()})
+            except NotImplementedError as exc:
+                return _error(400, str(exc))
         field = "seconds" if kind == "outage" else "count"
         amount = body.get(field)
         if not isinstance(amount, (int, float)) or isinstance(amount, bool) or amount <= 0 or (

@@ -126,7 +126,8 @@ async def test_outage_answers_503_for_its_duration_but_not_on_the_control_api(pa
 
 
 @pytest.mark.parametrize("body, reason", [
-    ({"kind": "meteor"}, "kind: one of disconnect, outage, rate_limit"),
+    ({"kind": "meteor"}, "kind: one of disconnect, outage, rate_limit, reconnect"),
+    ({"kind": "reconnect"}, "parrot has no reconnect request"),
     ({"kind": "outage"}, "seconds: a positive number"),
     ({"kind": "outage", "seconds": -1}, "seconds: a positive number"),
     ({"kind": "rate_limit", "count": 1.5}, "count: a positive integer"),
