@@ -58,6 +58,8 @@ METRICS: dict[str, Metric] = {
                                        ">= 50000", pin=True),
     "tiktok_decode_msgs_per_s": Metric("bench.tiktok_decode:run", {"messages": 20_000}, {"messages": 200_000},
                                        ">= 50000", pin=True),
+    "kuaishou_decode_msgs_per_s": Metric("bench.kuaishou_decode:run", {"messages": 20_000}, {"messages": 200_000},
+                                         ">= 50000", pin=True),
     "platform_reply_p95_ms": Metric("bench.platform_reply:run", {"rounds": 1}, {"rounds": 3}, "<= 100"),
     "rss_growth_pct_1m_events": Metric("bench.ingest:memory_growth", {"first": 10_000, "last": 100_000},
                                        {"first": 100_000, "last": 1_000_000}, "<= 10", timeout_s=1800),

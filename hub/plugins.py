@@ -43,6 +43,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "connectors.local",
     "connectors.douyin",
     "connectors.tiktok",
+    "connectors.kuaishou",
     "plugins.llm_catalog",
     "plugins.llm_openai",
     "plugins.llm_langchain",
