@@ -16,6 +16,8 @@ space), with closing quotes and brackets kept on the sentence they close.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,8 +51,10 @@ def shorten(text: str, max_chars: int) -> str:
 def split_chat(text: str, max_chars: int, prefix: str = "") -> list[str]:
     """``text`` as chat messages of at most ``max_chars`` characters, each starting with ``prefix``.
 
-    Whole sentences are packed greedily; a sentence longer than a message on its own is shortened with
-    :func:`shorten`. A prefix that would leave less than half a message is dropped."""
+    Whole sentences are packed greedily; a sentence longer than a message on its own is cut after its
+    clause marks (，、；：,;:) and its clauses packed the same way, so a price late in a long sentence is
+    kept; only a clause longer than a message is shortened with :func:`shorten`. A prefix that would
+    leave less than half a message is dropped."""
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
     if len(prefix) > max_chars // 2:
@@ -68,11 +72,26 @@ def split_chat(text: str, max_chars: int, prefix: str = "") -> list[str]:
         current = ""
         if len(sentence.strip()) <= budget:
             current = sentence
-        else:
-            parts.append(shorten(sentence, budget))
+            continue
+        for clause in _pack([c for c in _CLAUSE.split(sentence) if c.strip()], budget):
+            parts.append(clause if len(clause) <= budget else shorten(clause, budget))
     if current.strip():
         parts.append(current.strip())
     return [prefix + part for part in parts if part]
+
+
+_CLAUSE = re.compile(r"(?<=[，、；：,;:])")
+
+
+def _pack(pieces: list[str], budget: int) -> list[str]:
+    """``pieces`` joined greedily into chunks of at most ``budget`` characters (a longer piece alone)."""
+    chunks: list[str] = []
+    for piece in pieces:
+        if chunks and len((chunks[-1] + piece).strip()) <= budget:
+            chunks[-1] += piece
+        else:
+            chunks.append(piece)
+    return [chunk.strip() for chunk in chunks]
 
 
 def mention_prefix(names: Sequence[str], mention_format: str, max_mentions: int = MAX_MENTIONS) -> str:

@@ -306,3 +306,16 @@ class PlatformConnector(Connector):
         return {**super().status(), "room": self.room, "platform": self.platform,
                 "can_send_chat": self.can_send_chat, "chat_replies": chat, "cursor": self.cursor,
                 "ingested": self.ingested, "duplicates": self.duplicates, "outbox": self.outbox_status()}
+
+
+def voice_only_platforms(hub: Hub, room: str) -> frozenset[str]:
+    """The platforms feeding ``room`` where no connector can post the host's chat replies (no bot chat, or
+    ``chat_replies = "none"``): their viewers are answered on voice. A platform with no connector here
+    (events posted through the API, a replayed trace) is not in the set."""
+    feeding, chatting = set(), set()
+    for connector in hub.connectors.values():
+        if isinstance(connector, PlatformConnector) and connector.room == room:
+            feeding.add(connector.platform)
+            if connector.can_send_chat and connector.config.chat_replies != "none":
+                chatting.add(connector.platform)
+    return frozenset(feeding - chatting)

@@ -28,6 +28,7 @@ from hub.clock import timer
 from hub.counters import FastCounter
 from hub.decisions import Decision
 from hub.events import HUB_PLATFORM, Event, StageChange
+from hub.platform import voice_only_platforms
 from plugins.triage.aggregate import Aggregator, ReplyRef, question_key, thanks_key
 from plugins.triage.budget import SpeechBudget
 from plugins.triage.intent import PRODUCT_INTENTS, Intent, detect_intent
@@ -66,6 +67,7 @@ class RoomEngine:
         self._history: OrderedDict[str, deque[str]] = OrderedDict()
         self._resolver: ProductResolver | None = None
         self._wake: asyncio.Future[None] | None = None
+        self._voice_only: tuple[float, frozenset[str]] = (-1.0, frozenset())  # (when read, platforms)
         self.tasks: list[asyncio.Task[Any]] = []
         # Metrics counted on every event, looked up once: hub.metric() and labels() cost microseconds.
         self._comments_counter: Any = None
@@ -164,12 +166,24 @@ class RoomEngine:
         ready = now + self.settings.thanks_window_s.get(category, 30.0)
         self._join_or_queue(key, ask, now, lambda: Item(key, "thanks", category, self.locale, ready_at=ready))
 
+    def voice_only(self, platform: str, now: float) -> bool:
+        """Whether ``platform``'s viewers in this room can only hear answers (no chat reply reaches them);
+        the connectors are asked at most once a second."""
+        when, platforms = self._voice_only
+        if now - when >= 1.0 or when < 0:
+            platforms = voice_only_platforms(self.hub, self.room)
+            self._voice_only = (now, platforms)
+        return platform in platforms
+
     def _join_or_queue(self, key: tuple[str, ...], ask: Ask, now: float, make: Any) -> None:
+        if self.voice_only(ask.platform, now):
+            make = self._voice_made(make)
         item = self.aggregator.open_item(key)
         heard = (item is not None and item.kind == "answer" and item.state == "in_flight"
                  and item.speaking_since is not None and item.speaking_since <= now)
         if item is not None and not heard and (item.state == "pending" or item.state == "in_flight"):
             item.asks.append(ask)  # its answer is still to come: it answers this ask too
+            item.voice_only = item.voice_only or self.voice_only(ask.platform, now)
             return
         ref = self.aggregator.recent(key, now, ask.platform) if key[0] == "answer" else None
         if heard or ref is not None:
@@ -178,6 +192,7 @@ class RoomEngine:
                 return
             if heard and item is not None:
                 item.asks.append(ask)
+                item.voice_only = item.voice_only or self.voice_only(ask.platform, now)
             else:
                 self.decide(Decision(ask.event_id, "aggregated", "answered_recently",
                                      ref.index if ref is not None else None, at=now))
@@ -194,18 +209,29 @@ class RoomEngine:
         """Queue (or join) the follow-up of ``key``: a short line naming the askers who asked after its
         answer began, collected for ``follow_up_batch_s``. In chat; on voice only when chat is off and
         nothing else waits (in a flood the voice never repeats itself). False: not followed up."""
-        if not self.settings.follow_up or (not self._chat_open() and len(self.queue)):
+        voice_only = self.voice_only(ask.platform, now)
+        if not self.settings.follow_up or ((voice_only or not self._chat_open()) and len(self.queue)):
             return False
         follow_key = (*key, "followup")
         pending = self.aggregator.open_item(follow_key)
         if pending is not None and pending.state == "pending":
             pending.asks.append(ask)
+            pending.voice_only = pending.voice_only or voice_only
             return True
         item = make()
-        item.key, item.followup, item.prefer_chat = follow_key, True, True
+        item.key, item.followup, item.prefer_chat = follow_key, True, not voice_only
         item.ready_at = now + self.settings.follow_up_batch_s
         self._queue_new(item, ask, now)
         return True
+
+    @staticmethod
+    def _voice_made(make: Any) -> Any:
+        """``make`` for an ask whose platform has no chat: the item it makes is answered on voice."""
+        def voice() -> Item:
+            item = make()
+            item.voice_only, item.prefer_chat = True, False
+            return item
+        return voice
 
     @staticmethod
     def _who(event: Any) -> tuple[str, str]:
@@ -314,7 +340,7 @@ class RoomEngine:
         return self.budget.chat.limit > 0
 
     def _voice_accepts(self, item: Item, _rank: int) -> bool:
-        return item.approved > 0 or not (item.prefer_chat and self._chat_open())
+        return item.approved > 0 or item.voice_only or not (item.prefer_chat and self._chat_open())
 
     def voice_waiting(self) -> bool:
         """The voice is writing an answer, or one is ready for it. A show's pitch waits meanwhile, so
@@ -340,7 +366,7 @@ class RoomEngine:
                 self.voice_item = None
 
     def _chat_accepts(self, item: Item, rank: int, now: float) -> bool:
-        if item.approved or (item.kind == "thanks" and not self.settings.thanks_in_chat):
+        if item.approved or item.voice_only or (item.kind == "thanks" and not self.settings.thanks_in_chat):
             return False
         if item.prefer_chat:
             return True

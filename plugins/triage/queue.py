@@ -67,6 +67,7 @@ class Item:
     asks: list[Ask] = field(default_factory=list)
     ready_at: float = 0.0  # thank-you batches wait for their window
     prefer_chat: bool = False
+    voice_only: bool = False  # an asker's platform cannot show a chat reply: the voice answers this item
     claim: bool = False  # the asks state a figure of the fact (bait to correct; see hub.claims)
     followup: bool = False  # asked after the answer began: a short line naming the askers
     unresolved: bool = False  # it names a product the catalog does not know: ask which link is meant

@@ -7,15 +7,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.chat_text import ELLIPSIS, ChatWords, mention_prefix, sentence_spans, shorten, split_chat
+from hub.chat_text import _CLAUSE, ELLIPSIS, ChatWords, mention_prefix, sentence_spans, shorten, split_chat
 from hub.ratelimit import TokenBucket
 from hub.wordlists import TermMatcher, builtin_prompt_dir, parse_terms
 
 
-def test_whole_sentences_are_packed_and_only_a_sentence_too_long_is_shortened() -> None:
+def test_whole_sentences_are_packed_and_a_sentence_too_long_is_cut_at_its_clauses() -> None:
     text = "Yes, it ships today. It is free. This one sentence is far too long to fit in one message, sadly."
     assert split_chat(text, 40) == ["Yes, it ships today. It is free.",
-                                    "This one sentence is far too long to…"]
+                                    "This one sentence is far too long to…", "sadly."]
+    # a price late in a long sentence survives a platform's short messages (Bilibili: 20 characters)
+    long = "这款羊毛围巾是今年的新款，颜色有三种，直播间价128元。"
+    assert split_chat(long, 20) == ["这款羊毛围巾是今年的新款，颜色有三种，", "直播间价128元。"]
+    assert split_chat(long, 12) == ["这款羊毛围巾是今年的新…", "颜色有三种，", "直播间价128元。"]
     assert split_chat(text, 200, "@Ann ") == ["@Ann " + text]
     assert split_chat("两元。三元！四元？", 6) == ["两元。三元！", "四元？"]
     assert split_chat("价格是128.00元。包邮", 12) == ["价格是128.00元。", "包邮"]  # a decimal point is no end
@@ -69,9 +73,13 @@ _texts = st.lists(_pieces, max_size=120).map("".join)
 
 
 def _covers(text: str, bodies: list[str], budget: int) -> bool:
-    """Each body is consecutive whole sentences of ``text`` (stripped), or one sentence longer than
-    ``budget`` shortened with an ellipsis; together they cover every sentence with something in it."""
-    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    """Each body is consecutive whole sentences of ``text`` (stripped) — a sentence longer than
+    ``budget`` counting as its clauses — or one such piece longer than ``budget`` shortened with an
+    ellipsis; together they cover every sentence with something in it."""
+    sentences = []
+    for a, b in sentence_spans(text):
+        whole = text[a:b]
+        sentences += [whole] if len(whole.strip()) <= budget else [c for c in _CLAUSE.split(whole) if c.strip()]
     i = 0
     for body in bodies:
         while i < len(sentences) and not sentences[i].strip():

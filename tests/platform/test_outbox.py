@@ -51,19 +51,20 @@ async def test_the_settings_override_the_platforms_rate_and_burst(make_hub) -> N
         assert f.outbox_status()["delayed"] == 3
 
 
-async def test_a_long_answer_is_split_on_sentence_boundaries_to_the_platforms_maximum(make_hub) -> None:
+async def test_a_long_answer_is_split_on_sentence_and_clause_boundaries_to_the_platforms_maximum(make_hub) -> None:
     text = ("这款乌龙茶产自福建高山茶园。每年春天采摘一次，手工炒制。现在下单送一个玻璃杯！"
             "库存还有三十件，欢迎大家下单购买支持一下我们的小店铺吧。")
     async with make_hub(plugins=PLUGINS, config=config(chat_max_chars=30), builtins=CORE) as hub:
         f = await fake(hub)
         reply = answer(text, [("fake", "小雨", "m1")])
         await hub.publish(reply)
-        await wait_for(lambda: len(f.sent) == 3)
+        await wait_for(lambda: len(f.sent) == 4)
         assert f.texts() == ["@小雨 这款乌龙茶产自福建高山茶园。",
                              "@小雨 每年春天采摘一次，手工炒制。现在下单送一个玻璃杯！",  # two sentences packed
-                             "@小雨 库存还有三十件，欢迎大家下单购买支持一下我们的小店…"]  # one too long: shortened
+                             "@小雨 库存还有三十件，",  # one too long: cut at its comma, nothing lost
+                             "@小雨 欢迎大家下单购买支持一下我们的小店铺吧。"]
         assert all(len(t) <= 30 for t in f.texts())
-        assert [m.key for _, m in f.sent] == [f"{reply.id}:0", f"{reply.id}:1", f"{reply.id}:2"]
+        assert [m.key for _, m in f.sent] == [f"{reply.id}:{n}" for n in range(4)]
 
 
 async def test_the_platforms_word_list_rewrites_or_drops_and_never_sends_a_banned_term(make_hub, tmp_path) -> None:
