@@ -43,6 +43,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "connectors.local",
     "connectors.douyin",
     "connectors.tiktok",
+    "connectors.bilibili",
+    "connectors.twitch",
     "connectors.kuaishou",
     "plugins.llm_catalog",
     "plugins.llm_openai",
