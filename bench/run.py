@@ -62,6 +62,8 @@ METRICS: dict[str, Metric] = {
                                          ">= 50000", pin=True),
     "twitch_decode_msgs_per_s": Metric("bench.twitch_decode:run", {"messages": 20_000}, {"messages": 200_000},
                                        ">= 50000", pin=True),
+    "youtube_decode_msgs_per_s": Metric("bench.youtube_decode:run", {"messages": 20_000}, {"messages": 200_000},
+                                        ">= 50000", pin=True),
     "kuaishou_decode_msgs_per_s": Metric("bench.kuaishou_decode:run", {"messages": 20_000}, {"messages": 200_000},
                                          ">= 50000", pin=True),
     "platform_reply_p95_ms": Metric("bench.platform_reply:run", {"rounds": 1}, {"rounds": 3}, "<= 100"),

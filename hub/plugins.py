@@ -45,6 +45,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "connectors.tiktok",
     "connectors.bilibili",
     "connectors.twitch",
+    "connectors.youtube",
     "connectors.kuaishou",
     "plugins.llm_catalog",
     "plugins.llm_openai",
