@@ -17,7 +17,6 @@ space), with closing quotes and brackets kept on the sentence they close.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from pathlib import Path
 
