@@ -48,6 +48,7 @@ class EncoderSettings:
         gop = str(max(1, round(self.keyframe_seconds * self.fps)))
         rate = str(self.video_bitrate)
         options = {"preset": self.preset, "g": gop, "keyint_min": gop, "sc_threshold": "0", "bf": "0",
+                   "forced-idr": "1",
                    "maxrate": rate, "bufsize": str(self.video_bitrate), "threads": str(self.threads)}
         if self.tune:
             options["tune"] = self.tune
@@ -72,6 +73,7 @@ class AVEncoder:
         self._video: Any = None
         self._audio: Any = None
         self._first: int | None = None
+        self._gop: int | None = None  # the keyframe period the last keyframe was forced in
         self._next_audio = 0
 
     def open(self) -> None:
@@ -107,6 +109,10 @@ class AVEncoder:
             self._write_audio(np.zeros(missing, dtype=np.int16))
         picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame.video), format="rgb24")
         picture.pts = position
+        gop = position // max(1, round(self.settings.keyframe_seconds * self.settings.fps))
+        if gop != self._gop:  # keyframes by time, not by frames encoded: lost frames do not stretch a GOP
+            self._gop = gop
+            picture.pict_type = av.video.frame.PictureType.I
         self._mux(self._video.encode(picture))
         self._write_audio(np.asarray(frame.audio, dtype=np.int16))
         self.frames += 1

@@ -45,6 +45,7 @@ class Mp3Decoder:
         self._av = av
         self._codec = av.CodecContext.create("mp3", "r")
         self._resampler: Any = None
+        self._input: tuple[str, str, int] | None = None  # the format, layout and rate the resampler takes
         self._chunks: list[np.ndarray] = []
         self.sample_rate = 0
 
@@ -72,7 +73,10 @@ class Mp3Decoder:
         for frame in self._codec.decode(packet):
             if self._resampler is None:
                 self.sample_rate = frame.sample_rate
-                self._resampler = self._av.AudioResampler(format="s16", layout="mono", rate=frame.sample_rate)
+            shape = (frame.format.name, frame.layout.name, frame.sample_rate)
+            if shape != self._input:  # the first frame, or one that changed (a damaged stream): same output
+                self._input = shape
+                self._resampler = self._av.AudioResampler(format="s16", layout="mono", rate=self.sample_rate)
             for out in self._resampler.resample(frame):
                 self._chunks.append(out.to_ndarray().reshape(-1))
 
