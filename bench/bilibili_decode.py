@@ -16,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import statistics
-import time
 from typing import Any
 
+from bench.decoding import measure
 from connectors.bilibili.client import OP_COMMAND, command, unpack
 from connectors.bilibili.mapping import to_events
 from connectors.bilibili.standin_encode import encode_event, frame
@@ -67,17 +66,8 @@ def decode_all(frames: list[bytes]) -> tuple[int, int]:
 
 
 async def run(messages: int, repeats: int = 3, framing: str = "brotli") -> dict[str, Any]:
-    frames = build_frames(messages, framing=framing)
-    decode_all(frames[:40])  # warm up
-    rates, events, decoded = [], 0, 0
-    for _ in range(max(1, repeats)):
-        started = time.process_time()
-        decoded, events = decode_all(frames)
-        rates.append(decoded / max(time.process_time() - started, 1e-9))
-    return {"value": round(statistics.median(rates)), "rates": [round(r) for r in rates], "messages": decoded,
-            "hub_events": events, "frames": len(frames), "framing": framing,
-            "bytes_per_frame": round(sum(map(len, frames)) / len(frames)),
-            "clock": "process CPU time, one thread", "goal": ">= 50000"}
+    return {**measure(build_frames(messages, framing=framing), lambda frames: decode_all(frames)[0],
+                      repeats=repeats, warm_up=40), "framing": framing}
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 from typing import Any
 
+from bench.decoding import measure
 from connectors.douyin.mapping import webcast_event
 from connectors.douyin.standin_encode import gift_streak, webcast_message
 from hub.events import from_dict
@@ -49,16 +49,7 @@ def decode_all(frames: list[bytes]) -> int:
 
 
 async def run(messages: int, repeats: int = 3) -> dict[str, Any]:
-    frames = build_frames(messages)
-    decode_all(frames[:50])  # warm up
-    rates = []
-    for _ in range(repeats):
-        started = time.process_time()
-        decoded = decode_all(frames)
-        rates.append(decoded / (time.process_time() - started))
-    return {"value": round(max(rates)), "rates": [round(r) for r in rates], "messages": messages,
-            "frames": len(frames), "bytes_per_frame": round(sum(map(len, frames)) / len(frames)),
-            "clock": "process CPU time, one thread"}
+    return measure(build_frames(messages), decode_all, repeats=repeats)
 
 
 def main() -> None:

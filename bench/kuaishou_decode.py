@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 from typing import Any
 
+from bench.decoding import measure
 from connectors.kuaishou.client import decode_poll
 from connectors.kuaishou.mapping import interactive_event
 from connectors.kuaishou.standin import gzip_body, interactive_item, poll_body
@@ -53,16 +53,7 @@ def decode_all(bodies: list[bytes]) -> int:
 
 
 async def run(messages: int, repeats: int = 3) -> dict[str, Any]:
-    bodies = build_bodies(messages)
-    decode_all(bodies[:50])  # warm up
-    rates = []
-    for _ in range(repeats):
-        started = time.process_time()
-        decoded = decode_all(bodies)
-        rates.append(decoded / max(time.process_time() - started, 1e-9))
-    return {"value": round(max(rates)), "rates": [round(r) for r in rates], "messages": messages,
-            "hub_events": decoded, "answers": len(bodies), "bytes_per_answer": round(sum(map(len, bodies)) / len(bodies)),
-            "clock": "process CPU time, one thread"}
+    return measure(build_bodies(messages), decode_all, repeats=repeats)  # a frame: one long-poll answer
 
 
 def main() -> None:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import statistics
-import time
 from decimal import Decimal
 from typing import Any
 
+from bench.decoding import measure
 from connectors.tiktok.mapping import webcast_event
 from connectors.tiktok.standin_encode import webcast_messages
 from hub.events import Event, from_dict
@@ -69,17 +68,7 @@ def decode_all(frames: list[bytes], rate: Decimal | None = Decimal("0.05")) -> t
 
 
 async def run(messages: int, repeats: int = 3) -> dict[str, Any]:
-    frames = build_frames(messages)
-    decode_all(frames[:40])  # warm up
-    rates, events = [], 0
-    for _ in range(max(1, repeats)):
-        started = time.process_time()
-        decoded, events = decode_all(frames)
-        rates.append(decoded / max(time.process_time() - started, 1e-9))
-    return {"value": round(statistics.median(rates)), "rates": [round(r) for r in rates], "messages": decoded,
-            "hub_events": events, "frames": len(frames),
-            "bytes_per_frame": round(sum(map(len, frames)) / len(frames)),
-            "clock": "process CPU time, one thread", "goal": ">= 50000"}
+    return measure(build_frames(messages), lambda frames: decode_all(frames)[0], repeats=repeats, warm_up=40)
 
 
 def main() -> None:

@@ -13,11 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import statistics
-import time
 from decimal import Decimal
 from typing import Any
 
+from bench.decoding import measure
 from connectors.twitch.client import parse_frame
 from connectors.twitch.mapping import SUBSCRIPTIONS, condition, notification_event
 from connectors.twitch.standin_encode import notification, timestamp
@@ -66,17 +65,12 @@ def decode_all(frames: list[str], rate: Decimal | None = Decimal("0.07")) -> int
 
 
 async def run(messages: int, repeats: int = 3) -> dict[str, Any]:
-    frames = build_frames(messages)
-    decode_all(frames[:500])  # warm up
-    rates, events = [], 0
-    for _ in range(max(1, repeats)):
-        started = time.process_time()
-        events = decode_all(frames)
-        rates.append(len(frames) / max(time.process_time() - started, 1e-9))
-    return {"value": round(statistics.median(rates)), "rates": [round(r) for r in rates], "messages": len(frames),
-            "hub_events": events, "bytes_per_frame": round(sum(map(len, frames)) / len(frames)),
-            "compression": "none (EventSub frames are plain JSON)", "clock": "process CPU time, one thread",
-            "goal": ">= 50000"}
+    def decode(frames: list[bytes]) -> int:
+        decode_all(frames)
+        return len(frames)  # one notification a frame
+
+    return {**measure(build_frames(messages), decode, repeats=repeats, warm_up=500),
+            "compression": "none (EventSub frames are plain JSON)"}
 
 
 def main() -> None:

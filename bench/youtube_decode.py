@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 from typing import Any
 
+from bench.decoding import measure
 from connectors.youtube import stream_list_pb2 as pb
 from connectors.youtube.mapping import message_event
 from connectors.youtube.standin_data import ChatLog, encode_event
@@ -64,16 +64,7 @@ def decode_all(frames: list[bytes]) -> int:
 
 
 async def run(messages: int, repeats: int = 3) -> dict[str, Any]:
-    frames = build_frames(messages)
-    decode_all(frames[:50])  # warm up
-    rates = []
-    for _ in range(repeats):
-        started = time.process_time()
-        decoded = decode_all(frames)
-        rates.append(decoded / (time.process_time() - started))
-    return {"value": round(max(rates)), "rates": [round(r) for r in rates], "messages": messages,
-            "frames": len(frames), "bytes_per_frame": round(sum(map(len, frames)) / len(frames)),
-            "clock": "process CPU time, one thread"}
+    return measure(build_frames(messages), decode_all, repeats=repeats)
 
 
 def main() -> None:

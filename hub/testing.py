@@ -19,6 +19,9 @@ Helpers:
   timelines run at once, with exact timings);
 * :func:`post_events`, :func:`sent` and :func:`fault` — drive a stand-in through its control API
   (viewers write, what the hub sent, forced disconnects, outages and rate limits);
+* :func:`platform_hub`, :func:`stored_ids` and :func:`fast_retries` — a whole hub (web server, catalog,
+  SQLite file) with a platform connector pointed at its stand-in; the stored message ids to count; quick
+  reconnects for tests that force many disconnects;
 * :data:`CORE_PLUGINS` — the core's own built-in plugins only (no answering, no media): pass it as
   ``builtins=`` to ``make_hub`` when a test should see only what its own plugin does.
 
@@ -51,6 +54,7 @@ import inspect
 import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from hub.app import Hub
@@ -220,9 +224,57 @@ async def sent(target: Standin | str, kind: str | None = None) -> list[dict[str,
 
 
 async def fault(target: Standin | str, kind: str, **params: Any) -> dict[str, Any]:
-    """Force a fault on the stand-in: ``"disconnect"``, ``"outage"`` (``seconds=``) or ``"rate_limit"``
-    (``count=``)."""
+    """Force a fault on the stand-in: ``"disconnect"``, ``"outage"`` (``seconds=``), ``"rate_limit"``
+    (``count=``) or ``"reconnect"`` (the platform's own reconnect request)."""
     return await _control(target).fault(kind, **params)
+
+
+# -- a platform connector against its stand-in, in a whole hub --------------------------------------------
+
+STARTER_CATALOG = Path(__file__).resolve().parent / "starter" / "catalog.json"
+
+
+def fast_retries(monkeypatch: Any, *connector_classes: type) -> None:
+    """Reconnect after tens of milliseconds instead of seconds (a test forcing twenty disconnects);
+    ``monkeypatch`` is pytest's fixture, so the classes are restored after the test."""
+    for cls in connector_classes:
+        monkeypatch.setattr(cls, "backoff_base", 0.02)
+        monkeypatch.setattr(cls, "backoff_cap", 0.2)
+
+
+def platform_config(folder: Path, platform: Standin, name: str, **settings: Any) -> dict[str, Any]:
+    """A hub config: a SQLite file in ``folder``, the web server on a free port, the starter catalog, and
+    connector ``name`` pointed at the stand-in ``platform`` (``settings`` added), feeding room ``main``."""
+    return {"hub": {"database_url": f"sqlite+aiosqlite:///{folder / 'hub.db'}"},
+            "web": {"enabled": True, "port": 0},
+            "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER_CATALOG)},
+                           name: {**platform.connector_config(room="main"), **settings}},
+            "rooms": {"main": {"locale": "zh-CN"}}}
+
+
+@contextlib.asynccontextmanager
+async def platform_hub(folder: Path, platform: Standin, name: str, *, ready: bool = True,
+                       plugins: dict[str, Any] | None = None, **settings: Any) -> AsyncIterator[Hub]:
+    """A started hub of :func:`platform_config` (``plugins``: ``[plugins.x]`` tables) whose connector
+    ``name`` is ready (unless ``ready=False``)."""
+    config = platform_config(folder, platform, name, **settings)
+    if plugins:
+        config["plugins"] = plugins
+    async with running_hub(config=config) as started:
+        connector = started.connectors[name]
+        if ready and not await connector.wait_ready(15):
+            raise AssertionError(f"connector {name} is not ready: {connector.status()}")
+        yield started
+
+
+async def stored_ids(hub: Hub, platform: str, *types: str, room: str = "main") -> list[str]:
+    """The message ids of ``platform``'s stored events of ``types`` in ``room``, repeats included (count
+    them: none lost, none twice)."""
+    ids: list[str] = []
+    for kind in types:
+        rows = await hub.storage.recent_events(limit=1_000_000, type=kind, room=room)
+        ids += [row["message_id"] for row in rows if row["platform"] == platform]
+    return ids
 
 
 if _async_fixture is not None:

@@ -12,33 +12,26 @@ import pytest
 
 from connectors.bilibili.connector import BilibiliConnector
 from connectors.bilibili.standin import BilibiliStandin
-from hub.testing import make_event, running_hub
+from hub import testing
+from hub.testing import make_event
 
-STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter" / "catalog.json"
 ROOM = BilibiliStandin.default_room
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "protocol-samples" / "bilibili"
 
 
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect after tens of milliseconds, not seconds: twenty disconnects in one test."""
-    monkeypatch.setattr(BilibiliConnector, "backoff_base", 0.02)
-    monkeypatch.setattr(BilibiliConnector, "backoff_cap", 0.2)
+    testing.fast_retries(monkeypatch, BilibiliConnector)
 
 
-def hub_config(tmp_path: Path, standin: BilibiliStandin, **settings: Any) -> dict[str, Any]:
-    table = {**standin.connector_config(room="main"), **settings}
-    return {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
-            "web": {"enabled": True, "port": 0},
-            "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER)}, "bilibili": table},
-            "rooms": {"main": {"locale": "zh-CN"}}}
+def hub_config(tmp_path: Path, standin: Any, **settings: Any) -> dict[str, Any]:
+    return testing.platform_config(tmp_path, standin, "bilibili", **settings)
 
 
 @contextlib.asynccontextmanager
 async def bilibili_hub(tmp_path: Path, standin: BilibiliStandin, **settings: Any) -> AsyncIterator[Any]:
-    """A started hub whose Bilibili connector is ready."""
-    async with running_hub(config=hub_config(tmp_path, standin, **settings)) as hub:
-        connector = hub.connectors["bilibili"]
-        assert await connector.wait_ready(15), connector.status()
+    """A started hub whose Bilibili connector is ready (connected to the stand-in)."""
+    async with testing.platform_hub(tmp_path, standin, "bilibili", **settings) as hub:
         yield hub
 
 
@@ -49,12 +42,8 @@ def event(kind: str, n: int, **fields: Any) -> Any:
 
 
 async def stored_ids(hub: Any, *types: str) -> list[str]:
-    """Message ids of the Bilibili events in the database (repeats included)."""
-    ids: list[str] = []
-    for kind in types:
-        rows = await hub.storage.recent_events(limit=100_000, type=kind, room="main")
-        ids += [row["message_id"] for row in rows if row["platform"] == "bilibili"]
-    return ids
+    """Message ids of the bilibili events in the database (repeats included)."""
+    return await testing.stored_ids(hub, "bilibili", *types)
 
 
 async def hub_status(hub: Any) -> dict[str, Any]:

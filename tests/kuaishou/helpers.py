@@ -13,16 +13,14 @@ import pytest
 
 from connectors.kuaishou.connector import KuaishouConnector
 from connectors.kuaishou.standin import KuaishouStandin
-from hub.testing import running_hub
+from hub import testing
 
-STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter" / "catalog.json"
 ROOM = KuaishouStandin.default_room
 
 
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect after tens of milliseconds, not seconds: twenty disconnects in one test."""
-    monkeypatch.setattr(KuaishouConnector, "backoff_base", 0.02)
-    monkeypatch.setattr(KuaishouConnector, "backoff_cap", 0.2)
+    testing.fast_retries(monkeypatch, KuaishouConnector)
 
 
 def fast_standin(**options: Any) -> KuaishouStandin:
@@ -30,30 +28,20 @@ def fast_standin(**options: Any) -> KuaishouStandin:
     return KuaishouStandin(**{"sleep_ms": 20, "hold_s": 0.5, **options})
 
 
-def hub_config(tmp_path: Path, standin: KuaishouStandin, **settings: Any) -> dict[str, Any]:
-    table = {**standin.connector_config(room="main"), **settings}
-    return {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
-            "web": {"enabled": True, "port": 0},
-            "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER)}, "kuaishou": table},
-            "rooms": {"main": {"locale": "zh-CN"}}}
+def hub_config(tmp_path: Path, standin: Any, **settings: Any) -> dict[str, Any]:
+    return testing.platform_config(tmp_path, standin, "kuaishou", **settings)
 
 
 @contextlib.asynccontextmanager
 async def kuaishou_hub(tmp_path: Path, standin: KuaishouStandin, **settings: Any) -> AsyncIterator[Any]:
     """A started hub whose Kuaishou connector is ready (connected to the stand-in)."""
-    async with running_hub(config=hub_config(tmp_path, standin, **settings)) as hub:
-        connector = hub.connectors["kuaishou"]
-        assert await connector.wait_ready(15), connector.status()
+    async with testing.platform_hub(tmp_path, standin, "kuaishou", **settings) as hub:
         yield hub
 
 
 async def stored_ids(hub: Any, *types: str) -> list[str]:
-    """Message ids of the Kuaishou events in the database (repeats included)."""
-    ids: list[str] = []
-    for kind in types:
-        rows = await hub.storage.recent_events(limit=100_000, type=kind, room="main")
-        ids += [row["message_id"] for row in rows if row["platform"] == "kuaishou"]
-    return ids
+    """Message ids of the kuaishou events in the database (repeats included)."""
+    return await testing.stored_ids(hub, "kuaishou", *types)
 
 
 async def http_get(hub: Any, path: str) -> str:

@@ -12,32 +12,25 @@ import pytest
 
 from connectors.tiktok.connector import TikTokConnector
 from connectors.tiktok.standin import TikTokStandin
-from hub.testing import make_event, running_hub
+from hub import testing
+from hub.testing import make_event
 
-STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter" / "catalog.json"
 ROOM = TikTokStandin.default_room
 
 
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect after tens of milliseconds, not seconds: twenty disconnects in one test."""
-    monkeypatch.setattr(TikTokConnector, "backoff_base", 0.02)
-    monkeypatch.setattr(TikTokConnector, "backoff_cap", 0.2)
+    testing.fast_retries(monkeypatch, TikTokConnector)
 
 
-def hub_config(tmp_path: Path, standin: TikTokStandin, **settings: Any) -> dict[str, Any]:
-    table = {**standin.connector_config(room="main"), **settings}
-    return {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
-            "web": {"enabled": True, "port": 0},
-            "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER)}, "tiktok": table},
-            "rooms": {"main": {"locale": "zh-CN"}}}
+def hub_config(tmp_path: Path, standin: Any, **settings: Any) -> dict[str, Any]:
+    return testing.platform_config(tmp_path, standin, "tiktok", **settings)
 
 
 @contextlib.asynccontextmanager
 async def tiktok_hub(tmp_path: Path, standin: TikTokStandin, **settings: Any) -> AsyncIterator[Any]:
-    """A started hub whose TikTok connector is ready."""
-    async with running_hub(config=hub_config(tmp_path, standin, **settings)) as hub:
-        connector = hub.connectors["tiktok"]
-        assert await connector.wait_ready(15), connector.status()
+    """A started hub whose TikTok connector is ready (connected to the stand-in)."""
+    async with testing.platform_hub(tmp_path, standin, "tiktok", **settings) as hub:
         yield hub
 
 
@@ -48,12 +41,8 @@ def event(kind: str, n: int, **fields: Any) -> Any:
 
 
 async def stored_ids(hub: Any, *types: str) -> list[str]:
-    """Message ids of the TikTok events in the database (repeats included)."""
-    ids: list[str] = []
-    for kind in types:
-        rows = await hub.storage.recent_events(limit=100_000, type=kind, room="main")
-        ids += [row["message_id"] for row in rows if row["platform"] == "tiktok"]
-    return ids
+    """Message ids of the tiktok events in the database (repeats included)."""
+    return await testing.stored_ids(hub, "tiktok", *types)
 
 
 async def hub_status(hub: Any) -> dict[str, Any]:

@@ -12,34 +12,26 @@ import pytest
 
 from connectors.twitch.connector import TwitchConnector
 from connectors.twitch.standin import TwitchStandin
-from hub.testing import make_event, running_hub
+from hub import testing
+from hub.testing import make_event
 
-STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter" / "catalog.json"
 ROOM = TwitchStandin.default_room
 
 
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect after tens of milliseconds, not seconds: twenty disconnects in one test."""
-    monkeypatch.setattr(TwitchConnector, "backoff_base", 0.02)
-    monkeypatch.setattr(TwitchConnector, "backoff_cap", 0.2)
+    testing.fast_retries(monkeypatch, TwitchConnector)
 
 
-def hub_config(tmp_path: Path, standin: TwitchStandin, **settings: Any) -> dict[str, Any]:
-    table = {**standin.connector_config(room="main"), **settings}
-    return {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
-            "web": {"enabled": True, "port": 0},
-            "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER)}, "twitch": table},
-            "rooms": {"main": {"locale": "zh-CN"}}}
+def hub_config(tmp_path: Path, standin: Any, **settings: Any) -> dict[str, Any]:
+    return testing.platform_config(tmp_path, standin, "twitch", **settings)
 
 
 @contextlib.asynccontextmanager
 async def twitch_hub(tmp_path: Path, standin: TwitchStandin, *, ready: bool = True,
                      **settings: Any) -> AsyncIterator[Any]:
     """A started hub whose Twitch connector is ready (unless ``ready=False``)."""
-    async with running_hub(config=hub_config(tmp_path, standin, **settings)) as hub:
-        connector = hub.connectors["twitch"]
-        if ready:
-            assert await connector.wait_ready(15), connector.status()
+    async with testing.platform_hub(tmp_path, standin, "twitch", ready=ready, **settings) as hub:
         yield hub
 
 
@@ -50,12 +42,8 @@ def event(kind: str, n: int, **fields: Any) -> Any:
 
 
 async def stored_ids(hub: Any, *types: str) -> list[str]:
-    """Message ids of the Twitch events in the database (repeats included)."""
-    ids: list[str] = []
-    for kind in types:
-        rows = await hub.storage.recent_events(limit=100_000, type=kind, room="main")
-        ids += [row["message_id"] for row in rows if row["platform"] == "twitch"]
-    return ids
+    """Message ids of the twitch events in the database (repeats included)."""
+    return await testing.stored_ids(hub, "twitch", *types)
 
 
 async def http_get(hub: Any, path: str) -> str:

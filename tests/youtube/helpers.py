@@ -14,23 +14,16 @@ import pytest
 from connectors.youtube.connector import YoutubeConnector
 from connectors.youtube.quota import PACIFIC
 from connectors.youtube.standin import YoutubeStandin
-from hub.testing import running_hub
-
-STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter" / "catalog.json"
+from hub import testing
 
 
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect after tens of milliseconds, not seconds: twenty disconnects in one test."""
-    monkeypatch.setattr(YoutubeConnector, "backoff_base", 0.02)
-    monkeypatch.setattr(YoutubeConnector, "backoff_cap", 0.2)
+    testing.fast_retries(monkeypatch, YoutubeConnector)
 
 
-def hub_config(tmp_path: Path, standin: YoutubeStandin, **settings: Any) -> dict[str, Any]:
-    table = {**standin.connector_config(room="main"), "stream_reopen_s": 0.05, **settings}
-    return {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
-            "web": {"enabled": True, "port": 0},
-            "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER)}, "youtube": table},
-            "rooms": {"main": {"locale": "zh-CN"}}}
+def hub_config(tmp_path: Path, standin: Any, **settings: Any) -> dict[str, Any]:
+    return testing.platform_config(tmp_path, standin, "youtube", **{"stream_reopen_s": 0.05, **settings})
 
 
 @contextlib.asynccontextmanager
@@ -38,23 +31,14 @@ async def youtube_hub(tmp_path: Path, standin: YoutubeStandin, *, ready: bool = 
                       plugins: dict[str, Any] | None = None, **settings: Any) -> AsyncIterator[Any]:
     """A started hub whose YouTube connector is ready (unless ``ready=False``); ``plugins`` are
     ``[plugins.x]`` tables."""
-    config = hub_config(tmp_path, standin, **settings)
-    if plugins:
-        config["plugins"] = plugins
-    async with running_hub(config=config) as hub:
-        connector = hub.connectors["youtube"]
-        if ready:
-            assert await connector.wait_ready(15), connector.status()
+    async with testing.platform_hub(tmp_path, standin, "youtube", ready=ready, plugins=plugins,
+                                    **{"stream_reopen_s": 0.05, **settings}) as hub:
         yield hub
 
 
 async def stored_ids(hub: Any, *types: str) -> list[str]:
-    """Message ids of the YouTube events in the database (repeats included)."""
-    ids: list[str] = []
-    for kind in types:
-        rows = await hub.storage.recent_events(limit=100_000, type=kind, room="main")
-        ids += [row["message_id"] for row in rows if row["platform"] == "youtube"]
-    return ids
+    """Message ids of the youtube events in the database (repeats included)."""
+    return await testing.stored_ids(hub, "youtube", *types)
 
 
 class SimDay:
