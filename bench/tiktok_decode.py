@@ -68,7 +68,7 @@ def decode_all(frames: list[bytes], rate: Decimal | None = Decimal("0.05")) -> t
 
 
 async def run(messages: int, repeats: int = 3) -> dict[str, Any]:
-    return measure(build_frames(messages), lambda frames: decode_all(frames)[0], repeats=repeats, warm_up=40)
+    return measure(build_frames(messages), decode_all, repeats=repeats, warm_up=40)
 
 
 def main() -> None:
