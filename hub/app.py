@@ -28,6 +28,7 @@ from hub.interfaces import EventStore
 from hub.plugins import BUILTIN_PLUGINS, PluginManager
 from hub.registry import PluginSettings, Registry, collect, validate_plugin_sections
 from hub.rooms import Rooms, build_rooms
+from hub.shop import CatalogConnector
 from hub.slots import Slots
 
 log = logging.getLogger("livehub")
@@ -49,6 +50,7 @@ class Hub:
         self.connectors: dict[str, Connector] = {}
         self.slots = Slots(owner="the hub")  # per-hub objects of plugins and the interfaces they provide
         self.rooms = Rooms(hub_locale=config.hub.locale)
+        self._shops: list[str] = []  # the catalog connectors, in config order (the first is the default)
         self.plugin_order: list[str] = []  # start order (dependencies first); shutdown runs it reversed
         self._started_plugins: list[str] = []
         self.storage: Any = None
@@ -90,6 +92,13 @@ class Hub:
             room = getattr(cfg, "room", None)
             if spec.kind == "platform" and isinstance(room, str):
                 self.rooms[room].bindings.append(name)
+        shops = [name for name, (spec, _) in self.settings.connectors.items() if spec.kind == "catalog"]
+        wrong = [f"rooms.{room.name}.shop: {room.shop!r} is not a catalog connector (configured: "
+                 f"{', '.join(shops) or 'none'})" for room in self.rooms
+                 if room.shop is not None and room.shop not in shops]
+        if wrong:
+            raise ConfigError(wrong, file=self.config.source)
+        self._shops = shops
         if self.web_enabled:
             from hub.web.common import bind_problem
 
@@ -352,13 +361,26 @@ class Hub:
             self._metrics[name] = kind(name, documentation, list(labels), registry=self.metrics, **kw)
         return self._metrics[name]
 
-    def catalog(self) -> Catalog | None:
-        """The product catalog: the first catalog connector's last good load (None before one loads)."""
-        for connector in self.connectors.values():
-            catalog = getattr(connector, "catalog", None)
-            if connector.kind == "catalog" and catalog is not None:
-                return catalog
-        return None
+    def shop(self, room: str | None = None) -> CatalogConnector | None:
+        """The catalog connector ``room`` sells from (its ``shop`` setting, else the first catalog connector);
+        without a room, the hub's default shop."""
+        name = None
+        if room is not None and room in self.rooms:
+            name = self.rooms[room].shop
+        if name is None:
+            name = next(iter(self._shops), None)
+        connector = self.connectors.get(name) if name is not None else None
+        return connector if isinstance(connector, CatalogConnector) else None
+
+    def catalog(self, room: str | None = None) -> Catalog | None:
+        """The last good catalog of the shop ``room`` sells from (:meth:`shop`); None before one loads."""
+        shop = self.shop(room)
+        return shop.catalog if shop is not None else None
+
+    def shop_rooms(self, shop: str) -> list[str]:
+        """The rooms that sell from catalog connector ``shop``."""
+        default = next(iter(self._shops), None)
+        return [room.name for room in self.rooms if (room.shop or default) == shop]
 
     # -- status ---------------------------------------------------------------------------------
 

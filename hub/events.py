@@ -6,7 +6,8 @@ received it (``received_ts``). Events are plain slotted dataclasses: cheap to bu
 serialised with :func:`to_dict` and rebuilt with :func:`from_dict`.
 
 Platform events: :class:`Comment`, :class:`Gift`, :class:`Like`, :class:`Enter`, :class:`Follow`,
-:class:`Order`, :class:`RoomStats`. Hub events: :class:`StageChange` (the product now presented),
+:class:`Order` (also from shops), :class:`RoomStats`. Hub events: :class:`CatalogChange` (a price, stock or
+product of the room's shop changed), :class:`StageChange` (the product now presented),
 :class:`Reply` (what the host says or posts), :class:`ReplySentence` (one sentence of a voice reply,
 sent ahead of it), :class:`StreamState` (an output's state) and :class:`ConnectorState` (a connector's
 state).
@@ -29,7 +30,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "User", "Event", "Comment", "Gift", "Like", "Enter", "Follow", "Order", "RoomStats",
-    "StageChange", "Reply", "ReplySentence", "StreamState", "ConnectorState", "EVENT_TYPES", "PLATFORM_EVENT_TYPES",
+    "StageChange", "Reply", "ReplySentence", "StreamState", "ConnectorState", "CatalogChange", "EVENT_TYPES", "PLATFORM_EVENT_TYPES",
     "to_dict", "from_dict", "new_event_id",
 ]
 
@@ -122,13 +123,36 @@ class Follow(Event):
 
 @dataclass(slots=True, kw_only=True)
 class Order(Event):
-    """A viewer placed an order for ``qty`` of ``sku``."""
+    """A viewer placed an order for ``qty`` of ``sku`` (one line of an order; ``amount`` is the line's total
+    in ``currency``). ``status`` is ``placed`` or ``paid`` (the first the hub heard of), or ``refunded``
+    (money returned: subtract it). ``shop`` names the shop connector for a shop's order ("" for a platform's)."""
 
     type: ClassVar[str] = "order"
     order_id: str
     sku: str
     qty: int = 1
     amount: Decimal | None = None
+    currency: str = ""
+    status: str = "placed"
+    shop: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class CatalogChange(Event):
+    """A product of the room's shop changed (a hub event, from the shop connector ``shop``): ``change`` is
+    ``added``, ``updated``, ``removed``, ``sold_out`` or ``restocked``; ``price``/``stock`` are the figures now
+    (what a viewer pays), ``price_before``/``stock_before`` the previous ones."""
+
+    type: ClassVar[str] = "catalog_change"
+    shop: str
+    sku: str
+    change: str
+    link: int | None = None
+    name: str = ""
+    price: str | None = None
+    price_before: str | None = None
+    stock: int | None = None
+    stock_before: int | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -244,7 +268,7 @@ class OperatorAlert(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (Comment, Gift, Like, Enter, Follow, Order, RoomStats, LiveState, StageChange, Reply, ReplySentence,
-                StreamState, ConnectorState, OperatorAlert)
+                StreamState, ConnectorState, OperatorAlert, CatalogChange)
 }
 PLATFORM_EVENT_TYPES = frozenset({"comment", "gift", "like", "enter", "follow", "order", "stats", "live_state"})
 

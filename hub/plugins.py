@@ -37,6 +37,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.event_api",
     "hub.builtin.schedule_api",
     "hub.builtin.rooms",
+    "hub.builtin.shops",
     "hub.builtin.standin_cli",
     "hub.builtin.scaffold_cli",
     "connectors.catalog_file",

@@ -48,6 +48,8 @@ class RoomSettings(BaseModel):
     title: str = Field("", max_length=80, description="the room's title; default: the shop's name")
     locale: str | None = Field(None, description="the room's language; default: [hub] locale")
     public: bool = Field(False, description="true: the public viewer page may watch it without the API token")
+    shop: str | None = Field(None, description="the catalog connector the room sells from; default: the first "
+                                               "catalog connector")
 
 
 class Room:
@@ -90,6 +92,11 @@ class Room:
     @property
     def public(self) -> bool:
         return self.core.public
+
+    @property
+    def shop(self) -> str | None:
+        """The catalog connector the room names (``[rooms.<name>] shop``), or None for the hub's default."""
+        return self.core.shop
 
     # -- lifecycle --------------------------------------------------------------------------------
 

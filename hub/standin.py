@@ -76,6 +76,9 @@ class Standin(abc.ABC):
     from: ``{"token": "ACME_TOKEN"}``."""
     default_room: ClassVar[str] = "demo"
     """The platform room events go to when they name none."""
+    room_bound: ClassVar[bool] = True
+    """False for a system that feeds no room of its own (a shop: rooms name it with ``shop = "<name>"``); its
+    connector table then has no ``room`` key."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host, self.port = host, port
@@ -231,14 +234,17 @@ class Standin(abc.ABC):
         for key in self.secret_env:
             if key in settings:
                 settings[key] = SecretValue(str(settings[key]), f"standin:{self.system}")
-        return {"type": self.connector_type or self.system, "room": room, **settings}
+        bound = {"room": room} if self.room_bound else {}
+        return {"type": self.connector_type or self.system, **bound, **settings}
 
     def connector_table(self, name: str | None = None, *, room: str = "main") -> str:
         """The ``[connectors.<name>]`` TOML table pointing a hub at this stand-in; secrets are written
         as ``{env = "VAR"}`` references (:meth:`env` gives their values)."""
         settings = self.connector_settings()
         lines = [f"[connectors.{_toml_key(name or self.system)}]",
-                 f"type = {_toml_value(self.connector_type or self.system)}", f"room = {_toml_value(room)}"]
+                 f"type = {_toml_value(self.connector_type or self.system)}"]
+        if self.room_bound:
+            lines.append(f"room = {_toml_value(room)}")
         for key, value in settings.items():
             if key in self.secret_env:
                 lines.append(f"{_toml_key(key)} = {{env = {_toml_value(self.secret_env[key])}}}")

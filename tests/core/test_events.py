@@ -10,12 +10,15 @@ from hub.events import EVENT_TYPES, Comment, EventFormatError, Gift, User, from_
 def test_every_type_round_trips():
     samples = {
         "comment": {"text": "多少钱"}, "gift": {"gift": "rose", "count": 3, "value": "9.90"},
-        "like": {"count": 12}, "enter": {}, "follow": {}, "order": {"order_id": "o1", "sku": "A", "qty": 2},
+        "like": {"count": 12}, "enter": {}, "follow": {}, "order": {"order_id": "o1", "sku": "A", "qty": 2, "amount": "19.80", "currency": "USD", "status": "paid",
+                                                    "shop": "shopify"},
         "stats": {"viewers": 120}, "live_state": {"state": "ended", "detail": "STREAM_ENDED"}, "stage": {"sku": "TEA-001"}, "reply": {"text": "128元", "answers": ["e1"], "sku": "TEA-001",
                   "askers": [{"platform": "douyin", "user": {"id": "u9", "name": "Bo"}, "message_id": "m9"}]},
         "reply_sentence": {"reply": "r1", "index": 0, "text": "128元。", "answers": ["e1"], "sku": "TEA-001"},
         "stream_state": {"output": "rtmp", "state": "live"}, "connector_state": {"connector": "x", "state": "ready"},
         "operator_alert": {"kind": "talk_guardrails", "message": "blocked", "text": "0元", "reasons": ["free"]},
+        "catalog_change": {"shop": "shop", "sku": "A", "change": "sold_out", "link": 3, "price": "9.90",
+                           "price_before": "9.90", "stock": 0, "stock_before": 2},
     }
     assert set(samples) == set(EVENT_TYPES)
     for kind, fields in samples.items():

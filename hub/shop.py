@@ -1,0 +1,632 @@
+"""Shops: the catalog connector contract, and the base that owns sync, webhooks and reconcile.
+
+A shop connector (Shopify, WooCommerce, a file) subclasses :class:`CatalogConnector` and implements one
+method, :meth:`CatalogConnector.fetch_products`: every product of the shop as a *product dict* (the fields
+of :class:`hub.catalog.Product` plus ``updated_at``). Everything else lives here, written once:
+
+* **Full sync and reconcile.** ``run()`` fetches the shop and its products, validates each product (a
+  missing or negative price, an unknown currency, a duplicate SKU or link is reported with the shop's product
+  id and skipped: :attr:`CatalogConnector.problems`), assigns link numbers to products the shop gives none,
+  publishes the catalog and repeats every ``reconcile_interval_s`` to catch missed webhooks. A shop that is
+  down leaves the last good catalog in place (state ``retrying``).
+* **Webhooks.** ``POST /shops/<connector>/webhook`` (:mod:`hub.builtin.shop_webhooks`) calls
+  :meth:`CatalogConnector.receive_webhook`: the subclass verifies the signature over the raw body
+  (:meth:`~CatalogConnector.verify_webhook`, before anything is parsed); a refused delivery answers 401 and
+  is counted; a delivery seen before (same id) answers 200 and is dropped; the others are queued and
+  answered 200 at once. One owned task applies the queue in order (:meth:`~CatalogConnector.webhook_changes`
+  maps a delivery to :data:`Change` values); a delivery whose work fails on a shop outage stays at the head
+  of the queue and is retried, so nothing accepted is lost.
+* **Out-of-order deliveries.** Each change carries ``at`` (when the shop says it happened): an upsert older
+  than the product's version is ignored, a removal wins over older upserts, a stock level older than the
+  variant's stock version is ignored.
+* **Live facts** (:mod:`hub.shop_events`): each change of price, stock or presence is published to the
+  rooms that sell from this shop as a :class:`hub.events.CatalogChange`, and each order as
+  :class:`hub.events.Order` events, one per line.
+* **Pictures.** :meth:`CatalogConnector.image` reads a product's picture (an URL by default; a file
+  catalog overrides :meth:`~CatalogConnector.read_image`), cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.catalog import Catalog, Product, Shop
+from hub.connector import Connector
+from hub.shop_events import ChangePublisher
+
+if TYPE_CHECKING:
+    from hub.app import Hub
+
+log = logging.getLogger("livehub.shop")
+
+__all__ = ["ShopSettings", "CatalogConnector", "WebhookDelivery", "WebhookRefused", "ProductUpsert",
+           "ProductRemoval", "StockLevel", "ShopOrder", "OrderLine", "Change", "ProductProblem"]
+
+WEBHOOK_PATH = "/shops/{connector}/webhook"
+
+
+class ShopSettings(BaseModel):
+    """Settings every shop connector has (a connector's own model adds its address and credentials)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", description="the shop's name as the host says it; default: the name the shop gives")
+    currency: str | None = Field(None, description="ISO 4217 code of the prices; default: the shop's")
+    locale: str | None = Field(None, description="the shop's language; default: the shop's, else the hub's")
+    shipping: str = Field("", description="the shipping policy the host may quote")
+    returns: str = Field("", description="the returns policy the host may quote")
+    reconcile_interval_s: float = Field(900.0, gt=0, description="seconds between full syncs that catch "
+                                                                 "missed webhooks")
+    webhooks: bool = Field(True, description="subscribe to the shop's webhooks for live updates")
+    public_url: str | None = Field(None, description="the hub's address as the shop reaches it "
+                                                     "(https://hub.example.com); default: the hub's own")
+
+
+class WebhookRefused(Exception):
+    """A webhook delivery whose signature is missing or wrong: answered 401, its body never parsed."""
+
+
+@dataclass(slots=True)
+class WebhookDelivery:
+    """A verified webhook delivery, queued: ``id`` de-duplicates redeliveries, ``at`` is when the shop
+    says it happened (epoch seconds)."""
+
+    id: str
+    topic: str
+    at: float
+    body: bytes
+    received: float = field(default_factory=time.monotonic)
+
+
+@dataclass(slots=True)
+class ProductUpsert:
+    """A product created or updated (a product dict as :meth:`CatalogConnector.fetch_products` yields)."""
+
+    product: dict[str, Any]
+    at: float
+
+
+@dataclass(slots=True)
+class ProductRemoval:
+    """A product deleted, unpublished or archived."""
+
+    product_id: str
+    at: float
+
+
+@dataclass(slots=True)
+class StockLevel:
+    """A variant's stock (the variant whose ``stock_id`` this is) is now ``stock``."""
+
+    stock_id: str
+    stock: int
+    at: float
+
+
+@dataclass(slots=True)
+class OrderLine:
+    sku: str
+    qty: int
+    amount: Decimal  # the line's total, in the order's currency
+
+
+@dataclass(slots=True)
+class ShopOrder:
+    """An order placed, paid or refunded in the shop. ``viewer`` (``"<platform>:<user id>"``) and ``room``
+    link it to a live viewer and room when the shop carries them (order attributes)."""
+
+    order_id: str
+    status: str  # "placed" | "paid" | "refunded"
+    lines: list[OrderLine]
+    currency: str
+    at: float
+    buyer_name: str = ""
+    buyer_id: str = ""
+    email: str = ""
+    viewer: str | None = None
+    room: str | None = None
+
+
+Change = ProductUpsert | ProductRemoval | StockLevel | ShopOrder
+
+
+@dataclass(slots=True, frozen=True)
+class ProductProblem:
+    """A product the shop sent that the hub skipped, and why."""
+
+    product_id: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"product {self.product_id}, {self.field}: {self.reason}"
+
+
+@dataclass(slots=True)
+class _Entry:
+    product: Product
+    version: float
+
+
+class _Index:
+    """The products by shop id, and who owns each SKU, link number and stock id."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, _Entry] = {}
+        self.sku_owner: dict[str, str] = {}
+        self.link_owner: dict[int, str] = {}
+        self.stock_owner: dict[str, str] = {}
+
+    def put(self, entry: _Entry) -> None:
+        product = entry.product
+        self.drop(product.id)
+        self.entries[product.id] = entry
+        for sku in product.skus():
+            self.sku_owner[sku] = product.id
+        self.link_owner[product.link] = product.id
+        for variant in product.variants:
+            if variant.stock_id:
+                self.stock_owner[variant.stock_id] = product.id
+
+    def drop(self, pid: str) -> None:
+        entry = self.entries.pop(pid, None)
+        if entry is None:
+            return
+        for sku in entry.product.skus():
+            if self.sku_owner.get(sku) == pid:
+                del self.sku_owner[sku]
+        if self.link_owner.get(entry.product.link) == pid:
+            del self.link_owner[entry.product.link]
+        for variant in entry.product.variants:
+            if self.stock_owner.get(variant.stock_id) == pid:
+                del self.stock_owner[variant.stock_id]
+
+    def free_link(self, high: int) -> int:
+        """A link number no product has: one past the highest ever given."""
+        link = high + 1
+        while link in self.link_owner:
+            link += 1
+        return link
+
+
+class CatalogConnector(Connector):
+    """Base of every shop connector. One abstract method: :meth:`fetch_products`."""
+
+    kind: ClassVar[str] = "catalog"
+    inbox_limit: ClassVar[int] = 50_000
+    """Queued webhook deliveries beyond which new ones answer 503 (the shop redelivers them later)."""
+    seen_limit: ClassVar[int] = 200_000
+    """Delivery ids remembered for de-duplication."""
+
+    def __init__(self, name: str, config: Any, hub: Hub) -> None:
+        super().__init__(name, config, hub)
+        self.catalog: Catalog | None = None  # the last good catalog
+        self.problems: list[ProductProblem] = []  # products skipped by the last sync or webhook
+        self.counts: dict[str, int] = dict.fromkeys(
+            ("syncs", "webhooks", "refused", "duplicates", "malformed", "applied", "ignored_stale", "skipped"), 0)
+        self.last_sync: float | None = None
+        self.last_sync_s: float | None = None
+        self._shop: Shop | None = None
+        self._index = _Index()  # the products by id, SKU, link and stock id
+        self._stock_at: dict[str, float] = {}  # stock id → version of the stock figure the hub has
+        self._stock: dict[str, int] = {}  # stock id → the last stock level a webhook gave
+        self._removed: dict[str, float] = {}  # product id → when it was removed
+        self._links: dict[str, int] = {}  # product id → its link number (kept across syncs)
+        self._links_high = 0
+        self._inbox: deque[WebhookDelivery] = deque()
+        self._inbox_ready = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._journal: list[Change] | None = None  # changes applied while a full sync runs
+        self._subscribed = False
+        self._images: OrderedDict[str, bytes | None] = OrderedDict()
+        self.events = ChangePublisher(self)
+
+    # -- what a subclass provides -----------------------------------------------------------------
+
+    def fetch_products(self) -> AsyncIterator[dict[str, Any] | Product]:
+        """Every product of the shop, as product dicts (the fields of :class:`hub.catalog.Product`, with
+        ``variants``, and ``updated_at`` in epoch seconds) or validated products. Raise to be retried."""
+        raise NotImplementedError
+
+    async def fetch_shop(self) -> dict[str, Any]:
+        """The shop's own ``name``, ``currency`` and ``locale`` (settings override them)."""
+        return {}
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery | None:
+        """Check a delivery's signature over the raw ``body`` (constant-time) before anything is parsed.
+        Raise :class:`WebhookRefused`; return None to acknowledge and ignore (a ping)."""
+        raise WebhookRefused(f"{type(self).__name__} takes no webhooks")
+
+    async def webhook_changes(self, delivery: WebhookDelivery) -> list[Change]:
+        """Map a verified delivery to changes. Raise ``ValueError`` for a malformed body (counted, dropped);
+        any other error leaves the delivery queued and is retried with backoff."""
+        return []
+
+    async def subscribe_webhooks(self, url: str) -> None:
+        """Subscribe the shop's webhooks to ``url`` (called once, after the first sync). Default: nothing."""
+
+    async def read_image(self, ref: str) -> bytes:
+        """The bytes of picture ``ref`` (a product's ``image``): an http(s) URL by default."""
+        import aiohttp
+
+        if not ref.startswith(("http://", "https://")):
+            raise ValueError(f"not an http(s) address: {ref!r}")
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(ref) as resp:
+            resp.raise_for_status()
+            data = await resp.content.read(8 * 1024 * 1024 + 1)
+            if len(data) > 8 * 1024 * 1024:
+                raise ValueError(f"{ref}: larger than 8 MiB")
+            return data
+
+    async def close(self) -> None:
+        """Release the connector's client (called when ``run`` ends: on stop and before each retry; open
+        it again lazily)."""
+
+    def reconcile_interval(self) -> float:
+        return float(getattr(self.config, "reconcile_interval_s", 900.0))
+
+    async def unchanged_since_sync(self) -> bool:
+        """True when a reconcile can be skipped (a file catalog whose file did not change). Default: False."""
+        return False
+
+    # -- the run loop (owned by Connector.supervise) ------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            if self.catalog is None or not await self.unchanged_since_sync():
+                await self.sync()
+            self.set_ready()
+            await self._subscribe()
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._apply_webhooks(), name=f"shop {self.name}: webhooks")
+                tasks.create_task(self._reconcile(), name=f"shop {self.name}: reconcile")
+        except BaseExceptionGroup as group:  # one task failed: retry the connector with that error
+            raise group.exceptions[0] from None
+        finally:
+            await self.close()  # a subclass opens its client again on the next run
+
+    async def _reconcile(self) -> None:
+        while True:
+            await asyncio.sleep(self.reconcile_interval())
+            if not await self.unchanged_since_sync():
+                await self.sync()
+            self.set_ready()
+
+    async def _subscribe(self) -> None:
+        if self._subscribed or not getattr(self.config, "webhooks", False):
+            return
+        if type(self).subscribe_webhooks is CatalogConnector.subscribe_webhooks:
+            self._subscribed = True
+            return
+        url = await self.webhook_url()
+        if url is None:
+            log.warning("shop %s: no web server to receive webhooks; updates come by reconcile only", self.name)
+        else:
+            await self.subscribe_webhooks(url)
+        self._subscribed = True
+
+    async def webhook_url(self) -> str | None:
+        """Where the shop sends webhooks: ``public_url`` + the webhook path, else the hub's own address."""
+        path = WEBHOOK_PATH.format(connector=self.name)
+        public = getattr(self.config, "public_url", None)
+        if public:
+            return public.rstrip("/") + path
+        web = getattr(self.hub, "web", None)
+        for _ in range(100):  # the web server starts after the connectors
+            port = getattr(web, "port", None) if web is not None else None
+            if port:
+                host = self.hub.config.web.host
+                host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+                return f"http://{host}:{port}{path}"
+            if web is None and not getattr(self.hub, "web_enabled", False):
+                return None
+            await asyncio.sleep(0.1)
+            web = getattr(self.hub, "web", None)
+        return None
+
+    # -- full sync -----------------------------------------------------------------------------------
+
+    async def sync(self) -> None:
+        """Fetch the whole shop and publish it (the last good catalog stays if this raises)."""
+        started, began = time.time(), time.monotonic()
+        self._journal = []
+        try:
+            shop = self._shop_model(await self.fetch_shop())
+            fetched = [raw async for raw in self.fetch_products()]
+            journal = self._journal
+        finally:
+            self._journal = None
+        # products the shop gives a link number keep it; the others get free numbers after them
+        fetched.sort(key=lambda raw: _explicit_link(raw) is None)
+        index = _Index()
+        problems: list[ProductProblem] = []
+        for raw in fetched:
+            checked = self._validate(raw, index)
+            if isinstance(checked, ProductProblem):
+                problems.append(checked)
+            else:
+                index.put(_Entry(*checked))
+        self._report(problems)
+        old = self._snapshot_products()
+        self._shop, self._index = shop, index
+        self._removed = {pid: at for pid, at in self._removed.items() if at > started}
+        for change in journal:  # what webhooks said while the sync ran, newer than what it read
+            self._apply_one(change)
+        self.counts["syncs"] += 1
+        self.last_sync, self.last_sync_s = time.time(), time.monotonic() - began
+        self._publish(old, set(old) | set(index.entries), announce=self.catalog is not None)
+
+    def _shop_model(self, raw: dict[str, Any]) -> Shop:
+        cfg = self.config
+        data = {"name": getattr(cfg, "name", "") or raw.get("name") or self.name,
+                "currency": getattr(cfg, "currency", None) or raw.get("currency") or "CNY",
+                "locale": getattr(cfg, "locale", None) or raw.get("locale") or self.hub.config.hub.locale,
+                "shipping": getattr(cfg, "shipping", "") or raw.get("shipping", ""),
+                "returns": getattr(cfg, "returns", "") or raw.get("returns", "")}
+        try:
+            return Shop.model_validate(data)
+        except ValidationError as exc:
+            raise ValueError(f"shop {self.name}: {_first_error(exc)[1]}") from None
+
+    # -- validation ----------------------------------------------------------------------------------
+
+    def _validate(self, raw: dict[str, Any] | Product, index: _Index) -> tuple[Product, float] | ProductProblem:
+        """A product and its version, or the problem that skips it (a SKU or link another product of
+        ``index`` has, a field that does not validate)."""
+        if isinstance(raw, Product):
+            product, version = raw, 0.0
+            pid = product.id or product.sku
+        else:
+            data = dict(raw)
+            version = _version(data.pop("updated_at", None))
+            pid = str(data.get("id") or data.get("sku") or "?")
+            if data.get("link") is None:
+                data["link"] = self._links.get(pid) or index.free_link(self._links_high)
+            try:
+                product = Product.model_validate({**data, "id": pid})
+            except ValidationError as exc:
+                where, reason = _first_error(exc)
+                return ProductProblem(pid, where, reason)
+        for sku in product.skus():
+            if index.sku_owner.get(sku, pid) != pid:
+                return ProductProblem(pid, "sku", f"duplicate sku {sku!r} (product {index.sku_owner[sku]} has it)")
+        if index.link_owner.get(product.link, pid) != pid:
+            return ProductProblem(pid, "link",
+                                  f"duplicate link {product.link} (product {index.link_owner[product.link]})")
+        if product.id != pid:
+            product = product.model_copy(update={"id": pid})
+        self._links.setdefault(pid, product.link)
+        self._links_high = max(self._links_high, product.link)
+        return product, version
+
+    def _report(self, problems: list[ProductProblem]) -> None:
+        self.problems = problems[-1000:]
+        self.counts["skipped"] += len(problems)
+        for problem in problems[:20]:
+            log.warning("shop %s: skipped %s", self.name, problem)
+        if len(problems) > 20:
+            log.warning("shop %s: skipped %d more products (see the connector's problems)", self.name,
+                        len(problems) - 20)
+
+    # -- webhooks --------------------------------------------------------------------------------
+
+    def receive_webhook(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        """Handle one delivery in the HTTP request: verify, de-duplicate, queue. Returns (status, answer)."""
+        try:
+            delivery = self.verify_webhook(headers, body)
+        except WebhookRefused as exc:
+            self.counts["refused"] += 1
+            self.events.count("refused")
+            return 401, {"error": f"webhook refused: {exc}"}
+        if delivery is None:
+            return 200, {"ok": True, "ignored": True}
+        self.counts["webhooks"] += 1
+        if delivery.id in self._seen:
+            self.counts["duplicates"] += 1
+            self.events.count("duplicate")
+            return 200, {"ok": True, "duplicate": True}
+        if len(self._inbox) >= self.inbox_limit:
+            return 503, {"error": "webhook queue full; deliver again later"}
+        self._seen[delivery.id] = None
+        if len(self._seen) > self.seen_limit:
+            self._seen.popitem(last=False)
+        self._inbox.append(delivery)
+        self._idle.clear()
+        self._inbox_ready.set()
+        self.events.count("accepted")
+        return 200, {"ok": True}
+
+    async def wait_applied(self, timeout: float | None = None) -> bool:
+        """Wait until every queued delivery is applied (True) or ``timeout`` passes (False)."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    async def _apply_webhooks(self) -> None:
+        while True:
+            if not self._inbox:
+                self._idle.set()
+                self._inbox_ready.clear()
+                await self._inbox_ready.wait()
+                continue
+            old: dict[str, Product] = {}
+            changed: set[str] = set()
+            first = self._inbox[0].received
+            try:
+                for _ in range(min(len(self._inbox), 200)):  # a batch, then one new catalog
+                    delivery = self._inbox[0]
+                    try:
+                        changes = await self.webhook_changes(delivery)
+                    except ValueError as exc:
+                        self.counts["malformed"] += 1
+                        log.warning("shop %s: webhook %s (%s) dropped: %s", self.name, delivery.id,
+                                    delivery.topic, exc)
+                        changes = []
+                    # another error propagates: the delivery stays at the head and run() is retried
+                    self._inbox.popleft()
+                    for change in changes:
+                        for pid in self._touches(change):
+                            if pid not in old and pid in self._index.entries:
+                                old[pid] = self._index.entries[pid].product
+                            changed.add(pid)
+                        self._apply_one(change)
+                        if self._journal is not None:
+                            self._journal.append(change)
+                    self.counts["applied"] += 1
+            finally:
+                if changed:
+                    self._publish(old, changed, announce=True, latency_from=first)
+
+    def _touches(self, change: Change) -> list[str]:
+        """The product ids ``change`` may change."""
+        if isinstance(change, ProductUpsert):
+            return [str(change.product.get("id") or change.product.get("sku") or "?")]
+        if isinstance(change, ProductRemoval):
+            return [change.product_id]
+        if isinstance(change, StockLevel):
+            pid = self._index.stock_owner.get(change.stock_id)
+            return [pid] if pid is not None else []
+        return []
+
+    def _apply_one(self, change: Change) -> None:
+        index = self._index
+        if isinstance(change, ProductUpsert):
+            self._upsert(change)
+        elif isinstance(change, ProductRemoval):
+            entry = index.entries.get(change.product_id)
+            if entry is not None and entry.version > change.at:
+                self.counts["ignored_stale"] += 1
+                return
+            self._removed[change.product_id] = max(change.at, self._removed.get(change.product_id, 0.0))
+            index.drop(change.product_id)
+        elif isinstance(change, StockLevel):
+            self._set_stock(change)
+        elif isinstance(change, ShopOrder):
+            self.events.order(change)
+
+    def _upsert(self, change: ProductUpsert) -> None:
+        pid = str(change.product.get("id") or change.product.get("sku") or "?")
+        at = _version(change.product.get("updated_at")) or change.at
+        current = self._index.entries.get(pid)
+        if (current is not None and current.version > at) or self._removed.get(pid, -1.0) >= at:
+            self.counts["ignored_stale"] += 1
+            return
+        checked = self._validate({**change.product, "id": pid, "updated_at": at}, self._index)
+        if isinstance(checked, ProductProblem):
+            self._report([*self.problems, checked])
+            return
+        product, _ = checked
+        if current is not None:  # stock levels newer than this update keep their figure
+            product = self._keep_newer_stock(product, at)
+        self._index.put(_Entry(product, at))
+        for variant in product.variants:
+            if variant.stock_id and self._stock_at.get(variant.stock_id, -1.0) < at:
+                self._stock_at[variant.stock_id] = at
+
+    def _keep_newer_stock(self, new: Product, at: float) -> Product:
+        kept = {sid: self._stock[sid] for v in new.variants if (sid := v.stock_id)
+                and self._stock_at.get(sid, -1.0) > at and sid in self._stock}
+        if not kept:
+            return new
+        variants = [v.model_copy(update={"stock": kept[v.stock_id]}) if v.stock_id in kept else v
+                    for v in new.variants]
+        return new.model_copy(update={"variants": variants, "stock": sum(v.stock for v in variants)})
+
+    def _set_stock(self, change: StockLevel) -> None:
+        if self._stock_at.get(change.stock_id, -1.0) > change.at:
+            self.counts["ignored_stale"] += 1
+            return
+        stock = max(0, change.stock)
+        self._stock_at[change.stock_id] = change.at
+        self._stock[change.stock_id] = stock  # also for a variant the hub does not have yet
+        pid = self._index.stock_owner.get(change.stock_id)
+        entry = self._index.entries.get(pid) if pid is not None else None
+        if entry is None:
+            return
+        variants = entry.product.variants
+        for i, variant in enumerate(variants):
+            if variant.stock_id == change.stock_id and variant.stock != stock:
+                updated = [*variants[:i], variant.model_copy(update={"stock": stock}), *variants[i + 1:]]
+                product = entry.product.model_copy(update={"variants": updated,
+                                                           "stock": sum(v.stock for v in updated)})
+                self._index.put(_Entry(product, entry.version))
+                return
+
+    # -- publishing ------------------------------------------------------------------------------
+
+    def _snapshot_products(self) -> dict[str, Product]:
+        return {pid: e.product for pid, e in self._index.entries.items()}
+
+    def _publish(self, old: dict[str, Product], changed: set[str], *, announce: bool,
+                 latency_from: float | None = None) -> None:
+        """A new catalog from the entries; with ``announce``, the changes of the ``changed`` products."""
+        assert self._shop is not None
+        products = sorted((e.product for e in self._index.entries.values()), key=lambda p: p.link)
+        self.catalog = Catalog.model_construct(shop=self._shop, products=products, problems=[])
+        if announce:
+            entries = self._index.entries
+            self.events.changes({pid: (old.get(pid), entries[pid].product if pid in entries else None)
+                                 for pid in changed}, latency_from=latency_from)
+
+    # -- pictures ------------------------------------------------------------------------------------
+
+    async def image(self, product: Product) -> bytes | None:
+        """The product's main picture (cached; None when it has none or it cannot be read)."""
+        ref = product.image or (product.images[0] if product.images else None)
+        if not ref:
+            return None
+        if ref in self._images:
+            self._images.move_to_end(ref)
+            return self._images[ref]
+        try:
+            data: bytes | None = await self.read_image(ref)
+        except Exception as exc:  # a missing picture never stops a show
+            log.warning("shop %s: cannot read picture %s of %s: %s", self.name, ref, product.sku, exc)
+            data = None
+        self._images[ref] = data
+        while len(self._images) > 256:
+            self._images.popitem(last=False)
+        return data
+
+    # -- status ------------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        out = super().status()
+        out["shop"] = {"products": len(self.catalog.products) if self.catalog else 0,
+                       "problems": [str(p) for p in self.problems[-20:]], "queued": len(self._inbox),
+                       "last_sync": self.last_sync, "last_sync_s": self.last_sync_s, **self.counts}
+        return out
+
+
+def _version(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return 0.0
+
+
+def _explicit_link(raw: dict[str, Any] | Product) -> int | None:
+    return raw.link if isinstance(raw, Product) else raw.get("link")
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors(include_input=False, include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"]) or "product"
+    msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+    return where, msg.removeprefix("Value error, ")
+
+
+# CONTRACT READY (hub/shop.py defines the names the shop connectors use)
