@@ -19,6 +19,7 @@ import numpy as np
 from hub.catalog import build_catalog
 from hub.media.avatar import idle_state
 from hub.media.compositor import Compositor, SceneState
+from hub.media.pictures import FolderPictures
 from plugins.avatar_sprite.backend import SpriteAvatar
 
 STARTER = Path(__file__).resolve().parent.parent / "hub" / "starter"
@@ -52,7 +53,7 @@ def main() -> None:
         host = avatar.frame(idle_state(t, mouth=mouth, speaking=True), compositor.host_size)
         author, text = COMMENTS[int(t // 10) % len(COMMENTS)]
         scene = SceneState(host=host, product=catalog.products[int(t // 20) % len(catalog.products)],
-                           catalog_dir=STARTER, shop_name=catalog.shop.name,
+                           pictures=FolderPictures(STARTER), shop_name=catalog.shop.name,
                            caption=CAPTIONS[int(t // 3) % len(CAPTIONS)], comment_author=author,
                            comment_text=text, countdown=max(0.0, 300 - t))
         compositor.draw(scene)

@@ -25,6 +25,7 @@ from hub.catalog import build_catalog
 from hub.config import load_config
 from hub.media.encoder import AVEncoder, EncoderSettings, ThreadedEncoder
 from hub.media.output import LIVE, OutputBackend
+from hub.media.pictures import FolderPictures
 from hub.media.rooms import build_timeline, parse_size
 from hub.plugins import BUILTIN_PLUGINS
 from plugins.media_cli.offline import pitch_text
@@ -63,7 +64,7 @@ async def run(seconds: float, size: tuple[int, int], fps: int) -> dict[str, Any]
     pitches = [(p.sku, pitch_text(hub, p, catalog.shop, "zh-CN")) for p in catalog.products]
 
     timeline = build_timeline(hub, "bench", size=size, fps=fps, catalog=lambda: catalog,
-                              catalog_dir=STARTER)
+                              pictures=FolderPictures(STARTER))
     offline_started = time.perf_counter()
     rendered = 0
     async for _frame in timeline.render([pitches[0][1]]):  # also fills the voice cache, as a show would

@@ -25,6 +25,7 @@ from hub.config import load_config
 from hub.media.encoded_feed import EncodedFeed, PacketMuxer, push_feed
 from hub.media.encoder import EncoderSettings
 from hub.media.output import LIVE, OutputBackend
+from hub.media.pictures import FolderPictures
 from hub.media.rooms import build_timeline
 from hub.plugins import BUILTIN_PLUGINS
 from plugins.media_cli.offline import pitch_text
@@ -73,7 +74,7 @@ async def run(seconds: float) -> dict[str, Any]:
     catalog = build_catalog(data["shop"], data["products"])
     pitches = [(p.sku, pitch_text(hub, p, catalog.shop, "zh-CN")) for p in catalog.products]
     timeline = build_timeline(hub, "bench", size=(1280, 720), fps=25, catalog=lambda: catalog,
-                              catalog_dir=STARTER)
+                              pictures=FolderPictures(STARTER))
     await timeline.start()
     for sku, text in pitches * 40:
         timeline.say(text, sku=sku, kind="pitch")

@@ -18,6 +18,8 @@ from hub.shop import CatalogConnector, ShopSettings
 
 log = logging.getLogger("livehub.catalog_file")
 
+PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+
 
 class CatalogFileSettings(ShopSettings):
     path: Path = Field(description="the JSON or CSV file (relative to the config file)")
@@ -79,6 +81,8 @@ class CatalogFileConnector(CatalogConnector):
             return await super().read_image(ref)
         path = Path(ref)
         path = path if path.is_absolute() else self.path.parent / path
+        if path.suffix.lower() not in PICTURE_SUFFIXES:
+            raise ValueError(f"{ref}: not a picture file ({', '.join(sorted(PICTURE_SUFFIXES))})")
         return await asyncio.to_thread(path.read_bytes)
 
     async def check(self) -> str:

@@ -138,7 +138,7 @@ class LocalRoomConnector(PlatformConnector):
         return self.config.host_name or ("Host" if is_english(self.locale) else "主播")
 
     def title(self) -> str:
-        catalog = self.hub.catalog()
+        catalog = self.hub.catalog(self.room)
         shop = catalog.shop.name if catalog is not None and catalog.shop is not None else ""
         room = self.hub.rooms.get(self.room)
         return self.config.title or (room.core.title if room is not None else "") or shop or self.hub.config.hub.name

@@ -32,7 +32,6 @@ from hub.web.pages import security_headers
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"room.js": "text/javascript", "room.css": "text/css"}
 MAX_BODY = 8 * 1024
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 PAGE_HEADERS = security_headers(frame_ancestors="'self'")  # the hub's own pages may frame the room
 
 
@@ -84,7 +83,7 @@ async def info(request: web.Request) -> web.StreamResponse:
     connector = public_room(request, room)
     if connector is None:
         return _not_found(room)
-    catalog = request.app[HUB_KEY].catalog()
+    catalog = request.app[HUB_KEY].catalog(room)
     currency = catalog.shop.currency if catalog is not None else "CNY"
     products = sorted(catalog.products, key=lambda p: p.link) if catalog is not None else []
     return json_response({
@@ -95,21 +94,32 @@ async def info(request: web.Request) -> web.StreamResponse:
 
 
 async def product_image(request: web.Request) -> web.StreamResponse:
-    """``GET /live/{room}/products/{sku}/image``: a catalog product's image file. The path comes from the
-    catalog (relative to its folder, or absolute), never from the request; only image files are served."""
-    from hub.media.rooms import catalog_folder
-
+    """``GET /live/{room}/products/{sku}/image``: a product's picture, read through the room's shop (the
+    reference comes from the catalog, never from the request); only PNG, JPEG and WebP pictures are served."""
     room = request.match_info["room"]
     hub = request.app[HUB_KEY]
-    catalog = hub.catalog()
+    shop = hub.shop(room)
+    catalog = shop.catalog if shop is not None else None
     product = catalog.by_sku(request.match_info["sku"]) if catalog is not None else None
-    if public_room(request, room) is None or product is None or not product.image:
+    if public_room(request, room) is None or shop is None or product is None:
         raise web.HTTPNotFound()
-    path = ((catalog_folder(hub) or Path.cwd()) / product.image).resolve()
-    if path.suffix.lower() not in IMAGE_TYPES or not path.is_file():
+    data = await shop.image(product)
+    kind = picture_type(data) if data else None
+    if kind is None:
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Content-Type": IMAGE_TYPES[path.suffix.lower()],
-                                           "Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
+    return web.Response(body=data, headers={"Content-Type": kind, "Cache-Control": "max-age=300",
+                                            "X-Content-Type-Options": "nosniff"})
+
+
+def picture_type(data: bytes) -> str | None:
+    """The content type of a PNG, JPEG or WebP picture by its first bytes; None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 async def post_comment(request: web.Request) -> web.StreamResponse:

@@ -7,17 +7,16 @@ tests check the strings here and the pixels there, as no OCR is at hand.
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
 from hub.catalog import Product
 from hub.media.fonts import load_font
 from hub.media.layout import Box
+from hub.media.pictures import Pictures
 from hub.media.textlayout import clean_display_text, ellipsize, fit_lines
 from hub.media.theme import Theme
 
@@ -28,7 +27,6 @@ CURRENCIES: dict[str, tuple[str, int]] = {
     "CNY": ("¥", 2), "RMB": ("¥", 2), "USD": ("$", 2), "EUR": ("€", 2), "GBP": ("£", 2), "JPY": ("¥", 0),
     "HKD": ("HK$", 2), "TWD": ("NT$", 0), "KRW": ("₩", 0), "SGD": ("S$", 2), "AUD": ("A$", 2),
 }
-MAX_IMAGE_SIDE = 1024
 
 
 def format_price(amount: Decimal, currency: str) -> str:
@@ -78,34 +76,6 @@ def card_text(product: Product, currency: str = "CNY", locale: str = "zh-CN") ->
     )
 
 
-@functools.lru_cache(maxsize=32)
-def _load_image(path: str, mtime: float) -> Image.Image | None:
-    try:
-        with Image.open(path) as img:
-            img.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            img = img.convert("RGBA")
-        img.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
-        return img
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        log.warning("cannot read product image %s: %s", path, exc)
-        return None
-
-
-def product_image(product: Product, catalog_dir: Path | None) -> Image.Image | None:
-    """The product's picture (path relative to the catalog file), or None if it has none or is unreadable."""
-    if not product.image:
-        return None
-    path = Path(product.image)
-    if not path.is_absolute():
-        path = (catalog_dir or Path.cwd()) / path
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        log.warning("product %s: image not found: %s", product.sku, path)
-        return None
-    return _load_image(str(path), mtime)
-
-
 def _paste_clipped(canvas: Image.Image, layer: Image.Image, x: int, y: int) -> None:
     """``canvas.alpha_composite(layer, (x, y))`` for a layer that may reach past the canvas edges."""
     left, top = max(0, -x), max(0, -y)
@@ -124,20 +94,20 @@ def _shadow(layer: Image.Image, box: Box, radius: int, blur: int) -> None:
 
 
 def draw_card(canvas: Image.Image, at: Box, unit: float, theme: Theme, product: Product, *,
-              catalog_dir: Path | None = None, currency: str = "CNY", locale: str = "zh-CN") -> CardText:
+              pictures: Pictures | None = None, currency: str = "CNY", locale: str = "zh-CN") -> CardText:
     """Draw the card for ``product`` into ``canvas`` (RGBA) at ``at``; return the strings drawn.
 
     The card is drawn on a layer just larger than itself (its shadow's reach), not the whole frame."""
     margin = max(1, round(44 * unit))
     layer = Image.new("RGBA", (at.w + 2 * margin, at.h + 2 * margin), (0, 0, 0, 0))
-    text = _draw_card(layer, Box(margin, margin, at.w, at.h), unit, theme, product, catalog_dir, currency,
+    text = _draw_card(layer, Box(margin, margin, at.w, at.h), unit, theme, product, pictures, currency,
                       locale)
     _paste_clipped(canvas, layer, at.x - margin, at.y - margin)
     return text
 
 
 def _draw_card(canvas: Image.Image, box: Box, unit: float, theme: Theme, product: Product,
-               catalog_dir: Path | None, currency: str, locale: str) -> CardText:
+               pictures: Pictures | None, currency: str, locale: str) -> CardText:
     text = card_text(product, currency, locale)
 
     def s(v: float) -> int:
@@ -151,7 +121,7 @@ def _draw_card(canvas: Image.Image, box: Box, unit: float, theme: Theme, product
     inner_w = box.w - 2 * pad
     image_box = Box(box.x + pad, box.y + pad, inner_w, round(box.h * 0.47))
     draw.rounded_rectangle(image_box.corners(), radius=s(14), fill=(243, 236, 228, 255))
-    picture = product_image(product, catalog_dir)
+    picture = pictures.get(product) if pictures is not None else None
     if picture is not None:
         fit = picture.copy()
         fit.thumbnail((image_box.w - s(16), image_box.h - s(16)), Image.Resampling.LANCZOS)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,7 @@ from hub.media.card import draw_card
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE
 from hub.media.layout import Box, Layout, make_layout
 from hub.media.mouth_meter import MouthLayout, mouth_layout_for
+from hub.media.pictures import Pictures
 from hub.media.theme import Theme
 
 HOST_CACHE = 128
@@ -53,7 +53,7 @@ class SceneState:
 
     host: np.ndarray | None = None
     product: Product | None = None
-    catalog_dir: Path | None = None
+    pictures: Pictures | None = None  # where the card's product picture comes from
     currency: str = "CNY"
     locale: str = "zh-CN"
     caption: str = ""
@@ -62,6 +62,12 @@ class SceneState:
     comment_text: str = ""
     countdown: float | None = None
     shop_name: str = ""
+
+
+def _picture_key(scene: SceneState) -> Any:
+    if scene.pictures is None or scene.product is None:
+        return None
+    return scene.pictures.key(scene.product)
 
 
 def _product_key(product: Product | None) -> tuple[Any, ...] | None:
@@ -120,7 +126,7 @@ class Compositor:
     # -- layers -----------------------------------------------------------------------------------
 
     def _static_layer(self, scene: SceneState) -> Image.Image:
-        key = (scene.shop_name, _product_key(scene.product), scene.catalog_dir, scene.currency, scene.locale)
+        key = (scene.shop_name, _product_key(scene.product), _picture_key(scene), scene.currency, scene.locale)
         if key == self._static_key and self._static is not None:
             return self._static
         self._static, self._card = self._built_static(key, scene)
@@ -144,7 +150,7 @@ class Compositor:
             if self._card_on_top:
                 target = Image.new("RGBA", self.size, (0, 0, 0, 0))
             draw_card(target, self.layout.card, self.layout.unit, self.theme, scene.product,
-                      catalog_dir=scene.catalog_dir, currency=scene.currency, locale=scene.locale)
+                      pictures=scene.pictures, currency=scene.currency, locale=scene.locale)
             if self._card_on_top:
                 box = target.getbbox() or (0, 0, 1, 1)
                 card = Overlay(target.crop(box), box[0], box[1])
@@ -158,7 +164,7 @@ class Compositor:
         """Draw ahead what ``scene`` will need (its static layer, caption and comment overlays) without
         showing it: the first frame of a line then costs no more than any other. Call it from the
         drawing thread (the compositor is not thread-safe)."""
-        key = (scene.shop_name, _product_key(scene.product), scene.catalog_dir, scene.currency, scene.locale)
+        key = (scene.shop_name, _product_key(scene.product), _picture_key(scene), scene.currency, scene.locale)
         self._built_static(key, scene)
         self.overlays(scene)
 

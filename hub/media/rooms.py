@@ -122,11 +122,13 @@ def catalog_folder(hub: Any) -> Path | None:
 
 def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, fps: int | None = None,
                    voices: list[str] | None = None, locale: str | None = None, clock: Clock | None = None,
-                   catalog: Any = None, catalog_dir: Path | None = None) -> RoomTimeline:
+                   catalog: Any = None, pictures: Any = None) -> RoomTimeline:
     """A timeline for ``room`` with the configured voice chain, avatar and compositor (not started).
 
-    ``catalog`` is a callable returning the Catalog (default: the hub's catalog connector)."""
+    ``catalog`` is a callable returning the Catalog (default: the room's shop); ``pictures`` the card's picture
+    source (default: the room's shop, :class:`hub.media.pictures.ShopPictures`)."""
     from hub.media.compositor import Compositor
+    from hub.media.pictures import ShopPictures
     from hub.media.voice_chain import build_voice_chain
 
     settings = room_settings(hub, room)
@@ -137,7 +139,7 @@ def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, 
     chain.locale = locale
     return RoomTimeline(room, avatar=build_avatar(hub, settings.avatar), compositor=Compositor(size, fps),
                         voice_chain=chain, clock=clock, fps=fps, size=size, locale=locale, hub=hub,
-                        catalog=catalog or hub.catalog, catalog_dir=catalog_dir or catalog_folder(hub))
+                        catalog=catalog or (lambda: hub.catalog(room)), pictures=pictures or ShopPictures(hub, room))
 
 
 @dataclass

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hub.media.avatar import HostState
 from hub.media.compositor import SceneState
+from hub.media.pictures import Pictures
 from hub.media.playback import FrameState
 
 log = logging.getLogger("livehub.media.scene")
@@ -25,7 +25,7 @@ class SceneDrawer:
     """Draws frames of ``size`` with ``avatar`` (an AvatarBackend) and ``compositor`` (a Compositor)."""
 
     def __init__(self, avatar: Any, compositor: Any, size: tuple[int, int],
-                 catalog: Callable[[], Any] | None = None, *, catalog_dir: Path | None = None,
+                 catalog: Callable[[], Any] | None = None, *, pictures: Pictures | None = None,
                  locale: str = "zh-CN") -> None:
         if tuple(compositor.size) != tuple(size):
             raise ValueError(f"the compositor draws {compositor.size}, the timeline wants {size}")
@@ -33,7 +33,7 @@ class SceneDrawer:
         self.compositor = compositor
         self.size = tuple(size)
         self.catalog = catalog
-        self.catalog_dir = catalog_dir
+        self.pictures = pictures
         self.locale = locale
         self._missing: set[str] = set()
 
@@ -55,7 +55,7 @@ class SceneDrawer:
                 log.warning("product card: SKU %r is not in the catalog", sku)
         shop = getattr(catalog, "shop", None)
         author, text = comment or ("", "")
-        return SceneState(host=host, product=product, catalog_dir=self.catalog_dir,
+        return SceneState(host=host, product=product, pictures=self.pictures,
                           currency=getattr(shop, "currency", "CNY"), locale=self.locale,
                           caption=caption, caption_progress=progress, comment_author=author, comment_text=text,
                           countdown=countdown, shop_name=getattr(shop, "name", ""))

@@ -70,7 +70,7 @@ class RoomTimeline:
 
     def __init__(self, room: str, *, avatar: Any, compositor: Any, voice_chain: VoiceChainLike,
                  clock: Clock | None = None, fps: int = DEFAULT_FPS, size: tuple[int, int] = DEFAULT_SIZE,
-                 catalog: Callable[[], Any] | None = None, catalog_dir: Any = None, locale: str | None = None,
+                 catalog: Callable[[], Any] | None = None, pictures: Any = None, locale: str | None = None,
                  mouth_track: Callable[[Utterance, int], list[float]] | None = None, hub: Any = None,
                  seed: int = 0, lookahead: float = LOOKAHEAD) -> None:
         if mouth_track is None:
@@ -83,8 +83,8 @@ class RoomTimeline:
         self.lookahead = lookahead
         self.mouth_track, self.seed = mouth_track, seed
         if catalog is None and hub is not None:
-            catalog = hub.catalog
-        self.drawer = SceneDrawer(avatar, compositor, self.size, catalog, catalog_dir=catalog_dir,
+            catalog = lambda: hub.catalog(room)  # noqa: E731 - the room's shop, read at each frame
+        self.drawer = SceneDrawer(avatar, compositor, self.size, catalog, pictures=pictures,
                                   locale=locale or (hub.config.hub.locale if hub is not None else "zh-CN"))
         self.playback = Playback(fps, mouth_track, seed=seed)
         self.subscribers = Subscribers(self._count_drop)

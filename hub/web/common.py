@@ -40,6 +40,9 @@ OTHER_BODY_TYPES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     # A talk offer puts a microphone on air: only application/sdp, which no page can send to another
     # origin without a CORS preflight (text/plain could be a "simple" cross-site request).
     (re.compile(r"^/api/v1/rooms/[^/]+/talk$"), frozenset({"application/sdp"})),
+    # A shop's webhook: WooCommerce's creation ping is a form post. Nothing in it is trusted: every
+    # delivery's signature is checked over the raw body before it is parsed (hub.shop).
+    (re.compile(r"^/shops/[^/]+/webhook$"), frozenset({"application/x-www-form-urlencoded"})),
 )
 """Body types some paths take besides JSON: (path pattern, content types). Every other body must be JSON."""
 

@@ -73,7 +73,7 @@ def livehub_review_output(text: str, context: ReviewContext, hub: Any) -> Review
     they quote); then banned terms and facts; echoes and contacts are cut last, so the fact guard still
     sees every product the line names."""
     settings = settings_of(hub)
-    catalog = context.catalog if context.catalog is not None else (hub.catalog() if hub is not None else None)
+    catalog = context.catalog if context.catalog is not None else (hub.catalog(context.room or None) if hub is not None else None)
     if settings.injection_guard:
         blocked = find_obeyed(text, free_allowed=_gifts_allowed(settings, catalog))
         if blocked:

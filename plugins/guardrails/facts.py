@@ -8,6 +8,8 @@ What happens to a figure the catalog does not support:
 * a wrong discount, saving or coupon, a price that belongs to no product, and shipping or return claims
   the shop does not make drop their sentence;
 * a stock figure above the catalog's is replaced by the catalog's;
+* saying a sold-out product is in stock or can still be ordered ("有货", "还能拍", "still available") drops
+  the sentence (the shop's stock is live: a product that sold out a second ago is sold out);
 * "free", "0元", "1元" promises go unless the merchant allows gifts and the catalog offers one.
 
 Without a catalog nothing can be verified, so every sentence with a figure is dropped.
@@ -31,6 +33,9 @@ _NEGATION = re.compile(r"(不是|并非|并不是|而不是|不再是|不要|别
                        r"\brather than\b|\bno longer\b)[^，,。.!?！？;；]{0,6}$", re.IGNORECASE)
 _POLICY_TOPIC = re.compile(r"ship|deliver|postage|return|refund|exchange|orders? (?:over|above)|包邮|运费|邮费|"
                            r"快递|发货|退|换货|满\s*\d", re.IGNORECASE)
+_AVAILABLE = re.compile(r"(?<![没无])有货|现货|库存充足|货很足|货源充足|还能拍|还可以拍|还能下单|还可以下单|还没抢完|"
+                        r"\bin stock\b|\b(?:still |now )?available\b|\bplenty left\b|"
+                        r"\byou can still (?:order|buy|get)\b", re.IGNORECASE)
 _TOLERANCE = Decimal("0.05")  # folds: 128/168 = 7.619 may be said as 7.6折 or "24% off"
 _SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€"}
 
@@ -55,6 +60,7 @@ def check_facts(text: str, context: ReviewContext, catalog: Catalog | None,
     for figure in figures:
         if not plan.is_dropped(figure.start) and not guard.states_policy(figure, policy):
             guard.check(figure)
+    guard.check_availability(figures)
     reasons = guard.reasons + check_policies(text, plan, catalog.shop)
     result, reasons = _finish(text, plan, reasons)
     if result:
@@ -158,6 +164,22 @@ class _FigureGuard:
             "price": self._price, "saving": self._saving, "discount": self._discount,
             "stock": self._stock, "coupon": self._coupon, "giveaway": self._giveaway}
         handler[figure.kind](figure)
+
+    def check_availability(self, figures: list[Figure]) -> None:
+        """Drop each sentence that says a sold-out product is in stock (a figure there was checked already)."""
+        for m in _AVAILABLE.finditer(self.text):
+            start = m.start()
+            if self.plan.is_dropped(start) or any(f.start <= start < f.end for f in figures):
+                continue
+            sentence = self.plan.span_of(start)
+            if _NEGATION.search(self.text[sentence[0]:start]):
+                continue
+            products, target = self.candidates(start)
+            sold_out = [p for p in ([target] if target is not None else products) if p.stock <= 0]
+            if sold_out and len(sold_out) == len([target] if target is not None else products):
+                self.plan.drop(start, m.end())
+                self.reasons.append(f"availability {m.group(0)!r}: {', '.join(p.sku for p in sold_out)} "
+                                    f"is sold out; sentence dropped")
 
     def _coupon(self, figure: Figure) -> None:
         self._drop(figure, "the catalog has no coupons")

@@ -89,7 +89,7 @@ class CatalogBackend(AnswerBackend):
         if request.likely:
             return list(request.likely[:limit])
         out = [request.stage_product] if request.stage_product else []
-        catalog = self.hub.catalog() if self.hub is not None else None
+        catalog = self.hub.catalog(request.room or None) if self.hub is not None else None
         for product in (catalog.products if catalog else []):
             if all(p.sku != product.sku for p in out):
                 out.append(product)

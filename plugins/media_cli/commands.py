@@ -17,8 +17,9 @@ import click
 from hub.cli import build_hub_or_exit, config_option, err_console, load_or_exit
 from hub.errors import ConfigError, LiveHubError
 from hub.media.output import mask_url
+from hub.media.pictures import FolderPictures
 from hub.media.playback import Line
-from hub.media.rooms import build_timeline, parse_size
+from hub.media.rooms import build_timeline, catalog_folder, parse_size
 from hub.secrets import SecretValue
 from hub.specs import BackendSpec
 from plugins.media_cli.offline import (
@@ -97,7 +98,7 @@ def render(text: str | None, sku: str | None, catalog: Path | None, voice: str |
         voices, overrides = voice_choice(hub, voice, locale)
         timeline = build_timeline(hub, "render", size=size, voices=voices, locale=locale,
                                   catalog=lambda: shop_catalog,
-                                  catalog_dir=catalog.resolve().parent if catalog else None)
+                                  pictures=FolderPictures(catalog.resolve().parent if catalog else catalog_folder(hub)))
         if overrides:
             timeline.voice.voices.update(overrides)
         started = time.perf_counter()

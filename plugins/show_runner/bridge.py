@@ -24,7 +24,7 @@ import logging
 from collections import OrderedDict, deque
 from typing import Any
 
-from hub.events import Comment, Event, Reply, ReplySentence, StageChange
+from hub.events import CatalogChange, Comment, Event, Reply, ReplySentence, StageChange
 from hub.speech_time import estimate_speech_seconds
 
 log = logging.getLogger("livehub.show")
@@ -77,10 +77,11 @@ class RoomBridge:
         self._open: OrderedDict[str, Any] = OrderedDict()  # reply id → its line, still being written
         self.history: deque[Any] = deque(maxlen=HISTORY_KEPT)  # the lines it queued, newest last
         self._subscription: Any = None
+        self.sold_out: deque[str] = deque(maxlen=100)  # SKUs that sold out, for the show to announce
 
     async def start(self) -> None:
         self._subscription = self.hub.bus.subscribe(f"show_bridge:{self.room}", self.handle,
-                                                    types=("reply", "reply_sentence", "stage", "comment"),
+                                                    types=("reply", "reply_sentence", "stage", "comment", "catalog_change"),
                                                     maxsize=10_000)
 
     async def stop(self) -> None:
@@ -131,6 +132,9 @@ class RoomBridge:
             self.timeline.set_product(event.sku)
         elif isinstance(event, ReplySentence) and event.channel == "voice":
             self.say_sentence(event)
+        elif isinstance(event, CatalogChange) and event.change == "sold_out":
+            self.sold_out.append(event.sku)
+            self.changed.set()
         elif isinstance(event, Reply) and event.channel == "voice":
             line = self._open.pop(event.id, None)
             if line is not None:

@@ -71,7 +71,7 @@ async def takeover(service: ShowService, room: str, text: str,
     stage_sku = _stage_sku(service, room, live)
     locale = live.timeline.locale or service.hub.rooms.ensure(room).locale
     context = ReviewContext(channel="voice", kind="takeover", locale=locale, platform=HUB_PLATFORM, room=room,
-                            source="operator", catalog=service.hub.catalog(), stage_sku=stage_sku)
+                            source="operator", catalog=service.hub.catalog(room), stage_sku=stage_sku)
     outcome = await review_output(service.hub, text, context)
     reply = None
     if not outcome.blocked and outcome.text:
@@ -87,7 +87,7 @@ async def takeover(service: ShowService, room: str, text: str,
 
 async def stage(service: ShowService, room: str, sku: str | None, actor: str) -> dict[str, Any]:
     """Put ``sku`` on stage (None: nothing); a running show pitches it until its next segment."""
-    catalog = service.hub.catalog()
+    catalog = service.hub.catalog(room)
     if sku is not None and catalog is not None and catalog.by_sku(sku) is None:
         raise ShowError(f"no product with sku {sku!r} in the catalog", 404)
     await service.hub.publish(StageChange(platform=HUB_PLATFORM, room=room, sku=sku))

@@ -31,9 +31,10 @@ def sentences_of(text: str) -> list[str]:
 class PitchWriter:
     """Writes the lines of one show in ``locale`` (see the module docstring)."""
 
-    def __init__(self, hub: Any, locale: str) -> None:
+    def __init__(self, hub: Any, locale: str, room: str | None = None) -> None:
         self.hub = hub
         self.locale = locale
+        self.room = room  # the room whose shop the products come from
         self.library = prompt_library(hub)
         self._last_round: dict[str, str] = {}
         self._idle_turn = 0
@@ -42,11 +43,11 @@ class PitchWriter:
 
     def product(self, sku: str | None) -> Any:
         """The catalog's product ``sku`` (None if unknown or the catalog is not loaded yet)."""
-        catalog = self.hub.catalog()
+        catalog = self.hub.catalog(self.room)
         return catalog.by_sku(sku) if catalog is not None and sku else None
 
     def _variables(self, product: Any) -> dict[str, Any]:
-        catalog = self.hub.catalog()
+        catalog = self.hub.catalog(self.room)
         shop = catalog.shop if catalog is not None else None
         return {"product": product, "shop": shop, "currency": shop.currency if shop is not None else "CNY"}
 
@@ -66,7 +67,7 @@ class PitchWriter:
             return [s for line in segment.lines for s in sentences_of(line)]
         product = self.product(sku)
         if product is None:
-            if sku not in self._warned and self.hub.catalog() is not None:  # loaded, and not in it
+            if sku not in self._warned and self.hub.catalog(self.room) is not None:  # loaded, and not in it
                 self._warned.add(sku)
                 log.warning("show: no product %r in the catalog (yet); nothing to pitch", sku)
             return []
@@ -86,6 +87,13 @@ class PitchWriter:
         if product is None:
             return ""
         return self._render("show/promotion.j2", phase=phase, seconds=seconds, **self._variables(product))
+
+    def sold_out(self, sku: str) -> str:
+        """The line that says ``sku`` just sold out."""
+        product = self.product(sku)
+        if product is None:
+            return ""
+        return self._render("show/sold_out.j2", **self._variables(product)).strip()
 
     def idle(self, sku: str | None) -> str:
         """The next idle filler (never the one said just before, when there are two or more)."""

@@ -12,6 +12,11 @@ console follow it). Within a segment it says, one sentence at a time:
   until the queue is worked off. After a full round, ``round_gap_s`` of room for questions;
 * **an idle filler** when the room has been silent for ``idle_fill_s``.
 
+A product that sells out during the show (a :class:`hub.events.CatalogChange` from the room's shop) is
+announced once ("3号已经抢光了", template ``show/sold_out.j2``) as soon as the current line ends; its pitch
+stops and, when it is the segment's product, the show moves on to the next segment. A segment whose product
+is sold out when it comes up is skipped (unless every product of the rundown is: then it runs, with no pitch).
+
 Every line is reviewed (:func:`hub.review.review_output`) and published as a ``Reply`` on channel
 ``voice`` (kinds ``pitch``, ``promotion``, ``idle``); the room bridge says it. Pausing holds the pitch,
 countdowns and fillers (answers go on); resuming continues the round where it stopped. The operator
@@ -55,7 +60,7 @@ class ShowRun:
                  on_state: Callable[[ShowRun], None] | None = None) -> None:
         self.room, self.hub, self.rundown, self.clock = room, room.hub, rundown, clock
         self.locale = rundown.locale or locale or room.hub.config.hub.locale
-        self.writer = PitchWriter(room.hub, self.locale)
+        self.writer = PitchWriter(room.hub, self.locale, room.name)
         self.duration_s, self.tick_s, self.line_timeout_s = duration_s, tick_s, line_timeout_s
         self.on_state = on_state
         self.state = "starting"
@@ -71,6 +76,8 @@ class ShowRun:
         self.cues: list[Cue] = []
         self.countdown_on = False
         self.lines_said = 0
+        self.announced: set[str] = set()  # SKUs whose sell-out was announced
+        self.skipped: list[str] = []  # SKUs of segments skipped because they were sold out
         self._wake: asyncio.Future[None] | None = None
 
     # -- control (from the API and the scheduler) -----------------------------------------------
@@ -118,6 +125,9 @@ class ShowRun:
             for index, segment in self._segments():
                 if self._over():
                     break
+                if self._sold_out(segment.sku) and not self._all_sold_out():
+                    self.skipped.append(segment.sku or "")
+                    continue
                 await self._run_segment(index, segment)
         finally:
             if self.countdown_on:
@@ -128,6 +138,27 @@ class ShowRun:
         passes = itertools.count() if self.rundown.loop else range(1)
         for _ in passes:
             yield from enumerate(self.rundown.segments)
+
+    def _sold_out(self, sku: str | None) -> bool:
+        product = self.writer.product(sku)
+        return product is not None and product.stock <= 0
+
+    def _all_sold_out(self) -> bool:
+        return all(self._sold_out(s.sku) for s in self.rundown.segments)
+
+    async def _announce_sold_out(self, sku: str) -> None:
+        """Say once that ``sku`` sold out; stop pitching it (and end its segment)."""
+        if sku in self.announced or not self._sold_out(sku):
+            return  # said already, or restocked since
+        self.announced.add(sku)
+        if sku == self.pitch_sku:
+            self.pitch.clear()
+            self.pitch_sku = None if self.segment is None or self.segment.sku == sku else self.segment.sku
+        if self.segment is not None and self.segment.sku == sku and not self._all_sold_out():
+            self.segment_ends = self.clock.now()
+        text = self.writer.sold_out(sku)
+        if text:
+            await self._say(text, "sold_out", sku)
 
     def _over(self) -> bool:
         return self.ends_at is not None and self.clock.now() >= self.ends_at - 1e-3
@@ -163,6 +194,9 @@ class ShowRun:
     async def _step(self) -> None:
         now = self.clock.now()
         bridge = self.room.bridge
+        if bridge.sold_out and not self.paused and not bridge.busy:
+            await self._announce_sold_out(bridge.sold_out.popleft())
+            return
         if self.cues and self.cues[0].at <= now:
             if self.paused:  # the on-screen countdown still runs; its lines are not said
                 await self._countdown(self.cues.pop(0), speak=False)
@@ -233,7 +267,8 @@ class ShowRun:
         """Review ``text``, publish it as a voice Reply and wait until it has been said (or cut)."""
         context = ReviewContext(channel="voice", kind=kind, locale=self.locale, platform=HUB_PLATFORM,
                                 room=self.room.name, source=f"show:{self.rundown.name}",
-                                catalog=self.hub.catalog(), stage_sku=self.pitch_sku, skus=[sku] if sku else [])
+                                catalog=self.hub.catalog(self.room.name), stage_sku=self.pitch_sku,
+                                skus=[sku] if sku else [])
         outcome = await review_output(self.hub, text, context)
         if outcome.blocked or not outcome.text:
             return False

@@ -116,7 +116,7 @@ class Transcriber:
         locale = self.hub.rooms.ensure(self.room).locale
         outcome = await review_output(self.hub, text, ReviewContext(channel="voice", kind="talk", locale=locale,
                                                                     room=self.room, source="operator",
-                                                                    catalog=self.hub.catalog()))
+                                                                    catalog=self.hub.catalog(self.room)))
         if outcome.blocked or outcome.changed:
             await self.alert(text, outcome.reasons, blocked=outcome.blocked)
 

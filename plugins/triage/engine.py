@@ -240,7 +240,7 @@ class RoomEngine:
 
     def resolver(self) -> ProductResolver:
         """The product resolver for the current catalog (rebuilt when the catalog reloads)."""
-        catalog = self.hub.catalog()
+        catalog = self.hub.catalog(self.room)
         if self._resolver is None or self._resolver.catalog is not catalog:
             self._resolver = ProductResolver(catalog)
         return self._resolver

@@ -165,7 +165,7 @@ class TriageService(AnswerQueue):
         hub_settings = self.hub.config.hub
         if "locale" in hub_settings.model_fields_set:
             return hub_settings.locale
-        catalog = self.hub.catalog()
+        catalog = self.hub.catalog(room)
         shop_locale = getattr(catalog.shop, "locale", None) if catalog is not None else None
         return shop_locale or hub_settings.locale
 

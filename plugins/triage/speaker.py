@@ -101,7 +101,7 @@ class Speaker:
 
     def request_for(self, item: Item) -> AnswerRequest:
         engine = self.engine
-        catalog = engine.hub.catalog()
+        catalog = engine.hub.catalog(engine.room)
         product = catalog.by_sku(item.sku) if catalog is not None and item.sku else None
         stage = catalog.by_sku(engine.stage_sku) if catalog is not None and engine.stage_sku else None
         head = item.head
@@ -125,7 +125,7 @@ class Speaker:
         engine = self.engine
         return ReviewContext(
             channel=channel, kind=item.kind, locale=item.locale, platform=engine.platform, room=engine.room,
-            source=source, catalog=engine.hub.catalog(), stage_sku=engine.stage_sku,
+            source=source, catalog=engine.hub.catalog(engine.room), stage_sku=engine.stage_sku,
             skus=[item.sku] if item.sku else [],
             viewer_texts=[a.text.raw for a in item.asks[:20] if a.text is not None] + [a.name for a in item.asks[:20]])
 

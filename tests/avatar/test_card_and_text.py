@@ -14,6 +14,7 @@ from hub.media.captions import caption_lines, caption_page, countdown_text, draw
 from hub.media.card import card_text, draw_card, format_price
 from hub.media.fonts import MISSING_PROBE, find_font, has_glyph, load_font
 from hub.media.layout import make_layout
+from hub.media.pictures import FolderPictures
 from hub.media.textlayout import NO_LINE_START, clean_display_text, fit_lines, wrap_text
 from hub.media.theme import Theme
 
@@ -51,7 +52,7 @@ def test_prices_are_formatted_exactly_from_decimals():
 def _card_pixels(product: Product, catalog_dir: Path | None = STARTER) -> np.ndarray:
     layout = make_layout((1280, 720))
     canvas = Image.new("RGBA", layout.size, (240, 230, 220, 255))
-    draw_card(canvas, layout.card, layout.unit, Theme(), product, catalog_dir=catalog_dir)
+    draw_card(canvas, layout.card, layout.unit, Theme(), product, pictures=FolderPictures(catalog_dir))
     box = layout.card
     return np.asarray(canvas)[box.y:box.y1, box.x:box.x1].astype(int)
 
@@ -163,6 +164,6 @@ def test_without_any_font_file_everything_still_draws(no_fonts):
 
     assert find_font() is None
     compositor = Compositor((640, 360))
-    frame = compositor.draw(SceneState(product=tea(), catalog_dir=STARTER, caption="Hello 你好", shop_name="Shop",
+    frame = compositor.draw(SceneState(product=tea(), pictures=FolderPictures(STARTER), caption="Hello 你好", shop_name="Shop",
                                        comment_author="a", comment_text="hi", countdown=5))
     assert frame.shape == (360, 640, 3)

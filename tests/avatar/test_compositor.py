@@ -13,6 +13,7 @@ from hub.catalog import Product
 from hub.media.avatar import HostState, idle_state
 from hub.media.compositor import Compositor, SceneState
 from hub.media.mouth_meter import mouth_openness_from_frame
+from hub.media.pictures import FolderPictures
 from plugins.avatar_sprite.backend import SpriteAvatar
 
 STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter"
@@ -32,7 +33,7 @@ def compositor() -> Compositor:
 
 def scene(avatar, compositor, **kw) -> SceneState:
     host = avatar.frame(kw.pop("state", HostState()), compositor.host_size)
-    defaults = dict(host=host, product=TEA, catalog_dir=STARTER, shop_name="晨光好物",
+    defaults = dict(host=host, product=TEA, pictures=FolderPictures(STARTER), shop_name="晨光好物",
                     caption="今天直播间只要128元！")
     return SceneState(**{**defaults, **kw})
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from hub.catalog import build_catalog
 from hub.cli import cli
-from hub.media.card import product_image
+from hub.media.pictures import FolderPictures
 
 
 def test_init_copies_the_product_images_the_sample_catalog_names(tmp_path, monkeypatch):
@@ -21,7 +21,7 @@ def test_init_copies_the_product_images_the_sample_catalog_names(tmp_path, monke
     catalog = build_catalog(data["shop"], data["products"])
     assert catalog.products and not catalog.problems
     for product in catalog.products:
-        picture = product_image(product, tmp_path)
+        picture = FolderPictures(tmp_path).get(product)
         assert picture is not None, product.image
         assert picture.mode == "RGBA" and picture.getchannel("A").getbbox() is not None
         with Image.open(tmp_path / product.image) as img:

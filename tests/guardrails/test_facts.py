@@ -188,3 +188,29 @@ def test_figures_are_found(text: str, kind: str, value: str) -> None:
                                   "for 2 people", "7天无理由", "Keeps tea hot for 6 hours", "180×90cm"])
 def test_not_figures(text: str) -> None:
     assert [f for f in find_figures(text) if f.kind != "giveaway"] == []
+
+
+def _sold_out_catalog() -> Catalog:
+    from hub.catalog import Product, Shop
+
+    return Catalog(shop=Shop(name="s"), products=[
+        Product(sku="SOCK", link=3, name="羊毛袜", aliases=["wool socks"], price="39", stock=0),
+        Product(sku="CUP", link=4, name="保温杯", aliases=["travel cup"], price="89", stock=5)])
+
+
+@pytest.mark.parametrize("text, locale", [
+    ("羊毛袜现在还有货，快拍！", "zh-CN"), ("3号链接还能拍，39元。", "zh-CN"), ("羊毛袜现货充足。", "zh-CN"),
+    ("The wool socks are still available at 39 yuan.", "en"), ("Wool socks: in stock now!", "en"),
+])
+def test_saying_a_sold_out_product_is_in_stock_drops_the_sentence(text, locale):
+    context = ReviewContext(channel="voice", kind="answer", locale=locale, stage_sku="CUP")
+    result, reasons = check_facts(text, context, _sold_out_catalog())
+    assert result is None and reasons and "SOCK is sold out" in reasons[0]
+
+
+@pytest.mark.parametrize("text", [
+    "保温杯有货，羊毛袜没有货了。", "羊毛袜已经抢光了。", "The travel cup is in stock.", "The wool socks are not available any more.",
+])
+def test_true_availability_statements_pass(text):
+    context = ReviewContext(channel="voice", kind="answer", locale="zh-CN", stage_sku="CUP")
+    assert check_facts(text, context, _sold_out_catalog()) == (text, [])

@@ -136,3 +136,61 @@ async def test_a_rundown_without_a_product_in_the_catalog_says_nothing_but_runs(
         live = await start(hub, rundown(segments=[{"sku": "NOPE-404", "minutes": 0.03}]))
         await wait_for(lambda: live.run is None, timeout=20)
         assert not [ln for ln in live.bridge.history if ln.kind == "pitch"]
+
+
+def live_catalog(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """A copy of the starter catalog the test can change, reloaded every 0.1 s."""
+    import json
+
+    from .conftest import CATALOG
+
+    path = tmp_path / "catalog.json"
+    data = json.loads(CATALOG.read_text(encoding="utf-8"))
+    for product in data["products"]:
+        if product.get("image"):
+            product["image"] = str(CATALOG.parent / product["image"])
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path, data
+
+
+def set_stock(path: Path, data: dict[str, Any], sku: str, stock: int) -> None:
+    import json
+    import os
+
+    next(p for p in data["products"] if p["sku"] == sku)["stock"] = stock
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    mtime = path.stat().st_mtime + 1  # a new mtime even within the file system's time resolution
+    os.utime(path, (mtime, mtime))
+
+
+async def test_a_product_that_sells_out_mid_show_is_announced_once_and_its_segment_ends(tmp_path: Path) -> None:
+    path, data = live_catalog(tmp_path)
+    shop = {"shop": {"type": "catalog_file", "path": str(path), "reload_interval_s": 0.1}}
+    async with show_hub(tmp_path, connectors=shop) as hub:
+        show = rundown(segments=[{"sku": "TEA-001", "minutes": 5}, {"sku": "SCARF-003", "minutes": 5}])
+        with collect(hub, types={"stage"}) as stages:
+            live = await start(hub, show)
+            await wait_for(lambda: any(ln.kind == "pitch" for ln in live.bridge.history), timeout=30)
+            set_stock(path, data, "TEA-001", 0)
+            line = await wait_for(lambda: next((ln for ln in live.bridge.history if ln.kind == "sold_out"), None),
+                                  timeout=30)
+            await wait_for(lambda: [e.sku for e in stages][-1:] == ["SCARF-003"], timeout=30)
+            await wait_for(lambda: any(ln.kind == "pitch" and ln.sku == "SCARF-003" for ln in live.bridge.history),
+                           timeout=30)
+        assert line.text.startswith("1号已经抢光了") and line.sku == "TEA-001"
+        assert [ln.kind for ln in live.bridge.history].count("sold_out") == 1
+        assert live.run.announced == {"TEA-001"}
+        await show_service(hub).stop_show(ROOM)
+
+
+async def test_a_segment_whose_product_is_sold_out_is_skipped(tmp_path: Path) -> None:
+    path, data = live_catalog(tmp_path)
+    set_stock(path, data, "TEA-001", 0)
+    async with show_hub(tmp_path, connectors={"shop": {"type": "catalog_file", "path": str(path)}}) as hub:
+        show = rundown(segments=[{"sku": "TEA-001", "minutes": 5}, {"sku": "SCARF-003", "minutes": 5}])
+        with collect(hub, types={"stage"}) as stages:
+            live = await start(hub, show)
+            await wait_for(lambda: any(ln.kind == "pitch" for ln in live.bridge.history), timeout=30)
+        assert [e.sku for e in stages] == ["SCARF-003"] and live.run.skipped == ["TEA-001"]
+        assert all(ln.sku != "TEA-001" for ln in live.bridge.history)
+        await show_service(hub).stop_show(ROOM)
