@@ -267,6 +267,27 @@ async def platform_hub(folder: Path, platform: Standin, name: str, *, ready: boo
         yield started
 
 
+def shop_config(folder: Path, shop: Standin, name: str = "shop", **settings: Any) -> dict[str, Any]:
+    """A hub config: a SQLite file in ``folder``, the web server on a free port (webhooks reach it), and
+    catalog connector ``name`` pointed at the shop stand-in ``shop`` (``settings`` added), which room
+    ``main`` sells from."""
+    return {"hub": {"database_url": f"sqlite+aiosqlite:///{folder / 'hub.db'}"},
+            "web": {"enabled": True, "port": 0},
+            "connectors": {name: {**shop.connector_config(), **settings}},
+            "rooms": {"main": {"locale": "en", "shop": name}}}
+
+
+@contextlib.asynccontextmanager
+async def shop_hub(folder: Path, shop: Standin, name: str = "shop", *, ready: bool = True,
+                   **settings: Any) -> AsyncIterator[Hub]:
+    """A started hub of :func:`shop_config` whose shop connector has synced (unless ``ready=False``)."""
+    async with running_hub(config=shop_config(folder, shop, name, **settings)) as started:
+        connector = started.connectors[name]
+        if ready and not await connector.wait_ready(60):
+            raise AssertionError(f"shop {name} is not ready: {connector.status()}")
+        yield started
+
+
 async def stored_ids(hub: Hub, platform: str, *types: str, room: str = "main") -> list[str]:
     """The message ids of ``platform``'s stored events of ``types`` in ``room``, repeats included (count
     them: none lost, none twice)."""
