@@ -66,7 +66,7 @@ def card_text(product: Product, currency: str = "CNY", locale: str = "zh-CN") ->
         stock = f"库存 {product.stock}" if zh else f"{product.stock} in stock"
     return CardText(
         link=f"{product.link}号链接" if zh else f"Link {product.link}",
-        name=clean_display_text(product.name, limit=80),
+        name=clean_display_text(product.text(locale).name, limit=80),  # the shop's translation, if any
         price=format_price(current, currency),
         original=format_price(product.price, currency) if promo else None,
         discount=discount,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hub.catalog import Product
+from hub.catalog import LocaleText, Product
 from hub.media.captions import caption_lines, caption_page, countdown_text, draw_caption
 from hub.media.card import card_text, draw_card, format_price
 from hub.media.fonts import MISSING_PROBE, find_font, has_glyph, load_font
@@ -167,3 +167,9 @@ def test_without_any_font_file_everything_still_draws(no_fonts):
     frame = compositor.draw(SceneState(product=tea(), pictures=FolderPictures(STARTER), caption="Hello 你好", shop_name="Shop",
                                        comment_author="a", comment_text="hi", countdown=5))
     assert frame.shape == (360, 640, 3)
+
+
+def test_the_card_names_the_product_in_the_rooms_language_when_the_shop_translates_it():
+    product = tea().model_copy(update={"texts": {"en": LocaleText(name="Longjing green tea")}})
+    assert card_text(product, "CNY", "en-US").name == "Longjing green tea"
+    assert card_text(product, "CNY", "zh-CN").name == tea().name
