@@ -89,8 +89,13 @@ async def _serve(platform: Any, room: str) -> None:
         if env:
             lines.append("# The hub reads its secrets from the environment; before `livehub run`:")
             lines.extend(f"#   export {var}={shlex.quote(value)}" for var, value in env.items())
-        lines.append("# Add this table to livehub.toml:")
-        click.echo("\n".join(lines) + "\n\n" + platform.connector_table(room=room), nl=False)
+        table = platform.connector_table(room=room)
+        if not platform.room_bound:  # a shop: the room names it
+            lines.append("# Add these tables to livehub.toml:")
+            table += f"\n[rooms.{room}]\nshop = \"{platform.system}\"\n"
+        else:
+            lines.append("# Add this table to livehub.toml:")
+        click.echo("\n".join(lines) + "\n\n" + table, nl=False)
         sys.stdout.flush()
         await stop.wait()
 
