@@ -33,15 +33,25 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.catalog import Catalog, Product, Shop
 from hub.connector import Connector
+from hub.shop_changes import (
+    Change,
+    OrderLine,
+    ProductProblem,
+    ProductRemoval,
+    ProductUpsert,
+    ShopOrder,
+    StockLevel,
+    WebhookDelivery,
+    WebhookRefused,
+)
 from hub.shop_events import ChangePublisher
+from hub.shop_state import CatalogState, first_error
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -71,133 +81,6 @@ class ShopSettings(BaseModel):
                                                      "(https://hub.example.com); default: the hub's own")
 
 
-class WebhookRefused(Exception):
-    """A webhook delivery whose signature is missing or wrong: answered 401, its body never parsed."""
-
-
-@dataclass(slots=True)
-class WebhookDelivery:
-    """A verified webhook delivery, queued: ``id`` de-duplicates redeliveries, ``at`` is when the shop
-    says it happened (epoch seconds)."""
-
-    id: str
-    topic: str
-    at: float
-    body: bytes
-    received: float = field(default_factory=time.monotonic)
-
-
-@dataclass(slots=True)
-class ProductUpsert:
-    """A product created or updated (a product dict as :meth:`CatalogConnector.fetch_products` yields)."""
-
-    product: dict[str, Any]
-    at: float
-
-
-@dataclass(slots=True)
-class ProductRemoval:
-    """A product deleted, unpublished or archived."""
-
-    product_id: str
-    at: float
-
-
-@dataclass(slots=True)
-class StockLevel:
-    """A variant's stock (the variant whose ``stock_id`` this is) is now ``stock``."""
-
-    stock_id: str
-    stock: int
-    at: float
-
-
-@dataclass(slots=True)
-class OrderLine:
-    sku: str
-    qty: int
-    amount: Decimal  # the line's total, in the order's currency
-
-
-@dataclass(slots=True)
-class ShopOrder:
-    """An order placed, paid or refunded in the shop. ``viewer`` (``"<platform>:<user id>"``) and ``room``
-    link it to a live viewer and room when the shop carries them (order attributes)."""
-
-    order_id: str
-    status: str  # "placed" | "paid" | "refunded"
-    lines: list[OrderLine]
-    currency: str
-    at: float
-    buyer_name: str = ""
-    buyer_id: str = ""
-    email: str = ""
-    viewer: str | None = None
-    room: str | None = None
-
-
-Change = ProductUpsert | ProductRemoval | StockLevel | ShopOrder
-
-
-@dataclass(slots=True, frozen=True)
-class ProductProblem:
-    """A product the shop sent that the hub skipped, and why."""
-
-    product_id: str
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"product {self.product_id}, {self.field}: {self.reason}"
-
-
-@dataclass(slots=True)
-class _Entry:
-    product: Product
-    version: float
-
-
-class _Index:
-    """The products by shop id, and who owns each SKU, link number and stock id."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, _Entry] = {}
-        self.sku_owner: dict[str, str] = {}
-        self.link_owner: dict[int, str] = {}
-        self.stock_owner: dict[str, str] = {}
-
-    def put(self, entry: _Entry) -> None:
-        product = entry.product
-        self.drop(product.id)
-        self.entries[product.id] = entry
-        for sku in product.skus():
-            self.sku_owner[sku] = product.id
-        self.link_owner[product.link] = product.id
-        for variant in product.variants:
-            if variant.stock_id:
-                self.stock_owner[variant.stock_id] = product.id
-
-    def drop(self, pid: str) -> None:
-        entry = self.entries.pop(pid, None)
-        if entry is None:
-            return
-        for sku in entry.product.skus():
-            if self.sku_owner.get(sku) == pid:
-                del self.sku_owner[sku]
-        if self.link_owner.get(entry.product.link) == pid:
-            del self.link_owner[entry.product.link]
-        for variant in entry.product.variants:
-            if self.stock_owner.get(variant.stock_id) == pid:
-                del self.stock_owner[variant.stock_id]
-
-    def free_link(self, high: int) -> int:
-        """A link number no product has: one past the highest ever given."""
-        link = high + 1
-        while link in self.link_owner:
-            link += 1
-        return link
-
-
 class CatalogConnector(Connector):
     """Base of every shop connector. One abstract method: :meth:`fetch_products`."""
 
@@ -216,12 +99,7 @@ class CatalogConnector(Connector):
         self.last_sync: float | None = None
         self.last_sync_s: float | None = None
         self._shop: Shop | None = None
-        self._index = _Index()  # the products by id, SKU, link and stock id
-        self._stock_at: dict[str, float] = {}  # stock id → version of the stock figure the hub has
-        self._stock: dict[str, int] = {}  # stock id → the last stock level a webhook gave
-        self._removed: dict[str, float] = {}  # product id → when it was removed
-        self._links: dict[str, int] = {}  # product id → its link number (kept across syncs)
-        self._links_high = 0
+        self.catalog_state = CatalogState(self.counts, lambda found: self._report([*self.problems, *found]))
         self._inbox: deque[WebhookDelivery] = deque()
         self._inbox_ready = asyncio.Event()
         self._idle = asyncio.Event()
@@ -285,7 +163,9 @@ class CatalogConnector(Connector):
 
     async def run(self) -> None:
         try:
-            if self.catalog is None or not await self.unchanged_since_sync():
+            if self.catalog is None:
+                await self._restore()
+            if self.last_sync is None or not await self.unchanged_since_sync():
                 await self.sync()
             self.set_ready()
             await self._subscribe()
@@ -348,25 +228,17 @@ class CatalogConnector(Connector):
             journal = self._journal
         finally:
             self._journal = None
-        # products the shop gives a link number keep it; the others get free numbers after them
-        fetched.sort(key=lambda raw: _explicit_link(raw) is None)
-        index = _Index()
-        problems: list[ProductProblem] = []
-        for raw in fetched:
-            checked = self._validate(raw, index)
-            if isinstance(checked, ProductProblem):
-                problems.append(checked)
-            else:
-                index.put(_Entry(*checked))
+        index, problems = self.catalog_state.build(fetched)
         self._report(problems)
         old = self._snapshot_products()
-        self._shop, self._index = shop, index
-        self._removed = {pid: at for pid, at in self._removed.items() if at > started}
+        self._shop = shop
+        self.catalog_state.replace(index, started)
         for change in journal:  # what webhooks said while the sync ran, newer than what it read
             self._apply_one(change)
         self.counts["syncs"] += 1
         self.last_sync, self.last_sync_s = time.time(), time.monotonic() - began
         self._publish(old, set(old) | set(index.entries), announce=self.catalog is not None)
+        await self._save(None, [])
 
     def _shop_model(self, raw: dict[str, Any]) -> Shop:
         cfg = self.config
@@ -378,38 +250,7 @@ class CatalogConnector(Connector):
         try:
             return Shop.model_validate(data)
         except ValidationError as exc:
-            raise ValueError(f"shop {self.name}: {_first_error(exc)[1]}") from None
-
-    # -- validation ----------------------------------------------------------------------------------
-
-    def _validate(self, raw: dict[str, Any] | Product, index: _Index) -> tuple[Product, float] | ProductProblem:
-        """A product and its version, or the problem that skips it (a SKU or link another product of
-        ``index`` has, a field that does not validate)."""
-        if isinstance(raw, Product):
-            product, version = raw, 0.0
-            pid = product.id or product.sku
-        else:
-            data = dict(raw)
-            version = _version(data.pop("updated_at", None))
-            pid = str(data.get("id") or data.get("sku") or "?")
-            if data.get("link") is None:
-                data["link"] = self._links.get(pid) or index.free_link(self._links_high)
-            try:
-                product = Product.model_validate({**data, "id": pid})
-            except ValidationError as exc:
-                where, reason = _first_error(exc)
-                return ProductProblem(pid, where, reason)
-        for sku in product.skus():
-            if index.sku_owner.get(sku, pid) != pid:
-                return ProductProblem(pid, "sku", f"duplicate sku {sku!r} (product {index.sku_owner[sku]} has it)")
-        if index.link_owner.get(product.link, pid) != pid:
-            return ProductProblem(pid, "link",
-                                  f"duplicate link {product.link} (product {index.link_owner[product.link]})")
-        if product.id != pid:
-            product = product.model_copy(update={"id": pid})
-        self._links.setdefault(pid, product.link)
-        self._links_high = max(self._links_high, product.link)
-        return product, version
+            raise ValueError(f"shop {self.name}: {first_error(exc)[1]}") from None
 
     def _report(self, problems: list[ProductProblem]) -> None:
         self.problems = problems[-1000:]
@@ -479,9 +320,9 @@ class CatalogConnector(Connector):
                     # another error propagates: the delivery stays at the head and run() is retried
                     self._inbox.popleft()
                     for change in changes:
-                        for pid in self._touches(change):
-                            if pid not in old and pid in self._index.entries:
-                                old[pid] = self._index.entries[pid].product
+                        for pid in self.catalog_state.touches(change):
+                            if pid not in old and pid in self.catalog_state.index.entries:
+                                old[pid] = self.catalog_state.index.entries[pid].product
                             changed.add(pid)
                         self._apply_one(change)
                         if self._journal is not None:
@@ -490,97 +331,67 @@ class CatalogConnector(Connector):
             finally:
                 if changed:
                     self._publish(old, changed, announce=True, latency_from=first)
-
-    def _touches(self, change: Change) -> list[str]:
-        """The product ids ``change`` may change."""
-        if isinstance(change, ProductUpsert):
-            return [str(change.product.get("id") or change.product.get("sku") or "?")]
-        if isinstance(change, ProductRemoval):
-            return [change.product_id]
-        if isinstance(change, StockLevel):
-            pid = self._index.stock_owner.get(change.stock_id)
-            return [pid] if pid is not None else []
-        return []
+            if changed:
+                await self._save(changed, [old[pid].sku for pid in changed
+                                           if pid in old and pid not in self.catalog_state.index.entries])
 
     def _apply_one(self, change: Change) -> None:
-        index = self._index
-        if isinstance(change, ProductUpsert):
-            self._upsert(change)
-        elif isinstance(change, ProductRemoval):
-            entry = index.entries.get(change.product_id)
-            if entry is not None and entry.version > change.at:
-                self.counts["ignored_stale"] += 1
-                return
-            self._removed[change.product_id] = max(change.at, self._removed.get(change.product_id, 0.0))
-            index.drop(change.product_id)
-        elif isinstance(change, StockLevel):
-            self._set_stock(change)
-        elif isinstance(change, ShopOrder):
+        if isinstance(change, ShopOrder):
             self.events.order(change)
-
-    def _upsert(self, change: ProductUpsert) -> None:
-        pid = str(change.product.get("id") or change.product.get("sku") or "?")
-        at = _version(change.product.get("updated_at")) or change.at
-        current = self._index.entries.get(pid)
-        if (current is not None and current.version > at) or self._removed.get(pid, -1.0) >= at:
-            self.counts["ignored_stale"] += 1
-            return
-        checked = self._validate({**change.product, "id": pid, "updated_at": at}, self._index)
-        if isinstance(checked, ProductProblem):
-            self._report([*self.problems, checked])
-            return
-        product, _ = checked
-        if current is not None:  # stock levels newer than this update keep their figure
-            product = self._keep_newer_stock(product, at)
-        self._index.put(_Entry(product, at))
-        for variant in product.variants:
-            if variant.stock_id and self._stock_at.get(variant.stock_id, -1.0) < at:
-                self._stock_at[variant.stock_id] = at
-
-    def _keep_newer_stock(self, new: Product, at: float) -> Product:
-        kept = {sid: self._stock[sid] for v in new.variants if (sid := v.stock_id)
-                and self._stock_at.get(sid, -1.0) > at and sid in self._stock}
-        if not kept:
-            return new
-        variants = [v.model_copy(update={"stock": kept[v.stock_id]}) if v.stock_id in kept else v
-                    for v in new.variants]
-        return new.model_copy(update={"variants": variants, "stock": sum(v.stock for v in variants)})
-
-    def _set_stock(self, change: StockLevel) -> None:
-        if self._stock_at.get(change.stock_id, -1.0) > change.at:
-            self.counts["ignored_stale"] += 1
-            return
-        stock = max(0, change.stock)
-        self._stock_at[change.stock_id] = change.at
-        self._stock[change.stock_id] = stock  # also for a variant the hub does not have yet
-        pid = self._index.stock_owner.get(change.stock_id)
-        entry = self._index.entries.get(pid) if pid is not None else None
-        if entry is None:
-            return
-        variants = entry.product.variants
-        for i, variant in enumerate(variants):
-            if variant.stock_id == change.stock_id and variant.stock != stock:
-                updated = [*variants[:i], variant.model_copy(update={"stock": stock}), *variants[i + 1:]]
-                product = entry.product.model_copy(update={"variants": updated,
-                                                           "stock": sum(v.stock for v in updated)})
-                self._index.put(_Entry(product, entry.version))
-                return
+        else:
+            self.catalog_state.apply(change)
 
     # -- publishing ------------------------------------------------------------------------------
 
     def _snapshot_products(self) -> dict[str, Product]:
-        return {pid: e.product for pid, e in self._index.entries.items()}
+        return {pid: e.product for pid, e in self.catalog_state.index.entries.items()}
 
     def _publish(self, old: dict[str, Product], changed: set[str], *, announce: bool,
                  latency_from: float | None = None) -> None:
         """A new catalog from the entries; with ``announce``, the changes of the ``changed`` products."""
         assert self._shop is not None
-        products = sorted((e.product for e in self._index.entries.values()), key=lambda p: p.link)
+        products = sorted((e.product for e in self.catalog_state.index.entries.values()), key=lambda p: p.link)
         self.catalog = Catalog.model_construct(shop=self._shop, products=products, problems=[])
         if announce:
-            entries = self._index.entries
+            entries = self.catalog_state.index.entries
             self.events.changes({pid: (old.get(pid), entries[pid].product if pid in entries else None)
                                  for pid in changed}, latency_from=latency_from)
+
+    # -- the stored catalog ----------------------------------------------------------------------------
+
+    async def _save(self, changed: set[str] | None, removed_skus: list[str]) -> None:
+        """Store the catalog (``changed`` None: all of it) so a restart while the shop is down has it."""
+        storage = getattr(self.hub, "storage", None)
+        if storage is None or self._shop is None:
+            return
+        from hub.storage.shop_store import save_catalog
+
+        try:
+            await save_catalog(storage, self.name, self._shop, self.catalog_state.index, changed, removed_skus)
+        except Exception as exc:  # the database is the hub's business: the shop goes on
+            log.warning("shop %s: could not store the catalog: %s", self.name, exc)
+
+    async def _restore(self) -> None:
+        """Read the catalog stored by an earlier run (the host answers from it until the shop is reached)."""
+        storage = getattr(self.hub, "storage", None)
+        if storage is None:
+            return
+        from hub.storage.shop_store import load_catalog
+
+        try:
+            stored = await load_catalog(storage, self.name)
+        except Exception as exc:
+            log.warning("shop %s: could not read the stored catalog: %s", self.name, exc)
+            return
+        if stored is None:
+            return
+        self._shop, index = stored
+        for entry in index.entries.values():
+            self.catalog_state.remember_links(entry.product)
+        self.catalog_state.replace(index, 0.0)
+        self._publish({}, set(), announce=False)
+        log.info("shop %s: %d products from the stored catalog until the shop answers", self.name,
+                 len(index.entries))
 
     # -- pictures ------------------------------------------------------------------------------------
 
@@ -610,23 +421,6 @@ class CatalogConnector(Connector):
                        "problems": [str(p) for p in self.problems[-20:]], "queued": len(self._inbox),
                        "last_sync": self.last_sync, "last_sync_s": self.last_sync_s, **self.counts}
         return out
-
-
-def _version(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return 0.0
-
-
-def _explicit_link(raw: dict[str, Any] | Product) -> int | None:
-    return raw.link if isinstance(raw, Product) else raw.get("link")
-
-
-def _first_error(exc: ValidationError) -> tuple[str, str]:
-    err = exc.errors(include_input=False, include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"]) or "product"
-    msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-    return where, msg.removeprefix("Value error, ")
 
 
 # CONTRACT READY (hub/shop.py defines the names the shop connectors use)

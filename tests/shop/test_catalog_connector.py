@@ -294,3 +294,20 @@ async def test_a_room_naming_an_unknown_shop_stops_the_hub_with_the_key(tmp_path
     with pytest.raises(ConfigError, match=r"rooms\.main\.shop: 'nope' is not a catalog connector"):
         async with running_hub(plugins=[("memory", Plugin())], config=cfg):
             pass
+
+
+async def test_a_hub_restarted_while_its_shop_is_down_answers_from_the_stored_catalog(tmp_path, monkeypatch):
+    monkeypatch.setattr(MemoryShop, "backoff_base", 0.02)
+    monkeypatch.setattr(MemoryShop, "backoff_cap", 0.1)
+    async with running_hub(plugins=[("memory", Plugin())], config=config(tmp_path)) as hub:
+        shop = await ready(hub)
+        headers, body = signed("product", product(4, price="8.50", at=60.0), delivery="p4", at=60.0)
+        await post(hub, "shop", headers, body)
+        assert await shop.wait_applied(10)
+        before = [p.model_dump() for p in shop.catalog.products]
+    monkeypatch.setattr(MemoryShop, "down", True)
+    async with running_hub(plugins=[("memory", Plugin())], config=config(tmp_path)) as hub:
+        shop = hub.connectors["shop"]
+        await until(lambda: shop.state == "retrying")
+        assert [p.model_dump() for p in hub.catalog("main").products] == before
+        assert hub.catalog("main").by_sku("P4").price == Decimal("8.50")
