@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -37,9 +38,10 @@ def _rows(shop: str, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for item in items:
         product = item["product"]
-        rows.append({"shop": shop, "sku": product["sku"], "name": product["name"], "price": product["price"],
-                     "promo_price": product.get("promo_price"), "stock": product.get("stock"), "active": True,
-                     "data": item, "updated_ts": now})
+        promo = product.get("promo_price")
+        rows.append({"shop": shop, "sku": product["sku"], "name": product["name"],
+                     "price": Decimal(str(product["price"])), "promo_price": None if promo is None else Decimal(promo),
+                     "stock": product.get("stock"), "active": True, "data": item, "updated_ts": now})
     return rows
 
 

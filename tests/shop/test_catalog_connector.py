@@ -296,17 +296,20 @@ async def test_a_room_naming_an_unknown_shop_stops_the_hub_with_the_key(tmp_path
             pass
 
 
-async def test_a_hub_restarted_while_its_shop_is_down_answers_from_the_stored_catalog(tmp_path, monkeypatch):
+async def test_a_hub_restarted_while_its_shop_is_down_answers_from_the_stored_catalog(tmp_path, monkeypatch,
+                                                                                      db_url):
     monkeypatch.setattr(MemoryShop, "backoff_base", 0.02)
     monkeypatch.setattr(MemoryShop, "backoff_cap", 0.1)
-    async with running_hub(plugins=[("memory", Plugin())], config=config(tmp_path)) as hub:
+    cfg = config(tmp_path)
+    cfg["hub"]["database_url"] = db_url  # SQLite and PostgreSQL
+    async with running_hub(plugins=[("memory", Plugin())], config=cfg) as hub:
         shop = await ready(hub)
         headers, body = signed("product", product(4, price="8.50", at=60.0), delivery="p4", at=60.0)
         await post(hub, "shop", headers, body)
         assert await shop.wait_applied(10)
         before = [p.model_dump() for p in shop.catalog.products]
     monkeypatch.setattr(MemoryShop, "down", True)
-    async with running_hub(plugins=[("memory", Plugin())], config=config(tmp_path)) as hub:
+    async with running_hub(plugins=[("memory", Plugin())], config=cfg) as hub:
         shop = hub.connectors["shop"]
         await until(lambda: shop.state == "retrying")
         assert [p.model_dump() for p in hub.catalog("main").products] == before
