@@ -13,7 +13,8 @@ may add (``livehub replay`` builds its report from them, benchmarks count them):
     ``operator_skip``;
   * ``blocked`` — the answer was written but review let nothing of it through (``review: <reason>``), or
     writing it failed (``error: <exception>``);
-  * ``ignored`` — nothing to say (``chitchat``, ``not_a_question``, ``empty``, ``stats``, ``stage``).
+  * ``ignored`` — nothing to say (``chitchat``, ``not_a_question``, ``empty``, ``stats``, ``stage``,
+    ``refunded``: a refund is not thanked).
 
   ``reply`` is the index of the settling reply in the room's reply log (answered and aggregated only);
 * a :class:`ReplyRecord` per published :class:`hub.events.Reply`, with its room-clock start and speech time.

@@ -64,6 +64,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.overlay",
     "plugins.media_cli",
     "plugins.show_runner",
+    "plugins.sales",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

@@ -52,8 +52,13 @@ def product_summary(product: Any) -> dict[str, Any]:
 
 
 async def get_catalog(request: web.Request) -> web.StreamResponse:
-    """``GET /api/v1/catalog``: ``{"shop": {...} | null, "products": [{sku, link, name, price, ...}]}``."""
-    catalog = request.app[HUB_KEY].catalog()
+    """``GET /api/v1/catalog[?room=main]``: the room's shop (the first shop without ``room``) as
+    ``{"shop": {...} | null, "products": [{sku, link, name, price, ...}]}``."""
+    hub = request.app[HUB_KEY]
+    room = request.query.get("room")
+    if room is not None and hub.rooms.get(room) is None:
+        return json_error(404, f"no room {room!r}", field="room")
+    catalog = hub.catalog(room)
     if catalog is None:
         return json_response({"shop": None, "products": []})
     shop = catalog.shop.model_dump(mode="json") if catalog.shop is not None else None

@@ -24,7 +24,7 @@ import logging
 from collections import OrderedDict, deque
 from typing import Any
 
-from hub.events import CatalogChange, Comment, Event, Reply, ReplySentence, StageChange
+from hub.events import CatalogChange, Comment, Event, Order, Reply, ReplySentence, StageChange
 from hub.speech_time import estimate_speech_seconds
 
 log = logging.getLogger("livehub.show")
@@ -78,10 +78,12 @@ class RoomBridge:
         self.history: deque[Any] = deque(maxlen=HISTORY_KEPT)  # the lines it queued, newest last
         self._subscription: Any = None
         self.sold_out: deque[str] = deque(maxlen=100)  # SKUs that sold out, for the show to announce
+        self.sales: deque[tuple[float, str, int]] = deque(maxlen=10_000)  # (room clock, sku, units) sold
 
     async def start(self) -> None:
         self._subscription = self.hub.bus.subscribe(f"show_bridge:{self.room}", self.handle,
-                                                    types=("reply", "reply_sentence", "stage", "comment", "catalog_change"),
+                                                    types=("reply", "reply_sentence", "stage", "comment", "catalog_change",
+                                                           "order"),
                                                     maxsize=10_000)
 
     async def stop(self) -> None:
@@ -135,12 +137,26 @@ class RoomBridge:
         elif isinstance(event, CatalogChange) and event.change == "sold_out":
             self.sold_out.append(event.sku)
             self.changed.set()
+        elif isinstance(event, Order) and event.status != "refunded":
+            self.sales.append((self.clock.now(), event.sku, max(0, int(event.qty))))
+            self.changed.set()
         elif isinstance(event, Reply) and event.channel == "voice":
             line = self._open.pop(event.id, None)
             if line is not None:
                 line.feed.close()
             else:
                 self.say(event)
+
+    def sold_since(self, since: float) -> tuple[int, str | None]:
+        """Units sold at or after ``since`` (room clock) and the SKU that sold most of them."""
+        units: dict[str, int] = {}
+        for when, sku, qty in reversed(self.sales):
+            if when < since:
+                break
+            units[sku] = units.get(sku, 0) + qty
+        if not units:
+            return 0, None
+        return sum(units.values()), max(units, key=lambda sku: units[sku])
 
     def say_sentence(self, sentence: ReplySentence) -> Any:
         """Open the line of ``sentence.reply`` with it, or add it to that line; returns the Line."""

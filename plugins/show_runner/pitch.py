@@ -1,7 +1,7 @@
 """What a show says besides answers: pitch rounds, promotion countdown lines and idle fillers.
 
 The words come from the merchant's scripted ``lines`` or from prompt templates (``prompts/<locale>/show/``:
-``pitch.j2``, ``promotion.j2``, ``idle.j2``; a merchant overrides any of them in ``[hub] prompts_dir``)
+``pitch.j2``, ``promotion.j2``, ``idle.j2``, ``sold_out.j2``, ``sales_moment.j2``; a merchant overrides any of them in ``[hub] prompts_dir``)
 filled with the catalog's product, so every figure is the catalog's. A generated pitch has ``variants``
 versions, rotated round after round; a round is never word for word the one before it (when the
 template gives the same text for the next variant, the one after is tried). Idle fillers rotate the
@@ -94,6 +94,12 @@ class PitchWriter:
         if product is None:
             return ""
         return self._render("show/sold_out.j2", **self._variables(product)).strip()
+
+    def sales_moment(self, units: int, sku: str | None, window_s: float) -> str:
+        """The line that says ``units`` sold in the last ``window_s`` seconds (``sku`` sold most)."""
+        product = self.product(sku)
+        return self._render("show/sales_moment.j2", units=units, minutes=max(1, round(window_s / 60)),
+                            **self._variables(product)).strip()
 
     def idle(self, sku: str | None) -> str:
         """The next idle filler (never the one said just before, when there are two or more)."""

@@ -11,6 +11,9 @@ and the reason, never silently fixed::
     loop = true            # start again after the last segment
     idle_fill_s = 20       # say an idle filler after this much silence
     round_gap_s = 10       # quiet time after each full pitch, for viewers' questions
+    sales_moment_units = 5      # "N sold in the last minute" once this many units sold in the window (0: never)
+    sales_moment_window_s = 60
+    sales_moment_gap_s = 180    # at most one such moment this often
 
     [[segments]]
     sku = "TEA-001"
@@ -86,6 +89,9 @@ class Rundown(Strict):
     loop: bool = False
     idle_fill_s: float = Field(20.0, ge=3, le=3600)
     round_gap_s: float = Field(10.0, ge=0, le=3600)
+    sales_moment_units: int = Field(5, ge=0, le=1_000_000)
+    sales_moment_window_s: float = Field(60.0, ge=10, le=3600)
+    sales_moment_gap_s: float = Field(180.0, ge=0, le=86400)
     segments: list[Segment] = Field(min_length=1, max_length=500)
 
     @property

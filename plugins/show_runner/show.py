@@ -16,6 +16,9 @@ A product that sells out during the show (a :class:`hub.events.CatalogChange` fr
 announced once ("3号已经抢光了", template ``show/sold_out.j2``) as soon as the current line ends; its pitch
 stops and, when it is the segment's product, the show moves on to the next segment. A segment whose product
 is sold out when it comes up is skipped (unless every product of the rundown is: then it runs, with no pitch).
+When orders come fast (``sales_moment_units`` units within ``sales_moment_window_s``, refunds not counted), the
+host says so once ("刚刚一分钟就卖出了12件", template ``show/sales_moment.j2``), at most every
+``sales_moment_gap_s``; units already celebrated are not counted again.
 
 Every line is reviewed (:func:`hub.review.review_output`) and published as a ``Reply`` on channel
 ``voice`` (kinds ``pitch``, ``promotion``, ``idle``); the room bridge says it. Pausing holds the pitch,
@@ -78,6 +81,8 @@ class ShowRun:
         self.lines_said = 0
         self.announced: set[str] = set()  # SKUs whose sell-out was announced
         self.skipped: list[str] = []  # SKUs of segments skipped because they were sold out
+        self.last_moment: float | None = None  # when "N sold in the last minute" was last said
+        self.moments = 0
         self._wake: asyncio.Future[None] | None = None
 
     # -- control (from the API and the scheduler) -----------------------------------------------
@@ -160,6 +165,28 @@ class ShowRun:
         if text:
             await self._say(text, "sold_out", sku)
 
+    async def _sales_moment(self, now: float) -> bool:
+        """Say "N sold in the last minute" when the window's sales reach the rundown's threshold (units sold
+        before the last such moment are not counted again); True when it was said."""
+        rundown = self.rundown
+        if rundown.sales_moment_units <= 0:
+            return False
+        if self.last_moment is not None and now - self.last_moment < rundown.sales_moment_gap_s:
+            return False
+        since = now - rundown.sales_moment_window_s
+        if self.last_moment is not None:
+            since = max(since, self.last_moment)
+        units, sku = self.room.bridge.sold_since(since)
+        if units < rundown.sales_moment_units:
+            return False
+        self.last_moment = now
+        text = self.writer.sales_moment(units, sku, rundown.sales_moment_window_s)
+        if not text:
+            return False
+        self.moments += 1
+        await self._say(text, "sales_moment", sku)
+        return True
+
     def _over(self) -> bool:
         return self.ends_at is not None and self.clock.now() >= self.ends_at - 1e-3
 
@@ -196,6 +223,8 @@ class ShowRun:
         bridge = self.room.bridge
         if bridge.sold_out and not self.paused and not bridge.busy:
             await self._announce_sold_out(bridge.sold_out.popleft())
+            return
+        if not self.paused and not bridge.busy and await self._sales_moment(now):
             return
         if self.cues and self.cues[0].at <= now:
             if self.paused:  # the on-screen countdown still runs; its lines are not said

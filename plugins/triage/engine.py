@@ -106,6 +106,9 @@ class RoomEngine:
         kind = event.type
         if kind == "comment":
             self._comment(event, now)
+        elif kind == "order" and getattr(event, "status", "placed") == "refunded":
+            self.decide(Decision(event.id, "ignored", "refunded", at=now))  # money returned: no thank-you
+            return
         elif kind in THANKS_FOR_EVENT:
             detail = str(getattr(event, "value", None) or getattr(event, "count", "") or "")
             self._thanks(event, THANKS_FOR_EVENT[kind], now, detail=detail)

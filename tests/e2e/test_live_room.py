@@ -125,6 +125,21 @@ async def test_switching_the_product_and_pausing_from_the_console_are_audited(de
         await page.locator(f"[data-testid=audit-entry][data-action={action}]").first.wait_for(timeout=10_000)
 
 
+async def test_an_order_shows_in_the_console_s_sales_panel(demo, browser) -> None:
+    import aiohttp
+
+    page = await new_page(browser)
+    await page.goto(demo.url + "/console")
+    order = {"type": "order", "platform": "douyin", "room": "main", "message_id": "e2e-order-1",
+             "user": {"id": "buyer-1", "name": "小红"}, "order_id": "e2e-1", "sku": TEST_CATALOG["products"][0]["sku"],
+             "qty": 2, "amount": "336.00", "currency": "CNY"}
+    async with aiohttp.ClientSession() as http, http.post(demo.url + "/api/v1/events", json=order) as response:
+        assert response.status == 202, await response.text()
+    await page.locator("[data-testid=sales-line]", has_text="小红").first.wait_for(timeout=10_000)
+    assert await page.text_content("[data-testid=sales-gmv]") == "CNY 336.00"
+    assert await page.text_content("[data-testid=sales-units]") == "2"
+
+
 BLOCK_AUTOPLAY = """(() => {
   // Like a browser that holds sound back until the viewer touches the page.
   addEventListener("pointerdown", () => { window.touched = true; }, true);

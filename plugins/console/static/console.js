@@ -111,7 +111,7 @@
   }
   let products = [];
   async function loadProducts() {
-    const data = await api("GET", "/catalog");
+    const data = await api("GET", `/catalog?room=${encodeURIComponent(room)}`);
     products = data.products || [];
     renderStageSelect(window.livehubConsole.state ? window.livehubConsole.state.stage_sku : null);
   }
@@ -265,6 +265,37 @@
       window.livehubConsole.errors += 1;
       if (!(error instanceof Unauthorized)) connected(false);
     }
+  }
+
+  // -- sales (orders and GMV of the room, net of refunds) ------------------------------------------------------
+  function money(amounts) {
+    const entries = Object.entries(amounts || {});
+    return entries.length ? entries.map(([currency, amount]) => `${currency} ${amount}`).join(" · ") : "—";
+  }
+  async function refreshSales() {
+    if (!room) return;
+    try {
+      const data = await api("GET", roomPath("/sales"));
+      window.livehubConsole.sales = data;
+      $("sales-orders").textContent = String(data.orders);
+      $("sales-units").textContent = String(data.units);
+      $("sales-gmv").textContent = money(data.gmv);
+      $("sales-minute").textContent = data.last_minute_units ? `${data.last_minute_units} sold in the last minute` : "";
+      $("sales-recent").replaceChildren(...(data.recent || []).slice(0, 12).map((line) => {
+        const li = document.createElement("li");
+        li.dataset.testid = "sales-line";
+        li.className = line.status === "refunded" ? "viewer refund" : "viewer";
+        const when = document.createElement("span");
+        when.className = "tag";
+        when.textContent = new Date(line.at * 1000).toLocaleTimeString();
+        const text = document.createElement("span");
+        const amount = line.amount === null ? "" : ` ${line.currency} ${line.amount}`;
+        const sign = line.status === "refunded" ? "refund " : "";
+        text.textContent = `${sign}${line.qty} × ${line.sku}${amount}${line.buyer ? ` — ${line.buyer}` : ""} (${line.source})`;
+        li.append(when, text);
+        return li;
+      }));
+    } catch (error) { /* shown by the connection dot */ }
   }
 
   // -- audit log ---------------------------------------------------------------------------------------------
@@ -456,13 +487,14 @@
   async function refreshAll() {
     try {
       await loadRooms();
-      await Promise.all([loadShows(), loadProducts(), refreshState(), refreshAudit()]);
+      await Promise.all([loadShows(), loadProducts(), refreshState(), refreshAudit(), refreshSales()]);
     } catch (error) { /* retried by the timers */ }
   }
 
   refreshAll().then(() => {
     setInterval(refreshState, 1000);
     setInterval(refreshAudit, 3000);
+    setInterval(refreshSales, 2000);
     setInterval(() => { if (!products.length) loadProducts().catch(() => {}); }, 5000);
     followEvents();
     preview();
