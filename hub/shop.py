@@ -9,21 +9,17 @@ of :class:`hub.catalog.Product` plus ``updated_at``). Everything else lives here
   id and skipped: :attr:`CatalogConnector.problems`), assigns link numbers to products the shop gives none,
   publishes the catalog and repeats every ``reconcile_interval_s`` to catch missed webhooks. A shop that is
   down leaves the last good catalog in place (state ``retrying``).
-* **Webhooks.** ``POST /shops/<connector>/webhook`` (:mod:`hub.builtin.shop_webhooks`) calls
+* **Webhooks.** ``POST /shops/<connector>/webhook`` (:mod:`hub.builtin.shops`) calls
   :meth:`CatalogConnector.receive_webhook`: the subclass verifies the signature over the raw body
   (:meth:`~CatalogConnector.verify_webhook`, before anything is parsed); a refused delivery answers 401 and
   is counted; a delivery seen before (same id) answers 200 and is dropped; the others are queued and
   answered 200 at once. One owned task applies the queue in order (:meth:`~CatalogConnector.webhook_changes`
   maps a delivery to :data:`Change` values); a delivery whose work fails on a shop outage stays at the head
   of the queue and is retried, so nothing accepted is lost.
-* **Out-of-order deliveries.** Each change carries ``at`` (when the shop says it happened): an upsert older
-  than the product's version is ignored, a removal wins over older upserts, a stock level older than the
-  variant's stock version is ignored.
-* **Live facts** (:mod:`hub.shop_events`): each change of price, stock or presence is published to the
-  rooms that sell from this shop as a :class:`hub.events.CatalogChange`, and each order as
-  :class:`hub.events.Order` events, one per line.
-* **Pictures.** :meth:`CatalogConnector.image` reads a product's picture (an URL by default; a file
-  catalog overrides :meth:`~CatalogConnector.read_image`), cached.
+* **Out-of-order deliveries** (:mod:`hub.shop_state`): each change carries ``at``, when the shop says it
+  happened; what is older than the product's version is ignored. **Live facts** (:mod:`hub.shop_events`):
+  changes reach the shop's rooms as :class:`hub.events.CatalogChange`, orders as :class:`hub.events.Order`.
+  **Pictures**: :meth:`CatalogConnector.image`, cached. See docs/shops.md.
 """
 
 from __future__ import annotations
@@ -31,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -52,6 +48,7 @@ from hub.shop_changes import (
 )
 from hub.shop_events import ChangePublisher
 from hub.shop_state import CatalogState, first_error
+from hub.shop_webhooks import WebhookInbox, webhook_address
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -60,9 +57,6 @@ log = logging.getLogger("livehub.shop")
 
 __all__ = ["ShopSettings", "CatalogConnector", "WebhookDelivery", "WebhookRefused", "ProductUpsert",
            "ProductRemoval", "StockLevel", "ShopOrder", "OrderLine", "Change", "ProductProblem"]
-
-WEBHOOK_PATH = "/shops/{connector}/webhook"
-
 
 class ShopSettings(BaseModel):
     """Settings every shop connector has (a connector's own model adds its address and credentials)."""
@@ -100,11 +94,7 @@ class CatalogConnector(Connector):
         self.last_sync_s: float | None = None
         self._shop: Shop | None = None
         self.catalog_state = CatalogState(self.counts, lambda found: self._report([*self.problems, *found]))
-        self._inbox: deque[WebhookDelivery] = deque()
-        self._inbox_ready = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.inbox = WebhookInbox(self.inbox_limit, self.seen_limit)
         self._journal: list[Change] | None = None  # changes applied while a full sync runs
         self._subscribed = False
         self._images: OrderedDict[str, bytes | None] = OrderedDict()
@@ -112,9 +102,10 @@ class CatalogConnector(Connector):
 
     # -- what a subclass provides -----------------------------------------------------------------
 
-    def fetch_products(self) -> AsyncIterator[dict[str, Any] | Product]:
+    def fetch_products(self) -> AsyncIterator[dict[str, Any] | Product | ProductProblem]:
         """Every product of the shop, as product dicts (the fields of :class:`hub.catalog.Product`, with
-        ``variants``, and ``updated_at`` in epoch seconds) or validated products. Raise to be retried."""
+        ``variants``, and ``updated_at`` in epoch seconds) or validated products; a product the connector
+        cannot map is a :class:`ProductProblem` (reported and skipped). Raise to be retried."""
         raise NotImplementedError
 
     async def fetch_shop(self) -> dict[str, Any]:
@@ -197,24 +188,14 @@ class CatalogConnector(Connector):
             await self.subscribe_webhooks(url)
         self._subscribed = True
 
+    @property
+    def webhooks_subscribed(self) -> bool:
+        """The shop's webhooks are subscribed (or this connector has none to subscribe)."""
+        return self._subscribed
+
     async def webhook_url(self) -> str | None:
         """Where the shop sends webhooks: ``public_url`` + the webhook path, else the hub's own address."""
-        path = WEBHOOK_PATH.format(connector=self.name)
-        public = getattr(self.config, "public_url", None)
-        if public:
-            return public.rstrip("/") + path
-        web = getattr(self.hub, "web", None)
-        for _ in range(100):  # the web server starts after the connectors
-            port = getattr(web, "port", None) if web is not None else None
-            if port:
-                host = self.hub.config.web.host
-                host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-                return f"http://{host}:{port}{path}"
-            if web is None and not getattr(self.hub, "web_enabled", False):
-                return None
-            await asyncio.sleep(0.1)
-            web = getattr(self.hub, "web", None)
-        return None
+        return await webhook_address(self.hub, self.name, getattr(self.config, "public_url", None))
 
     # -- full sync -----------------------------------------------------------------------------------
 
@@ -274,42 +255,29 @@ class CatalogConnector(Connector):
         if delivery is None:
             return 200, {"ok": True, "ignored": True}
         self.counts["webhooks"] += 1
-        if delivery.id in self._seen:
+        outcome = self.inbox.offer(delivery)
+        if outcome == "duplicate":
             self.counts["duplicates"] += 1
             self.events.count("duplicate")
             return 200, {"ok": True, "duplicate": True}
-        if len(self._inbox) >= self.inbox_limit:
+        if outcome == "full":
             return 503, {"error": "webhook queue full; deliver again later"}
-        self._seen[delivery.id] = None
-        if len(self._seen) > self.seen_limit:
-            self._seen.popitem(last=False)
-        self._inbox.append(delivery)
-        self._idle.clear()
-        self._inbox_ready.set()
         self.events.count("accepted")
         return 200, {"ok": True}
 
     async def wait_applied(self, timeout: float | None = None) -> bool:
         """Wait until every queued delivery is applied (True) or ``timeout`` passes (False)."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
+        return await self.inbox.wait_idle(timeout)
 
     async def _apply_webhooks(self) -> None:
         while True:
-            if not self._inbox:
-                self._idle.set()
-                self._inbox_ready.clear()
-                await self._inbox_ready.wait()
-                continue
+            await self.inbox.wait()
             old: dict[str, Product] = {}
             changed: set[str] = set()
-            first = self._inbox[0].received
+            first = self.inbox.head().received
             try:
-                for _ in range(min(len(self._inbox), 200)):  # a batch, then one new catalog
-                    delivery = self._inbox[0]
+                for _ in range(min(len(self.inbox), 200)):  # a batch, then one new catalog
+                    delivery = self.inbox.head()
                     try:
                         changes = await self.webhook_changes(delivery)
                     except ValueError as exc:
@@ -318,7 +286,7 @@ class CatalogConnector(Connector):
                                     delivery.topic, exc)
                         changes = []
                     # another error propagates: the delivery stays at the head and run() is retried
-                    self._inbox.popleft()
+                    self.inbox.done()
                     for change in changes:
                         for pid in self.catalog_state.touches(change):
                             if pid not in old and pid in self.catalog_state.index.entries:
@@ -418,9 +386,7 @@ class CatalogConnector(Connector):
     def status(self) -> dict[str, Any]:
         out = super().status()
         out["shop"] = {"products": len(self.catalog.products) if self.catalog else 0,
-                       "problems": [str(p) for p in self.problems[-20:]], "queued": len(self._inbox),
+                       "problems": [str(p) for p in self.problems[-20:]], "queued": len(self.inbox),
                        "last_sync": self.last_sync, "last_sync_s": self.last_sync_s, **self.counts}
         return out
 
-
-# CONTRACT READY (hub/shop.py defines the names the shop connectors use)

@@ -80,8 +80,9 @@ class Standin(abc.ABC):
     """False for a system that feeds no room of its own (a shop: rooms name it with ``shop = "<name>"``); its
     connector table then has no ``room`` key."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, ssl_context: Any = None) -> None:
         self.host, self.port = host, port
+        self.ssl_context = ssl_context  # an ssl.SSLContext: serve HTTPS (a shop that takes Basic auth only so)
         self.posted = 0  # viewer events accepted through the control API
         self.calls = 0  # platform-protocol requests served (control API excluded)
         self._sent: list[dict[str, Any]] = []
@@ -174,10 +175,10 @@ class Standin(abc.ABC):
 
     @property
     def url(self) -> str:
-        """``http://host:port`` once started."""
+        """``http://host:port`` (``https://`` with an ``ssl_context``) once started."""
         if self._runner is None and not self.port:
             raise RuntimeError(f"the {self.system} stand-in is not started")
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.ssl_context is not None else 'http'}://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -197,7 +198,7 @@ class Standin(abc.ABC):
         self.setup_routes(router)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True, ssl_context=self.ssl_context)
         try:
             await site.start()
         except BaseException:

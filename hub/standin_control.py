@@ -73,6 +73,10 @@ class StandinControl:
                     raise StandinError(response.status, message)
                 return data
 
+    async def call(self, method: str, path: str, body: Any = None) -> Any:
+        """Any control route of this stand-in, e.g. a shop's ``call("POST", "shop/updates", {"count": 10})``."""
+        return await self._call(method, path.lstrip("/"), body)
+
     async def post_events(self, *events: Event | dict[str, Any], room: str | None = None) -> list[Any]:
         """Have viewers do ``events`` on the platform; return them as the platform encoded them."""
         data = await self._call("POST", "events", [event_json(e, room) for e in events])

@@ -16,7 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from hub.hookspecs import hookimpl
-from hub.shop import WEBHOOK_PATH, CatalogConnector
+from hub.shop import CatalogConnector
+from hub.shop_webhooks import WEBHOOK_PATH
 from hub.specs import WebRoute
 from hub.web.common import HUB_KEY, json_response
 
