@@ -33,7 +33,7 @@ from aiohttp import web
 
 from connectors.woocommerce.client import oauth1_signature
 from connectors.woocommerce.standin_shop import WooStore
-from connectors.woocommerce.standin_webhooks import Hook, WebhookSender
+from connectors.woocommerce.standin_webhooks import Hook, WooWebhooks
 from hub.events import Event, Order
 from hub.standin import Standin, _json
 
@@ -57,7 +57,7 @@ class WooCommerceStandin(Standin):
         self.consumer_key, self.consumer_secret = consumer_key, consumer_secret
         self.store = WooStore()
         self.store.seed(int(products), int(variants))  # from ``livehub standin --set`` they are text
-        self.sender = WebhookSender("https://store.test/")
+        self.webhooks = WooWebhooks()
         self._nonces: set[tuple[str, str]] = set()
         self.auth_failures = 0
 
@@ -72,13 +72,13 @@ class WooCommerceStandin(Standin):
     def state(self) -> dict[str, Any]:
         published = sum(p["status"] == "publish" for p in self.store.products.values())
         return {**super().state(), "products": published, "orders": len(self.store.orders),
-                "auth_failures": self.auth_failures, **self.sender.state()}
+                "auth_failures": self.auth_failures, **self.webhooks.state()}
 
     def hub_products(self, unmanaged_stock: int = 100) -> list[dict[str, Any]]:
         return self.store.hub_products(unmanaged_stock)
 
     async def stop(self) -> None:
-        await self.sender.close()
+        await self.webhooks.sender.close()
         await super().stop()
 
     # -- routes ---------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class WooCommerceStandin(Standin):
         return self._page(request, self.store.variations.get(pid, []), f"{API}/products/{pid}/variations")
 
     async def _webhooks(self, request: web.Request) -> web.Response:
-        return self._page(request, [h.as_json() for h in self.sender.hooks], API + "/webhooks")
+        return self._page(request, [h.as_json() for h in self.webhooks.hooks], API + "/webhooks")
 
     async def _create_webhook(self, request: web.Request) -> web.Response:
         refused = self._refused(request)
@@ -215,9 +215,9 @@ class WooCommerceStandin(Standin):
             return _woo_error(400, "rest_missing_callback_param", "Missing parameter(s): topic, delivery_url")
         hook = Hook(self.store.new_id(), str(body.get("name", "")), body["topic"], body["delivery_url"],
                     str(body.get("secret") or self.consumer_secret), str(body.get("status", "active")))
-        self.sender.hooks.append(hook)
+        self.webhooks.hooks.append(hook)
         self.record("api", call="create_webhook", topic=hook.topic, delivery_url=hook.delivery_url)
-        await self.sender.ping(hook)
+        await self.webhooks.ping(hook)
         return _json(hook.as_json(), status=201)
 
     # -- control --------------------------------------------------------------------------------
@@ -228,8 +228,8 @@ class WooCommerceStandin(Standin):
         return _json({"products": len(self.store.products)})
 
     async def send(self, topic: str, data: dict[str, Any]) -> list[int]:
-        return list(await asyncio.gather(*(self.sender.post(hook, headers, body)
-                                           for hook, headers, body in self.sender.deliveries(topic, data))))
+        return list(await asyncio.gather(*(self.webhooks.sender.post(url, headers, body)
+                                           for url, headers, body in self.webhooks.deliveries(topic, data))))
 
     async def updates(self, count: int, seed: int = 1, duplicates: int = 0) -> dict[str, int]:
         """``count`` random changes, their webhooks sent shuffled, plus ``duplicates`` redeliveries."""
@@ -237,10 +237,11 @@ class WooCommerceStandin(Standin):
         deliveries = []
         for _ in range(count):
             topic, data = self.store.random_change(rng)
-            deliveries += self.sender.deliveries(topic, data)
+            deliveries += self.webhooks.deliveries(topic, data)
         rng.shuffle(deliveries)
         deliveries += [rng.choice(deliveries) for _ in range(duplicates)] if deliveries else []
-        statuses = await asyncio.gather(*(self.sender.post(h, headers, body) for h, headers, body in deliveries))
+        sender = self.webhooks.sender
+        statuses = await asyncio.gather(*(sender.post(url, headers, body) for url, headers, body in deliveries))
         return {"sent": len(statuses), "failed": sum(not 200 <= s < 300 for s in statuses)}
 
     async def _updates(self, request: web.Request) -> web.Response:
@@ -258,8 +259,8 @@ class WooCommerceStandin(Standin):
     async def _forged(self, request: web.Request) -> web.Response:
         product = next(iter(self.store.products.values()))
         forged = {**product, "name": "FORGED", "regular_price": "0.01"}
-        statuses = [await self.sender.post(hook, headers, body, retry=False) for hook, headers, body
-                    in self.sender.deliveries("product.updated", forged, secret="not-the-secret")]
+        statuses = [await self.webhooks.sender.post(url, headers, body, retry=False) for url, headers, body
+                    in self.webhooks.deliveries("product.updated", forged, secret="not-the-secret")]
         return _json({"statuses": statuses})
 
     async def deliver(self, event: Event) -> Any:

@@ -29,7 +29,7 @@ async def test_5000_products_then_1000_shuffled_webhooks_end_equal_to_the_store(
             shop = hub.connectors["shop"]
             assert len(hub.catalog("main").products) == 5000 and not shop.problems
             assert hub_rows(hub) == store_rows(store)
-            await testing.wait_for(lambda: len(store.sender.hooks) == 6, timeout=10)
+            await testing.wait_for(lambda: len(store.webhooks.hooks) == 6, timeout=10)
             sent = await store.updates(1000, seed=3, duplicates=150)
             assert sent == {"sent": 1150, "failed": 0}
             assert await shop.wait_applied(60)

@@ -19,7 +19,7 @@ async def test_a_price_change_in_the_shop_is_in_the_next_answer_and_on_the_card(
     async with WooCommerceStandin(products=3, variants=1) as store:
         async with testing.shop_hub(tmp_path, store) as hub:
             shop = hub.connectors["shop"]
-            await testing.wait_for(lambda: len(store.sender.hooks) == 6, timeout=10)
+            await testing.wait_for(lambda: len(store.webhooks.hooks) == 6, timeout=10)
             first = hub.catalog("main").by_link(1)
             drawer = SceneDrawer(None, Compositor((320, 180), 25), (320, 180), lambda: hub.catalog("main"),
                                  locale="en")
@@ -39,7 +39,7 @@ async def test_a_price_change_in_the_shop_is_in_the_next_answer_and_on_the_card(
 async def test_a_sell_out_in_the_shop_stops_in_stock_lines(tmp_path: Path) -> None:
     async with WooCommerceStandin(products=3, variants=1) as store:
         async with testing.shop_hub(tmp_path, store) as hub:
-            await testing.wait_for(lambda: len(store.sender.hooks) == 6, timeout=10)
+            await testing.wait_for(lambda: len(store.webhooks.hooks) == 6, timeout=10)
             product = hub.catalog("main").by_link(2)
             context = ReviewContext(channel="voice", kind="answer", locale="en", room="main", stage_sku=product.sku)
             await store.control().call("POST", f"shop/product/{product.id}", {"stock": 5})

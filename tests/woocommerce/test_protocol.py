@@ -102,7 +102,7 @@ async def test_the_creation_ping_is_acknowledged_and_orders_become_hub_events(tm
     async with WooCommerceStandin(products=5, variants=2) as store:
         async with testing.shop_hub(tmp_path, store) as hub:
             shop = hub.connectors["shop"]
-            await testing.wait_for(lambda: len(store.sender.hooks) == 6, timeout=10)
+            await testing.wait_for(lambda: len(store.webhooks.hooks) == 6, timeout=10)
             assert shop.counts["refused"] == 0  # six unsigned pings, none refused, none queued
             sku = store.hub_products()[0]["variants"][1]["sku"]
             with testing.collect(hub, types={"order"}) as orders:
