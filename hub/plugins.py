@@ -41,6 +41,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.standin_cli",
     "hub.builtin.scaffold_cli",
     "connectors.catalog_file",
+    "connectors.shopify",
     "connectors.woocommerce",
     "connectors.local",
     "connectors.douyin",
