@@ -8,6 +8,8 @@ variants' stock. Parsing reports bad rows with their row number and field and ke
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,6 +24,14 @@ from pydantic import (
 )
 
 from hub.currencies import is_currency
+
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|li|ul|ol|h[1-6]|tr|td|table)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(text: str, limit: int = 2000) -> str:
+    """A shop's HTML description as plain text: block tags become spaces, other tags go, entities are decoded."""
+    return re.sub(r"\s+", " ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text)))).strip()[:limit]
 
 
 def _decimal(value: Any) -> Decimal:

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.catalog import Catalog, Product, Shop
 from hub.connector import Connector
+from hub.errors import AuthFailed
 from hub.shop_changes import (
     Change,
     OrderLine,
@@ -83,6 +84,9 @@ class CatalogConnector(Connector):
     """Queued webhook deliveries beyond which new ones answer 503 (the shop redelivers them later)."""
     seen_limit: ClassVar[int] = 200_000
     """Delivery ids remembered for de-duplication."""
+    auth_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    """The client's "credentials refused" errors: raised anywhere in the run, the connector stops in state
+    ``auth_failed`` (instead of retrying) until it is reconfigured."""
 
     def __init__(self, name: str, config: Any, hub: Hub) -> None:
         super().__init__(name, config, hub)
@@ -164,9 +168,16 @@ class CatalogConnector(Connector):
                 tasks.create_task(self._apply_webhooks(), name=f"shop {self.name}: webhooks")
                 tasks.create_task(self._reconcile(), name=f"shop {self.name}: reconcile")
         except BaseExceptionGroup as group:  # one task failed: retry the connector with that error
-            raise group.exceptions[0] from None
+            raise self._refused(group.exceptions[0]) from None
+        except self.auth_errors as exc:
+            raise self._refused(exc) from None
         finally:
             await self.close()  # a subclass opens its client again on the next run
+
+    def _refused(self, error: BaseException) -> BaseException:
+        if isinstance(error, self.auth_errors):
+            return AuthFailed(f"{self.name}: {error}")
+        return error
 
     async def _reconcile(self) -> None:
         while True:

@@ -9,14 +9,34 @@ only then removes it, so a delivery whose work fails on a shop outage is retried
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 from collections import OrderedDict, deque
+from collections.abc import Mapping
 from typing import Any
 
 from hub.shop_changes import WebhookDelivery
 
-__all__ = ["WebhookInbox", "webhook_address", "WEBHOOK_PATH"]
+__all__ = ["WebhookInbox", "webhook_address", "WEBHOOK_PATH", "header", "hmac_sha256_matches"]
 
 WEBHOOK_PATH = "/shops/{connector}/webhook"
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """Header ``name`` of a delivery, whatever its case ("" when absent)."""
+    value = headers.get(name)
+    if value is None:
+        lower = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lower), None)
+    return value or ""
+
+
+def hmac_sha256_matches(secret: str, body: bytes, given: str) -> bool:
+    """Whether ``given`` is base64(HMAC-SHA256(``secret``, raw ``body``)), compared in constant time (Shopify's
+    and WooCommerce's webhook signature)."""
+    wanted = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+    return hmac.compare_digest(given.encode(), wanted)
 
 
 async def webhook_address(hub: Any, connector: str, public_url: str | None) -> str | None:

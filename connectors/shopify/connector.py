@@ -15,9 +15,7 @@ retries, stored catalog) is :class:`hub.shop.CatalogConnector`'s.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -37,7 +35,6 @@ from connectors.shopify.mapping import (
     refund_change,
     rest_product,
 )
-from hub.errors import AuthFailed
 from hub.secrets import Secret
 from hub.shop import (
     CatalogConnector,
@@ -50,6 +47,7 @@ from hub.shop import (
     WebhookDelivery,
     WebhookRefused,
 )
+from hub.shop_webhooks import header, hmac_sha256_matches
 
 
 class ShopifySettings(ShopSettings):
@@ -70,6 +68,7 @@ class ShopifyConnector(CatalogConnector):
     """One Shopify shop (see the module docstring)."""
 
     config: ShopifySettings
+    auth_errors = (ShopifyAuthError,)
 
     def __init__(self, name: str, config: ShopifySettings, hub: Any) -> None:
         super().__init__(name, config, hub)
@@ -89,34 +88,25 @@ class ShopifyConnector(CatalogConnector):
         if client is not None:
             await client.close()
 
-    async def _guarded(self, work: Any) -> Any:
-        try:
-            return await work
-        except ShopifyAuthError as exc:
-            raise AuthFailed(f"shopify {self.name}: {exc}") from None
-
     # -- the catalog -------------------------------------------------------------------------------
 
     async def fetch_shop(self) -> dict[str, Any]:
-        data = await self._guarded(self.client.query(queries.SHOP))
+        data = await self.client.query(queries.SHOP)
         shop = data.get("shop") or {}
         return {"name": shop.get("name", ""), "currency": shop.get("currencyCode")}
 
     async def fetch_products(self) -> AsyncIterator[dict[str, Any] | ProductProblem]:
-        try:
-            counted = await self.client.query(queries.PRODUCTS_COUNT)
-            count = int(((counted.get("productsCount") or {}).get("count")) or 0)
-            if count > self.config.bulk_threshold:
-                self.last_sync_mode = "bulk"
-                for item in bulk_products(await self.client.bulk(queries.BULK_PRODUCTS)):
-                    yield item if isinstance(item, dict) else ProductProblem(item[0], "product", item[1])
-                return
-            self.last_sync_mode = "pages"
-            async for page in self.client.pages(queries.PRODUCTS_PAGE, "products", {"first": self.config.page_size}):
-                for node in page:
-                    yield self._mapped(node)
-        except ShopifyAuthError as exc:
-            raise AuthFailed(f"shopify {self.name}: {exc}") from None
+        counted = await self.client.query(queries.PRODUCTS_COUNT)
+        count = int(((counted.get("productsCount") or {}).get("count")) or 0)
+        if count > self.config.bulk_threshold:
+            self.last_sync_mode = "bulk"
+            for item in bulk_products(await self.client.bulk(queries.BULK_PRODUCTS)):
+                yield item if isinstance(item, dict) else ProductProblem(item[0], "product", item[1])
+            return
+        self.last_sync_mode = "pages"
+        async for page in self.client.pages(queries.PRODUCTS_PAGE, "products", {"first": self.config.page_size}):
+            for node in page:
+                yield self._mapped(node)
 
     @staticmethod
     def _mapped(node: dict[str, Any]) -> dict[str, Any] | ProductProblem:
@@ -128,22 +118,20 @@ class ShopifyConnector(CatalogConnector):
     # -- webhooks ----------------------------------------------------------------------------------
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery | None:
-        given = _header(headers, "X-Shopify-Hmac-Sha256")
+        given = header(headers, "X-Shopify-Hmac-Sha256")
         if not given:
             raise WebhookRefused("no X-Shopify-Hmac-Sha256")
-        wanted = base64.b64encode(hmac.new(self.config.client_secret.get().encode(), body,
-                                           hashlib.sha256).digest()).decode()
-        if not hmac.compare_digest(given.encode(), wanted.encode()):
+        if not hmac_sha256_matches(self.config.client_secret.get(), body, given):
             raise WebhookRefused("X-Shopify-Hmac-Sha256 does not match the body")
-        domain = _header(headers, "X-Shopify-Shop-Domain")
+        domain = header(headers, "X-Shopify-Shop-Domain")
         if domain.lower() != self.config.shop.lower():
             raise WebhookRefused(f"X-Shopify-Shop-Domain {domain[:80]!r} is not {self.config.shop}")
         try:
-            at = parse_time(_header(headers, "X-Shopify-Triggered-At"))
+            at = parse_time(header(headers, "X-Shopify-Triggered-At"))
         except ValueError:
             at = time.time()
-        delivery = _header(headers, "X-Shopify-Webhook-Id") or hashlib.sha256(body).hexdigest()
-        return WebhookDelivery(id=delivery, topic=_header(headers, "X-Shopify-Topic"), at=at, body=body)
+        delivery = header(headers, "X-Shopify-Webhook-Id") or hashlib.sha256(body).hexdigest()
+        return WebhookDelivery(id=delivery, topic=header(headers, "X-Shopify-Topic"), at=at, body=body)
 
     async def webhook_changes(self, delivery: WebhookDelivery) -> list[Change]:
         try:
@@ -159,12 +147,12 @@ class ShopifyConnector(CatalogConnector):
                 return [ProductRemoval(product_id=pid, at=parse_time(data.get("updated_at")))]
             product = rest_product(data)
             if product is None:  # the body lacks stock: read the product as the shop holds it now
-                return await self._guarded(self._product_now(pid, delivery.at))
+                return await self._product_now(pid, delivery.at)
             return [ProductUpsert(product=product, at=product["updated_at"])]
         if topic == "products/delete":
             return [ProductRemoval(product_id=gid_number(data.get("id")), at=delivery.at)]
         if topic == "inventory_levels/update":
-            return await self._guarded(self._stock_now(data))
+            return await self._stock_now(data)
         if topic == "orders/create":
             return [order_change(data, "placed", delivery.at)]
         if topic == "orders/paid":
@@ -194,20 +182,17 @@ class ShopifyConnector(CatalogConnector):
         return [StockLevel(stock_id=item, stock=max(0, int(variant["inventoryQuantity"])), at=at)]
 
     async def subscribe_webhooks(self, url: str) -> None:
-        async def subscribe() -> None:
-            data = await self.client.query(queries.WEBHOOK_SUBSCRIPTIONS)
-            edges = ((data.get("webhookSubscriptions") or {}).get("edges")) or []
-            existing = {(e["node"].get("topic"), (e["node"].get("endpoint") or {}).get("callbackUrl"))
-                        for e in edges if isinstance(e, dict) and isinstance(e.get("node"), dict)}
-            for topic in queries.TOPICS:
-                if (topic, url) in existing:
-                    continue
-                answer = await self.client.query(queries.WEBHOOK_CREATE, {"topic": topic, "url": url})
-                errors = (answer.get("webhookSubscriptionCreate") or {}).get("userErrors")
-                if errors:
-                    raise ShopifyError(f"subscribing {topic}: {errors}")
-
-        await self._guarded(subscribe())
+        data = await self.client.query(queries.WEBHOOK_SUBSCRIPTIONS)
+        edges = ((data.get("webhookSubscriptions") or {}).get("edges")) or []
+        existing = {(e["node"].get("topic"), (e["node"].get("endpoint") or {}).get("callbackUrl"))
+                    for e in edges if isinstance(e, dict) and isinstance(e.get("node"), dict)}
+        for topic in queries.TOPICS:
+            if (topic, url) in existing:
+                continue
+            answer = await self.client.query(queries.WEBHOOK_CREATE, {"topic": topic, "url": url})
+            errors = (answer.get("webhookSubscriptionCreate") or {}).get("userErrors")
+            if errors:
+                raise ShopifyError(f"subscribing {topic}: {errors}")
 
     async def check(self) -> str:
         try:
@@ -217,11 +202,3 @@ class ShopifyConnector(CatalogConnector):
             raise ConnectionError(str(exc)) from None
         finally:
             await self.close()
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        lower = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == lower), "")
-    return value or ""

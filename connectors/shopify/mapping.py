@@ -17,12 +17,11 @@ Anything without the shape Shopify gives raises ``ValueError``.
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from hub.catalog import plain_text
 from hub.shop_changes import OrderLine, ShopOrder
 
 __all__ = ["gid_number", "graphql_product", "bulk_products", "rest_product", "order_change", "refund_change",
@@ -95,14 +94,6 @@ def _stock(value: Any) -> int:
         return max(0, int(value))
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"inventory quantity: not a whole number: {_str(value)[:20]!r}") from None
-
-
-_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|li|ul|ol|h[1-6]|tr|td|table)\b[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
-
-
-def plain_text(text: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text)))).strip()[:2000]
 
 
 def _product(pid: str, handle: str, title: Any, description: str, link: Any, updated: Any,

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import aiohttp
 
-__all__ = ["WooClient", "WooAuthError", "WooError", "oauth1_signature", "oauth1_params", "webhook_signature"]
+__all__ = ["WooClient", "WooAuthError", "WooError", "oauth1_signature", "oauth1_params"]
 
 API_PATH = "/wp-json/wc/v3/"
 
@@ -67,11 +67,6 @@ def oauth1_params(method: str, url: str, params: Mapping[str, str], consumer_key
               "oauth_signature_method": "HMAC-SHA256", "oauth_timestamp": str(timestamp or int(time.time()))}
     signed["oauth_signature"] = oauth1_signature(method, url, signed, consumer_secret)
     return signed
-
-
-def webhook_signature(secret: str, body: bytes) -> str:
-    """``X-WC-Webhook-Signature``: base64 of HMAC-SHA256 of the raw body with the webhook's secret."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 class WooClient:

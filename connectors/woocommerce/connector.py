@@ -15,7 +15,6 @@ whatever order deliveries arrive in. Everything else (queue, de-duplication by
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -23,9 +22,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from connectors.woocommerce.client import WooAuthError, WooClient, WooError, WooNotFound, webhook_signature
+from connectors.woocommerce.client import WooAuthError, WooClient, WooError, WooNotFound
 from connectors.woocommerce.mapping import is_ping, modified_at, order_change, product_dict
-from hub.errors import AuthFailed
 from hub.secrets import Secret
 from hub.shop import (
     CatalogConnector,
@@ -37,6 +35,7 @@ from hub.shop import (
     WebhookDelivery,
     WebhookRefused,
 )
+from hub.shop_webhooks import header, hmac_sha256_matches
 
 TOPICS = ("product.created", "product.updated", "product.deleted", "product.restored", "order.created",
           "order.updated")
@@ -70,6 +69,7 @@ class WooCommerceConnector(CatalogConnector):
     """One WooCommerce store (see the module docstring)."""
 
     config: WooCommerceSettings
+    auth_errors = (WooAuthError,)
 
     def __init__(self, name: str, config: WooCommerceSettings, hub: Any) -> None:
         super().__init__(name, config, hub)
@@ -90,23 +90,14 @@ class WooCommerceConnector(CatalogConnector):
         if client is not None:
             await client.close()
 
-    async def _guarded(self, work: Any) -> Any:
-        try:
-            return await work
-        except WooAuthError as exc:
-            raise AuthFailed(f"woocommerce {self.name}: {exc}") from None
-
     # -- the catalog -------------------------------------------------------------------------------
 
     async def fetch_shop(self) -> dict[str, Any]:
-        return await self._guarded(self.client.store())
+        return await self.client.store()
 
     async def fetch_products(self) -> AsyncIterator[dict[str, Any] | ProductProblem]:
-        try:
-            async for product, variations in self.client.products():
-                yield self._product(product, variations)
-        except WooAuthError as exc:
-            raise AuthFailed(f"woocommerce {self.name}: {exc}") from None
+        async for product, variations in self.client.products():
+            yield self._product(product, variations)
 
     def _product(self, product: dict[str, Any], variations: list[dict[str, Any]]) -> dict[str, Any] | ProductProblem:
         try:
@@ -121,15 +112,15 @@ class WooCommerceConnector(CatalogConnector):
         return secret.get()
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery | None:
-        given = _header(headers, "X-WC-Webhook-Signature")
+        given = header(headers, "X-WC-Webhook-Signature")
         if not given:
             if is_ping(body):
                 return None
             raise WebhookRefused("no X-WC-Webhook-Signature")
-        if not hmac.compare_digest(given.encode(), webhook_signature(self._secret(), body).encode()):
+        if not hmac_sha256_matches(self._secret(), body, given):
             raise WebhookRefused("X-WC-Webhook-Signature does not match the body")
-        delivery = _header(headers, "X-WC-Webhook-Delivery-ID") or hashlib.sha256(body).hexdigest()
-        topic = _header(headers, "X-WC-Webhook-Topic")
+        delivery = header(headers, "X-WC-Webhook-Delivery-ID") or hashlib.sha256(body).hexdigest()
+        topic = header(headers, "X-WC-Webhook-Topic")
         if is_ping(body):
             return None
         return WebhookDelivery(id=delivery, topic=topic, at=time.time(), body=body)
@@ -152,7 +143,7 @@ class WooCommerceConnector(CatalogConnector):
                 return [ProductRemoval(product_id=str(data.get("id")), at=_at(data, delivery.at))]
             product = product_dict(data, [], unmanaged_stock=self.config.unmanaged_stock)
             return [ProductUpsert(product=product, at=product["updated_at"])]
-        return await self._guarded(self._product_now(data, delivery.at))
+        return await self._product_now(data, delivery.at)
 
     async def _product_now(self, data: dict[str, Any], arrived: float) -> list[Change]:
         """The product a webhook is about as the shop holds it now: a deletion's body is only the id, a
@@ -172,32 +163,21 @@ class WooCommerceConnector(CatalogConnector):
         return [ProductUpsert(product=product, at=product["updated_at"])]
 
     async def subscribe_webhooks(self, url: str) -> None:
-        async def subscribe() -> None:
-            existing = {(w.get("topic"), w.get("delivery_url")) for w in await self.client.webhooks()
-                        if isinstance(w, dict) and w.get("status") == "active"}
-            for topic in TOPICS:
-                if (topic, url) not in existing:
-                    await self.client.create_webhook(f"LiveHub {self.name} {topic}", topic, url, self._secret())
-                self.subscriptions.append(topic)
-
-        await self._guarded(subscribe())
+        existing = {(w.get("topic"), w.get("delivery_url")) for w in await self.client.webhooks()
+                    if isinstance(w, dict) and w.get("status") == "active"}
+        for topic in TOPICS:
+            if (topic, url) not in existing:
+                await self.client.create_webhook(f"LiveHub {self.name} {topic}", topic, url, self._secret())
+            self.subscriptions.append(topic)
 
     async def check(self) -> str:
         try:
-            store = await self._guarded(self.client.store())
+            store = await self.client.store()
             return f"WooCommerce store {store.get('name') or self.config.url} ({store.get('currency')})"
         except WooError as exc:
             raise ConnectionError(str(exc)) from None
         finally:
             await self.close()
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        lower = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == lower), "")
-    return value or ""
 
 
 def _at(data: dict[str, Any], default: float) -> float:

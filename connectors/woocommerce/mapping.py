@@ -16,12 +16,12 @@ Anything that does not have the shape WooCommerce gives raises ``ValueError`` (t
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from hub.catalog import plain_text
 from hub.shop_changes import OrderLine, ShopOrder
 
 __all__ = ["product_dict", "order_change", "modified_at", "meta", "ORDER_STATUS", "is_ping"]
@@ -152,18 +152,9 @@ def product_dict(product: Any, variations: list[Any] | None = None, *, unmanaged
     attributes = {_str(a.get("name")): ", ".join(_str(o) for o in _items(a.get("options")))
                   for a in _items(product.get("attributes")) if isinstance(a, dict) and a.get("name")}
     return {"id": str(pid), "sku": sku, "name": _str(product.get("name")).strip(), "link": _link(product),
-            "description": _plain(_str(product.get("short_description")) or _str(product.get("description"))),
+            "description": plain_text(_str(product.get("short_description")) or _str(product.get("description"))),
             "image": images[0] if images else None, "images": images, "attributes": attributes,
             "variants": variants, "updated_at": at}
-
-
-_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|div|li|ul|ol|h[1-6]|tr|td|table)\b[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _plain(text: str) -> str:
-    """Shop HTML as plain text: block tags become spaces, inline tags go, entities are decoded."""
-    return re.sub(r"\s+", " ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text)))).strip()[:2000]
 
 
 def order_change(order: Any, at: float) -> ShopOrder | None:
