@@ -4,22 +4,18 @@ A shop connector (Shopify, WooCommerce, a file) subclasses :class:`CatalogConnec
 method, :meth:`CatalogConnector.fetch_products`: every product of the shop as a *product dict* (the fields
 of :class:`hub.catalog.Product` plus ``updated_at``). Everything else lives here, written once:
 
-* **Full sync and reconcile.** ``run()`` fetches the shop and its products, validates each product (a
-  missing or negative price, an unknown currency, a duplicate SKU or link is reported with the shop's product
-  id and skipped: :attr:`CatalogConnector.problems`), assigns link numbers to products the shop gives none,
-  publishes the catalog and repeats every ``reconcile_interval_s`` to catch missed webhooks. A shop that is
-  down leaves the last good catalog in place (state ``retrying``).
-* **Webhooks.** ``POST /shops/<connector>/webhook`` (:mod:`hub.builtin.shops`) calls
-  :meth:`CatalogConnector.receive_webhook`: the subclass verifies the signature over the raw body
-  (:meth:`~CatalogConnector.verify_webhook`, before anything is parsed); a refused delivery answers 401 and
-  is counted; a delivery seen before (same id) answers 200 and is dropped; the others are queued and
-  answered 200 at once. One owned task applies the queue in order (:meth:`~CatalogConnector.webhook_changes`
-  maps a delivery to :data:`Change` values); a delivery whose work fails on a shop outage stays at the head
-  of the queue and is retried, so nothing accepted is lost.
-* **Out-of-order deliveries** (:mod:`hub.shop_state`): each change carries ``at``, when the shop says it
-  happened; what is older than the product's version is ignored. **Live facts** (:mod:`hub.shop_events`):
-  changes reach the shop's rooms as :class:`hub.events.CatalogChange`, orders as :class:`hub.events.Order`.
-  **Pictures**: :meth:`CatalogConnector.image`, cached. See docs/shops.md.
+* **Full sync and reconcile.** ``run()`` fetches the shop and its products, validates each (a missing or
+  negative price, an unknown currency, a duplicate SKU or link is reported with the shop's product id and
+  skipped: :attr:`CatalogConnector.problems`), numbers products the shop gives no link, publishes the catalog
+  and repeats every ``reconcile_interval_s``. A shop that is down leaves the last good catalog (``retrying``).
+* **Webhooks** (``POST /shops/<connector>/webhook``, :mod:`hub.builtin.shops`, :mod:`hub.shop_webhooks`): the
+  subclass verifies the signature over the raw body before anything is parsed; refused → 401, counted; seen
+  before (same id) → 200, dropped; the rest are queued and answered 200 at once. One owned task applies the
+  queue in order (:meth:`~CatalogConnector.webhook_changes`); a delivery whose work fails on a shop outage
+  stays at the head and is retried, so nothing accepted is lost.
+* **Out-of-order deliveries** (:mod:`hub.shop_state`): what is older than the product's version is ignored.
+  **Live facts** (:mod:`hub.shop_events`): changes reach the shop's rooms as :class:`hub.events.CatalogChange`,
+  orders as :class:`hub.events.Order`. **Pictures**: :meth:`CatalogConnector.image`, cached. See docs/shops.md.
 """
 
 from __future__ import annotations
