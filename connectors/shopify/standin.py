@@ -8,7 +8,7 @@ Shopify's headers (``X-Shopify-Topic``, ``-Hmac-Sha256`` signed with the app's c
 ``-Webhook-Id``, ``-Triggered-At``, ``-API-Version``, ``-Event-Id``), timed and redelivered when the answer is
 slow or fails (:mod:`hub.standin_webhooks`).
 
-Control API (besides the shared ``/_standin/`` routes): ``POST /_standin/shop/seed {"products", "variants",
+Control API (besides the shared ``/_standin/`` routes; the shop routes are :mod:`hub.standin_shop`'s): ``POST /_standin/shop/seed {"products", "variants",
 "seed"}``, ``POST /_standin/shop/updates {"count", "seed", "duplicates"}``, ``POST /_standin/shop/product/{id}
 {"price"|"compare_at"|"stock"|"title", "variant"?}``, ``POST /_standin/shop/forged``, ``POST
 /_standin/shop/throttle {"maximum", "restore_rate"}``; ``order`` events posted to ``/_standin/events`` become
@@ -17,12 +17,10 @@ orders (``orders/create`` then ``orders/paid``; ``status: "refunded"`` adds ``re
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import json
-import random
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -42,8 +40,8 @@ from connectors.shopify.standin_graphql import (
 )
 from connectors.shopify.standin_store import ShopifyStore, iso
 from hub.events import Event, Order
-from hub.standin import Standin, _json
-from hub.standin_webhooks import WebhookSender
+from hub.standin import _json
+from hub.standin_shop import ShopStandin
 
 TOPIC_NAMES = {"products/create": "PRODUCTS_CREATE", "products/update": "PRODUCTS_UPDATE",
                "products/delete": "PRODUCTS_DELETE", "inventory_levels/update": "INVENTORY_LEVELS_UPDATE",
@@ -51,9 +49,8 @@ TOPIC_NAMES = {"products/create": "PRODUCTS_CREATE", "products/update": "PRODUCT
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
-class ShopifyStandin(Standin):
+class ShopifyStandin(ShopStandin):
     system = "shopify"
-    room_bound = False
     secret_env = {"access_token": "SHOPIFY_ACCESS_TOKEN", "client_secret": "SHOPIFY_CLIENT_SECRET"}
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, shop: str = "standin.myshopify.com",
@@ -65,7 +62,6 @@ class ShopifyStandin(Standin):
         self.store.seed(int(products), int(variants))  # from ``livehub standin --set`` they are text
         self.api = ShopifyApi(self.store, lambda: self.url)
         self.bucket = Bucket(float(maximum), float(restore_rate))
-        self.sender = WebhookSender("shopify")
         self.auth_failures = 0
         self.api_version = ""
 
@@ -82,22 +78,12 @@ class ShopifyStandin(Standin):
                 "subscriptions": len(self.api.subscriptions), "bulk_operations": self.api.bulk_runs,
                 "throttled": self.bucket.throttled, "auth_failures": self.auth_failures, **self.sender.state()}
 
-    def hub_products(self) -> list[dict[str, Any]]:
-        return self.store.hub_products()
-
-    async def stop(self) -> None:
-        await self.sender.close()
-        await super().stop()
-
     # -- routes ---------------------------------------------------------------------------------
 
     def setup_routes(self, router: web.UrlDispatcher) -> None:
+        super().setup_routes(router)
         router.add_post("/admin/api/{version}/graphql.json", self._graphql)
         router.add_get("/_bulk/{name}", self._bulk_file)
-        router.add_post("/_standin/shop/seed", self._seed)
-        router.add_post("/_standin/shop/updates", self._updates)
-        router.add_post("/_standin/shop/product/{id}", self._change)
-        router.add_post("/_standin/shop/forged", self._forged)
         router.add_post("/_standin/shop/throttle", self._throttle)
 
     async def _graphql(self, request: web.Request) -> web.Response:
@@ -167,47 +153,11 @@ class ShopifyStandin(Standin):
                 "2025-01"}, body))
         return out
 
-    async def send(self, topic: str, data: dict[str, Any]) -> list[int]:
-        return list(await asyncio.gather(*(self.sender.post(url, headers, body)
-                                           for url, headers, body in self.deliveries(topic, data))))
-
-    async def updates(self, count: int, seed: int = 1, duplicates: int = 0) -> dict[str, int]:
-        """``count`` random changes, their webhooks sent shuffled, plus ``duplicates`` redeliveries."""
-        rng = random.Random(seed)
-        deliveries = []
-        for _ in range(count):
-            topic, data = self.store.random_change(rng)
-            deliveries += self.deliveries(topic, data)
-        rng.shuffle(deliveries)
-        deliveries += [rng.choice(deliveries) for _ in range(duplicates)] if deliveries else []
-        statuses = await asyncio.gather(*(self.sender.post(url, h, b) for url, h, b in deliveries))
-        return {"sent": len(statuses), "failed": sum(not 200 <= s < 300 for s in statuses)}
+    def forged(self) -> tuple[str, dict[str, Any]]:
+        product = self.store.rest_product(next(iter(self.store.products.values())))
+        return "products/update", {**product, "title": "FORGED"}
 
     # -- control --------------------------------------------------------------------------------
-
-    async def _seed(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.store.seed(int(body.get("products", 20)), int(body.get("variants", 3)), int(body.get("seed", 1)))
-        return _json({"products": len(self.store.products)})
-
-    async def _updates(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        return _json(await self.updates(int(body.get("count", 10)), int(body.get("seed", 1)),
-                                        int(body.get("duplicates", 0))))
-
-    async def _change(self, request: web.Request) -> web.Response:
-        try:
-            topic, data = self.store.change(int(request.match_info["id"]), await request.json())
-        except (KeyError, ValueError, TypeError) as exc:
-            return _json({"error": str(exc)}, status=400)
-        return _json({"topic": topic, "statuses": await self.send(topic, data)})
-
-    async def _forged(self, request: web.Request) -> web.Response:
-        product = self.store.rest_product(next(iter(self.store.products.values())))
-        forged = {**product, "title": "FORGED"}
-        statuses = [await self.sender.post(url, headers, body, retry=False) for url, headers, body
-                    in self.deliveries("products/update", forged, secret="not-the-secret")]
-        return _json({"statuses": statuses})
 
     async def _throttle(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -11,7 +11,7 @@ Authentication as WooCommerce does it: over HTTPS (start it with an ``ssl_contex
 query parameters; over plain HTTP only OAuth 1.0a (signature checked, timestamp within 15 minutes, a nonce used
 once). Refusals answer 401 with WooCommerce's error JSON.
 
-Control API (besides the shared ``/_standin/`` routes): ``POST /_standin/shop/seed {"products", "variants",
+Control API (besides the shared ``/_standin/`` routes; the shop routes are :mod:`hub.standin_shop`'s): ``POST /_standin/shop/seed {"products", "variants",
 "seed"}``, ``POST /_standin/shop/updates {"count", "seed", "duplicates"}`` (random changes, each sent as a
 webhook, shuffled, plus redeliveries), ``POST /_standin/shop/product/{id} {"price"|"sale_price"|"stock"|"name",
 "variant"?}``, ``POST /_standin/shop/forged`` (a webhook signed with the wrong secret); ``order`` events posted to
@@ -21,10 +21,8 @@ stored as the order's ``livehub_viewer``, as a checkout link the host gave that 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hmac
-import random
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +33,8 @@ from connectors.woocommerce.client import oauth1_signature
 from connectors.woocommerce.standin_shop import WooStore
 from connectors.woocommerce.standin_webhooks import Hook, WooWebhooks
 from hub.events import Event, Order
-from hub.standin import Standin, _json
+from hub.standin import _json
+from hub.standin_shop import ShopStandin
 
 API = "/wp-json/wc/v3"
 TIMESTAMP_WINDOW_S = 15 * 60
@@ -45,9 +44,8 @@ def _woo_error(status: int, code: str, message: str) -> web.Response:
     return _json({"code": code, "message": message, "data": {"status": status}}, status=status)
 
 
-class WooCommerceStandin(Standin):
+class WooCommerceStandin(ShopStandin):
     system = "woocommerce"
-    room_bound = False
     secret_env = {"consumer_key": "WC_CONSUMER_KEY", "consumer_secret": "WC_CONSUMER_SECRET"}
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, ssl_context: Any = None,
@@ -72,18 +70,15 @@ class WooCommerceStandin(Standin):
     def state(self) -> dict[str, Any]:
         published = sum(p["status"] == "publish" for p in self.store.products.values())
         return {**super().state(), "products": published, "orders": len(self.store.orders),
-                "auth_failures": self.auth_failures, **self.webhooks.state()}
+                "auth_failures": self.auth_failures, "hooks": len(self.webhooks.hooks), **self.sender.state()}
 
     def hub_products(self, unmanaged_stock: int = 100) -> list[dict[str, Any]]:
         return self.store.hub_products(unmanaged_stock)
 
-    async def stop(self) -> None:
-        await self.webhooks.sender.close()
-        await super().stop()
-
     # -- routes ---------------------------------------------------------------------------------
 
     def setup_routes(self, router: web.UrlDispatcher) -> None:
+        super().setup_routes(router)
         router.add_get("/wp-json/", self._site)
         router.add_get(API + "/data/currencies/current", self._currency)
         router.add_get(API + "/products", self._products)
@@ -91,10 +86,6 @@ class WooCommerceStandin(Standin):
         router.add_get(API + "/products/{id}/variations", self._variations)
         router.add_get(API + "/webhooks", self._webhooks)
         router.add_post(API + "/webhooks", self._create_webhook)
-        router.add_post("/_standin/shop/seed", self._seed)
-        router.add_post("/_standin/shop/updates", self._updates)
-        router.add_post("/_standin/shop/product/{id}", self._change)
-        router.add_post("/_standin/shop/forged", self._forged)
 
     def _refused(self, request: web.Request) -> web.Response | None:
         """None when the request is authenticated the way WooCommerce takes it, else its 401."""
@@ -217,51 +208,18 @@ class WooCommerceStandin(Standin):
                     str(body.get("secret") or self.consumer_secret), str(body.get("status", "active")))
         self.webhooks.hooks.append(hook)
         self.record("api", call="create_webhook", topic=hook.topic, delivery_url=hook.delivery_url)
-        await self.webhooks.ping(hook)
+        await self.webhooks.ping(hook, self.sender)
         return _json(hook.as_json(), status=201)
 
     # -- control --------------------------------------------------------------------------------
 
-    async def _seed(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        self.store.seed(int(body.get("products", 20)), int(body.get("variants", 3)), int(body.get("seed", 1)))
-        return _json({"products": len(self.store.products)})
+    def deliveries(self, topic: str, data: dict[str, Any], *, secret: str | None = None
+                   ) -> list[tuple[str, dict[str, str], bytes]]:
+        return self.webhooks.deliveries(topic, data, secret=secret)
 
-    async def send(self, topic: str, data: dict[str, Any]) -> list[int]:
-        return list(await asyncio.gather(*(self.webhooks.sender.post(url, headers, body)
-                                           for url, headers, body in self.webhooks.deliveries(topic, data))))
-
-    async def updates(self, count: int, seed: int = 1, duplicates: int = 0) -> dict[str, int]:
-        """``count`` random changes, their webhooks sent shuffled, plus ``duplicates`` redeliveries."""
-        rng = random.Random(seed)
-        deliveries = []
-        for _ in range(count):
-            topic, data = self.store.random_change(rng)
-            deliveries += self.webhooks.deliveries(topic, data)
-        rng.shuffle(deliveries)
-        deliveries += [rng.choice(deliveries) for _ in range(duplicates)] if deliveries else []
-        sender = self.webhooks.sender
-        statuses = await asyncio.gather(*(sender.post(url, headers, body) for url, headers, body in deliveries))
-        return {"sent": len(statuses), "failed": sum(not 200 <= s < 300 for s in statuses)}
-
-    async def _updates(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        return _json(await self.updates(int(body.get("count", 10)), int(body.get("seed", 1)),
-                                        int(body.get("duplicates", 0))))
-
-    async def _change(self, request: web.Request) -> web.Response:
-        try:
-            topic, data = self.store.change(_int(request.match_info["id"]), await request.json())
-        except (KeyError, ValueError, TypeError) as exc:
-            return _json({"error": str(exc)}, status=400)
-        return _json({"topic": topic, "statuses": await self.send(topic, data)})
-
-    async def _forged(self, request: web.Request) -> web.Response:
+    def forged(self) -> tuple[str, dict[str, Any]]:
         product = next(iter(self.store.products.values()))
-        forged = {**product, "name": "FORGED", "regular_price": "0.01"}
-        statuses = [await self.webhooks.sender.post(url, headers, body, retry=False) for url, headers, body
-                    in self.webhooks.deliveries("product.updated", forged, secret="not-the-secret")]
-        return _json({"statuses": statuses})
+        return "product.updated", {**product, "name": "FORGED", "regular_price": "0.01"}
 
     async def deliver(self, event: Event) -> Any:
         if not isinstance(event, Order):

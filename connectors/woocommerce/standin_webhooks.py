@@ -3,7 +3,7 @@
 A delivery is a POST of the resource's JSON with ``X-WC-Webhook-Source``, ``-Topic``, ``-Resource``,
 ``-Event``, ``-Signature`` (base64 HMAC-SHA256 of the body with the webhook's secret), ``-ID`` and
 ``-Delivery-ID``; a webhook's creation sends the unsigned ping ``webhook_id=<id>``. Sending, timing and
-redelivery are :class:`hub.standin_webhooks.WebhookSender`'s.
+redelivery are :class:`hub.standin_webhooks.WebhookSender`'s (the stand-in's ``sender``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class WooWebhooks:
 
     def __init__(self) -> None:
         self.hooks: list[Hook] = []
-        self.sender = WebhookSender("woocommerce")
         self._delivery = 0
 
     def headers(self, hook: Hook, topic: str, body: bytes, *, secret: str | None = None) -> dict[str, str]:
@@ -62,9 +61,6 @@ class WooWebhooks:
         return [(hook.delivery_url, self.headers(hook, topic, body, secret=secret), body) for hook in self.hooks
                 if hook.status == "active" and hook.topic == topic]
 
-    async def ping(self, hook: Hook) -> int:
+    async def ping(self, hook: Hook, sender: WebhookSender) -> int:
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-WC-Webhook-Source": SOURCE}
-        return await self.sender.post(hook.delivery_url, headers, f"webhook_id={hook.id}".encode(), retry=False)
-
-    def state(self) -> dict[str, Any]:
-        return {"hooks": len(self.hooks), **self.sender.state()}
+        return await sender.post(hook.delivery_url, headers, f"webhook_id={hook.id}".encode(), retry=False)
