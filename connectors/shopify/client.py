@@ -21,11 +21,19 @@ from typing import Any
 
 import aiohttp
 
-from connectors.shopify.queries import BULK_RUN, BULK_STATUS
-
 __all__ = ["ShopifyClient", "ShopifyError", "ShopifyAuthError", "CostBucket"]
 
 MAX_THROTTLED_RETRIES = 20
+
+BULK_RUN = """
+mutation LiveHubBulkProducts($query: String!) {
+  bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message } }
+}
+"""
+
+BULK_STATUS = """
+query LiveHubBulkStatus { currentBulkOperation(type: QUERY) { id status errorCode objectCount url } }
+"""
 
 
 class ShopifyError(Exception):

@@ -7,6 +7,8 @@ operation returns every node as a JSONL line, children with ``__parentId``).
 
 from __future__ import annotations
 
+from connectors.shopify.client import BULK_RUN, BULK_STATUS
+
 PRODUCT_SELECTION = """
       id
       title
@@ -58,16 +60,6 @@ INVENTORY_ITEM = """
 query LiveHubInventoryItem($id: ID!) {
   inventoryItem(id: $id) { id variant { id inventoryQuantity product { id } } }
 }
-"""
-
-BULK_RUN = """
-mutation LiveHubBulkProducts($query: String!) {
-  bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message } }
-}
-"""
-
-BULK_STATUS = """
-query LiveHubBulkStatus { currentBulkOperation(type: QUERY) { id status errorCode objectCount url } }
 """
 
 WEBHOOK_SUBSCRIPTIONS = """
