@@ -50,7 +50,9 @@ async def test_the_operator_takes_the_voice_and_gives_it_back() -> None:
     frames = recorder.frames
     await timeline.start()
     try:
-        first = timeline.say("一二三四五六七八九十一二三四五六七八九十。")
+        # 20 s of speech on the step clock: long enough that the poll below sees it being spoken however busy
+        # the machine is (a 2 s sentence could be over between two polls when the event loop is slow)
+        first = timeline.say("一二三四五六七八九十" * 20 + "。")
         waiting = timeline.say("后面这句等主播说完。")
         await wait_for(lambda: first.state == "speaking", timeout=20)
         live = LiveVoice(prebuffer_s=0.0)
