@@ -38,6 +38,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.schedule_api",
     "hub.builtin.rooms",
     "hub.builtin.shops",
+    "hub.builtin.crm_api",
     "hub.builtin.standin_cli",
     "hub.builtin.scaffold_cli",
     "connectors.catalog_file",

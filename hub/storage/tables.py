@@ -199,6 +199,24 @@ connector_cursors = sa.Table(
     sa.Column("updated_ts", Timestamp, nullable=False),
 )
 
+crm_outbox = sa.Table(
+    "crm_outbox", metadata,
+    _id(),
+    sa.Column("connector", sa.String(), nullable=False),  # the CRM connector that delivers it
+    sa.Column("key", sa.String(), nullable=False),  # idempotency key: the same write is stored once
+    sa.Column("op", sa.String(64), nullable=False),  # upsert_contact, add_note, upsert_deal, ...
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending, sent, failed
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text(), nullable=False),
+    sa.Column("result", Json),  # what the CRM answered (its record id)
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+    sa.Column("sent_ts", Timestamp),
+    sa.UniqueConstraint("connector", "key"),
+    sa.Index(None, "connector", "state", "id"),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     _id(),

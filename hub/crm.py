@@ -1,0 +1,185 @@
+"""CRMs: the CRM connector contract, and the base that owns the outbox.
+
+A CRM connector (the built-in CRM, HubSpot, Salesforce) subclasses :class:`CrmConnector` and implements one
+method, :meth:`CrmConnector.send`: make one write in the CRM and return what it answered (its record id).
+Everything else lives here, written once:
+
+* **The outbox.** Features never call the CRM. They call :meth:`CrmConnector.upsert_contact`,
+  :meth:`~CrmConnector.add_note` or :meth:`~CrmConnector.upsert_deal`, which *store* the write in the hub's
+  database (table ``crm_outbox``, :mod:`hub.storage.outbox_store`) with an idempotency key and return at
+  once: a CRM that is down never slows a room. The same key is stored once, so a write asked twice (a
+  redelivered event, a replay) is made once.
+* **Delivery, at least once.** One owned loop (the connector's ``run``) sends the pending writes in the order
+  they were stored. A write the CRM refuses for good (:class:`CrmRejected`: a validation error) is marked
+  ``failed`` with the CRM's message and the next one goes; any other error (an outage, a 429) leaves it
+  ``pending`` with its attempt counted and the connector ``retrying`` with capped jittered backoff
+  (:class:`hub.connector.Connector`); a refused credential stops it in ``auth_failed``. Pending writes survive
+  restarts: a new hub delivers them. The CRM sees each write's key (``write.key``) to make a redelivery
+  harmless where its API allows.
+* **Visible.** ``GET /api/v1/crm/outbox`` (:mod:`hub.builtin.crm_api`) lists writes and counts per state;
+  ``livehub_crm_outbox{connector,state}`` and ``livehub_crm_writes_total{connector,outcome}`` are in /metrics;
+  the connector's status carries its counts. See docs/crm.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hub.connector import Connector
+from hub.storage import outbox_store
+
+if TYPE_CHECKING:
+    from hub.app import Hub
+
+log = logging.getLogger("livehub.crm")
+
+__all__ = ["CrmConnector", "CrmWrite", "CrmRejected", "OPERATIONS"]
+
+OPERATIONS = ("upsert_contact", "add_note", "upsert_deal")
+"""The writes every CRM connector makes (``CrmWrite.op``)."""
+
+
+class CrmRejected(Exception):
+    """The CRM refused this write for good (a validation error): it is marked ``failed``, never retried.
+    ``fields`` names the fields the CRM blamed, when it says."""
+
+    def __init__(self, message: str, fields: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or []
+
+
+@dataclass(frozen=True, slots=True)
+class CrmWrite:
+    """One write to make: ``op`` (one of :data:`OPERATIONS`) with its ``payload``; ``key`` is its idempotency
+    key; ``attempts`` how many times it was tried before."""
+
+    id: int
+    key: str
+    op: str
+    payload: dict[str, Any]
+    attempts: int = 0
+
+
+class CrmConnector(Connector):
+    """Base of every CRM connector. One abstract method: :meth:`send`."""
+
+    kind: ClassVar[str] = "crm"
+    batch: ClassVar[int] = 50
+    """Pending writes read from the outbox at a time."""
+
+    def __init__(self, name: str, config: Any, hub: Hub) -> None:
+        super().__init__(name, config, hub)
+        self._wake = asyncio.Event()
+        self.counts: dict[str, int] = {"pending": 0, "sent": 0, "failed": 0}
+
+    # -- what a subclass provides -----------------------------------------------------------------
+
+    async def send(self, write: CrmWrite) -> dict[str, Any]:
+        """Make ``write`` in the CRM; return what it answered (e.g. ``{"id": "<its record id>"}``). Raise
+        :class:`CrmRejected` for a write it refuses for good, :class:`hub.errors.AuthFailed` for refused
+        credentials, anything else to be retried."""
+        raise NotImplementedError
+
+    # -- what features call (never waits on the CRM) ----------------------------------------------
+
+    async def upsert_contact(self, external_key: str, fields: dict[str, Any], *, key: str | None = None) -> bool:
+        """Create or update the contact known by ``external_key`` (e.g. ``"douyin:123"`` or an email)."""
+        return await self.enqueue("upsert_contact", {"external_key": external_key, "fields": fields}, key=key)
+
+    async def add_note(self, external_key: str, text: str, *, key: str | None = None, **extra: Any) -> bool:
+        """Add an activity/note to that contact."""
+        return await self.enqueue("add_note", {"external_key": external_key, "text": text, **extra}, key=key)
+
+    async def upsert_deal(self, deal_key: str, external_key: str, fields: dict[str, Any], *,
+                          key: str | None = None) -> bool:
+        """Create or update the lead/deal ``deal_key`` of that contact."""
+        return await self.enqueue("upsert_deal", {"deal_key": deal_key, "external_key": external_key,
+                                                  "fields": fields}, key=key)
+
+    async def enqueue(self, op: str, payload: dict[str, Any], *, key: str | None = None) -> bool:
+        """Store a write for delivery; False when one with the same key is stored already. ``key`` defaults
+        to a digest of the operation and payload (the same write asked twice is the same key)."""
+        if op not in OPERATIONS:
+            raise ValueError(f"unknown CRM operation {op!r} (one of {', '.join(OPERATIONS)})")
+        if key is None:
+            body = json.dumps([op, payload], sort_keys=True, default=str, ensure_ascii=False)
+            key = hashlib.sha256(body.encode()).hexdigest()
+        stored = await outbox_store.enqueue(self.hub.storage, self.name, key, op, payload)
+        if stored:
+            self.counts["pending"] += 1
+            self._gauge()
+            self._wake.set()
+        return stored
+
+    # -- delivery (owned by Connector.supervise) ------------------------------------------------------
+
+    async def run(self) -> None:
+        await self._refresh_counts()
+        while True:
+            rows = await outbox_store.pending(self.hub.storage, self.name, self.batch)
+            if not rows:
+                self.set_ready()  # nothing waits: ready (after an outage, only once a write went through)
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            for row in rows:
+                await self._deliver(CrmWrite(row["id"], row["key"], row["op"], row["payload"], row["attempts"]))
+                self.set_ready()  # the CRM answered (logs the recovery after an outage)
+
+    async def _deliver(self, write: CrmWrite) -> None:
+        storage = self.hub.storage
+        try:
+            result = await self.send(write)
+        except CrmRejected as exc:
+            reason = f"{exc}" + (f" (fields: {', '.join(exc.fields)})" if exc.fields else "")
+            await outbox_store.mark(storage, write.id, state="failed", error=reason)
+            self._moved("failed", "rejected")
+            log.warning("crm %s: %s %s refused: %s", self.name, write.op, write.key[:16], reason)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an outage: the write stays pending, counted; the supervisor backs off
+            await outbox_store.mark(storage, write.id, state="pending", error=f"{type(exc).__name__}: {exc}")
+            self._count("retried")
+            raise
+        await outbox_store.mark(storage, write.id, state="sent", result=result if isinstance(result, dict) else None)
+        self._moved("sent", "sent")
+
+    # -- counts and metrics ------------------------------------------------------------------------
+
+    async def _refresh_counts(self) -> None:
+        self.counts = await outbox_store.counts(self.hub.storage, self.name)
+        self._gauge()
+
+    def _moved(self, state: str, outcome: str) -> None:
+        self.counts["pending"] = max(0, self.counts["pending"] - 1)
+        self.counts[state] += 1
+        self._gauge()
+        self._count(outcome)
+
+    def _count(self, outcome: str) -> None:
+        metric = getattr(self.hub, "metric", None)
+        if metric is not None:
+            from prometheus_client import Counter
+
+            metric(Counter, "livehub_crm_writes", "CRM writes delivered, refused or retried",
+                   ["connector", "outcome"]).labels(self.name, outcome).inc()
+
+    def _gauge(self) -> None:
+        metric = getattr(self.hub, "metric", None)
+        if metric is not None:
+            from prometheus_client import Gauge
+
+            gauge = metric(Gauge, "livehub_crm_outbox", "CRM writes in the outbox by state", ["connector", "state"])
+            for state, n in self.counts.items():
+                gauge.labels(self.name, state).set(n)
+
+    def status(self) -> dict[str, Any]:
+        out = super().status()
+        out["outbox"] = dict(self.counts)
+        return out
