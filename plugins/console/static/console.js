@@ -236,7 +236,9 @@
     list.replaceChildren();
     const chat = (c) => (c.outbox && c.can_send_chat
       ? ` · chat ${c.outbox.sent} sent, ${c.outbox.delayed} delayed, ${c.outbox.dropped} dropped` : "");
-    const rows = [...connectors.map((c) => [`connector ${c.name}${c.type ? ` (${c.type})` : ""}${c.room ? ` → ${c.room}` : ""}${chat(c)}`,
+    const crm = (c) => (c.kind === "crm" && c.outbox
+      ? ` · outbox ${c.outbox.pending} pending, ${c.outbox.sent} sent, ${c.outbox.failed} failed` : "");
+    const rows = [...connectors.map((c) => [`connector ${c.name}${c.type ? ` (${c.type})` : ""}${c.room ? ` → ${c.room}` : ""}${chat(c)}${crm(c)}`,
       c.state, c.last_error]),
       ...outputs.map((o) => [`output ${o.name || o.label || o.output}`, o.state, o.detail])];
     for (const [name, state, detail] of rows) {
