@@ -27,7 +27,7 @@ from hub.events import Event
 from hub.interfaces import EventStore
 from hub.plugins import BUILTIN_PLUGINS, PluginManager
 from hub.registry import PluginSettings, Registry, collect, validate_plugin_sections
-from hub.rooms import Rooms, build_rooms
+from hub.rooms import Rooms, bind_connectors, build_rooms
 from hub.shop import CatalogConnector
 from hub.slots import Slots
 
@@ -88,17 +88,7 @@ class Hub:
         self.rooms = build_rooms(self.config.rooms, [m for _, m in self.registry.room_models],
                                  bound=[r for r in bound if isinstance(r, str)], hub_locale=self.config.hub.locale,
                                  source=self.config.source)
-        for name, (spec, cfg) in self.settings.connectors.items():
-            room = getattr(cfg, "room", None)
-            if spec.kind == "platform" and isinstance(room, str):
-                self.rooms[room].bindings.append(name)
-        shops = [name for name, (spec, _) in self.settings.connectors.items() if spec.kind == "catalog"]
-        wrong = [f"rooms.{room.name}.shop: {room.shop!r} is not a catalog connector (configured: "
-                 f"{', '.join(shops) or 'none'})" for room in self.rooms
-                 if room.shop is not None and room.shop not in shops]
-        if wrong:
-            raise ConfigError(wrong, file=self.config.source)
-        self._shops = shops
+        self._shops = bind_connectors(self.rooms, self.settings.connectors, source=self.config.source)
         if self.web_enabled:
             from hub.web.common import bind_problem
 
@@ -362,8 +352,7 @@ class Hub:
         return self._metrics[name]
 
     def shop(self, room: str | None = None) -> CatalogConnector | None:
-        """The catalog connector ``room`` sells from (its ``shop`` setting, else the first catalog connector);
-        without a room, the hub's default shop."""
+        """The catalog connector ``room`` sells from (its ``shop``, else the first shop: the hub's default)."""
         name = None
         if room is not None and room in self.rooms:
             name = self.rooms[room].shop

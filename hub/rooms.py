@@ -219,3 +219,20 @@ def build_rooms(tables: dict[str, dict[str, Any]], models: Iterable[type[BaseMod
     for name in bound:
         rooms.ensure(name)
     return rooms
+
+
+def bind_connectors(rooms: Rooms, connectors: dict[str, tuple[Any, Any]], *, source: str = "<defaults>"
+                    ) -> list[str]:
+    """Bind each platform connector to its ``room`` and check that each room's ``shop`` names a catalog
+    connector; returns the catalog connectors' names in config order (the first is the default shop).
+    ``connectors`` maps a name to its (spec, validated settings). Raises :class:`ConfigError`."""
+    for name, (spec, cfg) in connectors.items():
+        room = getattr(cfg, "room", None)
+        if spec.kind == "platform" and isinstance(room, str):
+            rooms[room].bindings.append(name)
+    shops = [name for name, (spec, _) in connectors.items() if spec.kind == "catalog"]
+    wrong = [f"rooms.{room.name}.shop: {room.shop!r} is not a catalog connector (configured: "
+             f"{', '.join(shops) or 'none'})" for room in rooms if room.shop is not None and room.shop not in shops]
+    if wrong:
+        raise ConfigError(wrong, file=source)
+    return shops
