@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         failed |= value is None
         figures[key] = value
         details[key] = result
-        shown = "FAILED " + json.dumps(result.get("error")) if value is None else f"{value} (target {METRICS[key].goal})"
+        goal = METRICS[key].goal
+        shown = "FAILED " + json.dumps(result.get("error")) if value is None else f"{value} (target {goal})"
         print(f"{shown}  [{result.get('wall_s', '?')} s]", file=sys.stderr)
         for line in result.get("stderr", []) if value is None else []:
             print(f"    {line}", file=sys.stderr)

@@ -84,7 +84,8 @@ class CatalogState:
 
     # -- full catalogs ---------------------------------------------------------------------------
 
-    def build(self, fetched: list[dict[str, Any] | Product | ProductProblem]) -> tuple[ProductIndex, list[ProductProblem]]:
+    def build(self, fetched: list[dict[str, Any] | Product | ProductProblem]
+              ) -> tuple[ProductIndex, list[ProductProblem]]:
         """A new index of ``fetched`` (a full sync) and the products it skipped. Products the shop gives a
         link number keep it; the others get free numbers after them."""
         fetched = sorted(fetched, key=lambda raw: (raw.link if isinstance(raw, Product) else raw.get("link")) is None)
@@ -109,7 +110,8 @@ class CatalogState:
 
     # -- validation ----------------------------------------------------------------------------------
 
-    def validate(self, raw: dict[str, Any] | Product | ProductProblem, index: ProductIndex) -> tuple[Product, float] | ProductProblem:
+    def validate(self, raw: dict[str, Any] | Product | ProductProblem, index: ProductIndex
+                 ) -> tuple[Product, float] | ProductProblem:
         """A product and its version, or the problem that skips it (a SKU or link another product of
         ``index`` has, a field that does not validate)."""
         if isinstance(raw, ProductProblem):  # the connector could not even map it

@@ -204,7 +204,8 @@ def order_change(body: Any, status: str, at: float) -> ShopOrder:
     return ShopOrder(order_id=_str(body["id"]), status=status, lines=[_line(r) for r in _items(body.get("line_items"))],
                      currency=_str(body.get("currency")).upper(), at=at,
                      buyer_name=_str(customer.get("first_name")).strip(), buyer_id=_str(customer.get("id") or ""),
-                     email=_str(body.get("email")), viewer=_note(body, "livehub_viewer"), room=_note(body, "livehub_room"))
+                     email=_str(body.get("email")), viewer=_note(body, "livehub_viewer"),
+                     room=_note(body, "livehub_room"))
 
 
 def refund_change(body: Any, currency: str, at: float) -> ShopOrder:

@@ -8,11 +8,12 @@ Shopify's headers (``X-Shopify-Topic``, ``-Hmac-Sha256`` signed with the app's c
 ``-Webhook-Id``, ``-Triggered-At``, ``-API-Version``, ``-Event-Id``), timed and redelivered when the answer is
 slow or fails (:mod:`hub.standin_webhooks`).
 
-Control API (besides the shared ``/_standin/`` routes; the shop routes are :mod:`hub.standin_shop`'s): ``POST /_standin/shop/seed {"products", "variants",
-"seed"}``, ``POST /_standin/shop/updates {"count", "seed", "duplicates"}``, ``POST /_standin/shop/product/{id}
-{"price"|"compare_at"|"stock"|"title", "variant"?}``, ``POST /_standin/shop/forged``, ``POST
-/_standin/shop/throttle {"maximum", "restore_rate"}``; ``order`` events posted to ``/_standin/events`` become
-orders (``orders/create`` then ``orders/paid``; ``status: "refunded"`` adds ``refunds/create``).
+Control API (besides the shared ``/_standin/`` routes; the shop routes are :mod:`hub.standin_shop`'s): ``POST
+/_standin/shop/seed {"products", "variants", "seed"}``, ``POST /_standin/shop/updates {"count", "seed",
+"duplicates"}``, ``POST /_standin/shop/product/{id} {"price"|"compare_at"|"stock"|"title", "variant"?}``, ``POST
+/_standin/shop/forged``, ``POST /_standin/shop/throttle {"maximum", "restore_rate"}``; ``order`` events posted to
+``/_standin/events`` become orders (``orders/create`` then ``orders/paid``; ``status: "refunded"`` adds
+``refunds/create``).
 """
 
 from __future__ import annotations

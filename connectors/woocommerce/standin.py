@@ -11,12 +11,13 @@ Authentication as WooCommerce does it: over HTTPS (start it with an ``ssl_contex
 query parameters; over plain HTTP only OAuth 1.0a (signature checked, timestamp within 15 minutes, a nonce used
 once). Refusals answer 401 with WooCommerce's error JSON.
 
-Control API (besides the shared ``/_standin/`` routes; the shop routes are :mod:`hub.standin_shop`'s): ``POST /_standin/shop/seed {"products", "variants",
-"seed"}``, ``POST /_standin/shop/updates {"count", "seed", "duplicates"}`` (random changes, each sent as a
-webhook, shuffled, plus redeliveries), ``POST /_standin/shop/product/{id} {"price"|"sale_price"|"stock"|"name",
-"variant"?}``, ``POST /_standin/shop/forged`` (a webhook signed with the wrong secret); ``order`` events posted to
-``/_standin/events`` become orders and their ``order.created`` webhooks (a user id ``"<platform>:<id>"`` is
-stored as the order's ``livehub_viewer``, as a checkout link the host gave that viewer would).
+Control API (besides the shared ``/_standin/`` routes; the shop routes are :mod:`hub.standin_shop`'s): ``POST
+/_standin/shop/seed {"products", "variants", "seed"}``, ``POST /_standin/shop/updates {"count", "seed",
+"duplicates"}`` (random changes, each sent as a webhook, shuffled, plus redeliveries), ``POST
+/_standin/shop/product/{id} {"price"|"sale_price"|"stock"|"name", "variant"?}``, ``POST /_standin/shop/forged`` (a
+webhook signed with the wrong secret); ``order`` events posted to ``/_standin/events`` become orders and their
+``order.created`` webhooks (a user id ``"<platform>:<id>"`` is stored as the order's ``livehub_viewer``, as a checkout
+link the host gave that viewer would).
 """
 
 from __future__ import annotations

@@ -55,7 +55,8 @@ class WooWebhooks:
                 "X-WC-Webhook-Delivery-ID": str(self._delivery),
                 "X-WC-Webhook-Signature": base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()}
 
-    def deliveries(self, topic: str, data: Any, *, secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
+    def deliveries(self, topic: str, data: Any, *, secret: str | None = None
+                   ) -> list[tuple[str, dict[str, str], bytes]]:
         """(url, headers, body) for every active hook of ``topic``."""
         body = json.dumps(data).encode()
         return [(hook.delivery_url, self.headers(hook, topic, body, secret=secret), body) for hook in self.hooks

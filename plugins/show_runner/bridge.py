@@ -82,8 +82,8 @@ class RoomBridge:
 
     async def start(self) -> None:
         self._subscription = self.hub.bus.subscribe(f"show_bridge:{self.room}", self.handle,
-                                                    types=("reply", "reply_sentence", "stage", "comment", "catalog_change",
-                                                           "order"),
+                                                    types=("reply", "reply_sentence", "stage", "comment",
+                                                           "catalog_change", "order"),
                                                     maxsize=10_000)
 
     async def stop(self) -> None:

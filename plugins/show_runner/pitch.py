@@ -1,11 +1,11 @@
 """What a show says besides answers: pitch rounds, promotion countdown lines and idle fillers.
 
 The words come from the merchant's scripted ``lines`` or from prompt templates (``prompts/<locale>/show/``:
-``pitch.j2``, ``promotion.j2``, ``idle.j2``, ``sold_out.j2``, ``sales_moment.j2``; a merchant overrides any of them in ``[hub] prompts_dir``)
-filled with the catalog's product, so every figure is the catalog's. A generated pitch has ``variants``
-versions, rotated round after round; a round is never word for word the one before it (when the
-template gives the same text for the next variant, the one after is tried). Idle fillers rotate the
-same way. Every line is reviewed by the caller before it is said.
+``pitch.j2``, ``promotion.j2``, ``idle.j2``, ``sold_out.j2``, ``sales_moment.j2``; a merchant overrides any of them in
+``[hub] prompts_dir``) filled with the catalog's product, so every figure is the catalog's. A generated pitch has
+``variants`` versions, rotated round after round; a round is never word for word the one before it (when the template
+gives the same text for the next variant, the one after is tried). Idle fillers rotate the same way. Every line is
+reviewed by the caller before it is said.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ console follow it). Within a segment it says, one sentence at a time:
   countdown (``timeline.set_countdown``); they wait only for the current line to finish;
 * **the pitch** (scripted or generated, see :mod:`plugins.show_runner.pitch`) — a sentence only when the
   room is quiet: nothing queued or being said on the timeline and no answer ready or being written for
-  the voice (:meth:`hub.interfaces.AnswerQueue.voice_waiting`). So answers go in between sentences, and a flood of questions holds the pitch
-  until the queue is worked off. After a full round, ``round_gap_s`` of room for questions;
+  the voice (:meth:`hub.interfaces.AnswerQueue.voice_waiting`). So answers go in between sentences, and a
+  flood of questions holds the pitch until the queue is worked off. After a full round, ``round_gap_s`` of
+  room for questions;
 * **an idle filler** when the room has been silent for ``idle_fill_s``.
 
 A product that sells out during the show (a :class:`hub.events.CatalogChange` from the room's shop) is

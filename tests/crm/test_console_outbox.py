@@ -16,8 +16,10 @@ async def test_the_console_shows_the_crm_outbox(tmp_path, monkeypatch) -> None:
     from playwright.async_api import async_playwright
 
     reset(monkeypatch)
-    config = {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"}, "web": {"enabled": True, "port": 0},
-              "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER_CATALOG)}, "crm": {"type": "memory_crm"}},
+    config = {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
+              "web": {"enabled": True, "port": 0},
+              "connectors": {"shop": {"type": "catalog_file", "path": str(STARTER_CATALOG)},
+                             "crm": {"type": "memory_crm"}},
               "rooms": {"main": {"locale": "zh-CN"}}}
     async with running_hub(plugins=[("memory_crm", Plugin())], config=config) as hub:
         crm = hub.connectors["crm"]

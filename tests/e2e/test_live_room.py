@@ -131,8 +131,8 @@ async def test_an_order_shows_in_the_console_s_sales_panel(demo, browser) -> Non
     page = await new_page(browser)
     await page.goto(demo.url + "/console")
     order = {"type": "order", "platform": "douyin", "room": "main", "message_id": "e2e-order-1",
-             "user": {"id": "buyer-1", "name": "小红"}, "order_id": "e2e-1", "sku": TEST_CATALOG["products"][0]["sku"],
-             "qty": 2, "amount": "336.00", "currency": "CNY"}
+             "user": {"id": "buyer-1", "name": "小红"}, "order_id": "e2e-1",
+             "sku": TEST_CATALOG["products"][0]["sku"], "qty": 2, "amount": "336.00", "currency": "CNY"}
     async with aiohttp.ClientSession() as http, http.post(demo.url + "/api/v1/events", json=order) as response:
         assert response.status == 202, await response.text()
     await page.locator("[data-testid=sales-line]", has_text="小红").first.wait_for(timeout=10_000)

@@ -106,8 +106,8 @@ async def test_the_creation_ping_is_acknowledged_and_orders_become_hub_events(tm
             assert shop.counts["refused"] == 0  # six unsigned pings, none refused, none queued
             sku = store.hub_products()[0]["variants"][1]["sku"]
             with testing.collect(hub, types={"order"}) as orders:
-                buyer = Order(platform="woocommerce", room="x", user=testing.User("douyin:v7", "Mia"), order_id="p1",
-                              sku=sku, qty=2)
+                buyer = Order(platform="woocommerce", room="x", user=testing.User("douyin:v7", "Mia"),
+                              order_id="p1", sku=sku, qty=2)
                 await store.control().post_events(buyer)
                 await testing.wait_for(lambda: len(orders) == 1, timeout=10)
             order = orders[0]
