@@ -74,7 +74,6 @@ class WooCommerceConnector(CatalogConnector):
     def __init__(self, name: str, config: WooCommerceSettings, hub: Any) -> None:
         super().__init__(name, config, hub)
         self._client: WooClient | None = None
-        self.subscriptions: list[str] = []
 
     @property
     def client(self) -> WooClient:
@@ -168,7 +167,6 @@ class WooCommerceConnector(CatalogConnector):
         for topic in TOPICS:
             if (topic, url) not in existing:
                 await self.client.create_webhook(f"LiveHub {self.name} {topic}", topic, url, self._secret())
-            self.subscriptions.append(topic)
 
     async def check(self) -> str:
         try:
