@@ -76,6 +76,7 @@ class CrmConnector(Connector):
         super().__init__(name, config, hub)
         self._wake = asyncio.Event()
         self.counts: dict[str, int] = {"pending": 0, "sent": 0, "failed": 0}
+        self._counting = asyncio.Lock()  # a write stored while the counts are read is counted exactly once
 
     # -- what a subclass provides -----------------------------------------------------------------
 
@@ -109,9 +110,11 @@ class CrmConnector(Connector):
         if key is None:
             body = json.dumps([op, payload], sort_keys=True, default=str, ensure_ascii=False)
             key = hashlib.sha256(body.encode()).hexdigest()
-        stored = await outbox_store.enqueue(self.hub.storage, self.name, key, op, payload)
+        async with self._counting:
+            stored = await outbox_store.enqueue(self.hub.storage, self.name, key, op, payload)
+            if stored:
+                self.counts["pending"] += 1
         if stored:
-            self.counts["pending"] += 1
             self._gauge()
             self._wake.set()
         return stored
@@ -153,7 +156,8 @@ class CrmConnector(Connector):
     # -- counts and metrics ------------------------------------------------------------------------
 
     async def _refresh_counts(self) -> None:
-        self.counts = await outbox_store.counts(self.hub.storage, self.name)
+        async with self._counting:
+            self.counts = await outbox_store.counts(self.hub.storage, self.name)
         self._gauge()
 
     def _moved(self, state: str, outcome: str) -> None:
