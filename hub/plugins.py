@@ -42,6 +42,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.standin_cli",
     "hub.builtin.scaffold_cli",
     "connectors.catalog_file",
+    "connectors.crm_builtin",
     "connectors.shopify",
     "connectors.woocommerce",
     "connectors.local",

@@ -217,6 +217,40 @@ crm_outbox = sa.Table(
     sa.Index(None, "connector", "state", "id"),
 )
 
+people = sa.Table(  # the built-in CRM's contacts: one row per person, across platforms
+    "people", metadata,
+    _id(),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("email", sa.String()),
+    sa.Column("phone", sa.String()),
+    sa.Column("consent", sa.String(16), nullable=False),  # unknown, granted, refused
+    sa.Column("merged_into", BigId),  # a person merged into another keeps its row, pointing there
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+    sa.Index(None, "email"),
+)
+
+person_identities = sa.Table(  # a person's accounts: (platform, user id), e.g. ("douyin", "123")
+    "person_identities", metadata,
+    _id(),
+    sa.Column("person_id", BigId, sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("platform", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(), nullable=False),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.UniqueConstraint("platform", "user_id"),
+)
+
+person_activities = sa.Table(  # a person's timeline: notes, deals, merges refused, ...
+    "person_activities", metadata,
+    _id(),
+    sa.Column("person_id", BigId, sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("data", Json),
+    sa.Column("ts", Timestamp, nullable=False),
+    sa.Index(None, "person_id", "ts"),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     _id(),

@@ -1,0 +1,27 @@
+"""The built-in CRM (``type = "builtin_crm"``): one contact per person across platforms, in the hub's own
+database, written through the CRM outbox; ``/api/v1/contacts``. See docs/crm.md."""
+
+from __future__ import annotations
+
+from hub.hookspecs import hookimpl
+from hub.specs import ConnectorSpec, WebRoute
+
+PLUGIN_NAME = "crm_builtin"
+
+
+@hookimpl
+def livehub_register_connectors() -> list[ConnectorSpec]:
+    from connectors.crm_builtin.connector import BuiltinCrm, BuiltinCrmSettings
+
+    return [ConnectorSpec(type="builtin_crm", kind="crm", factory=BuiltinCrm, config_model=BuiltinCrmSettings,
+                          description="The built-in CRM: contacts across platforms in the hub's database")]
+
+
+@hookimpl
+def livehub_register_routes() -> list[WebRoute]:
+    from connectors.crm_builtin import api
+
+    return [WebRoute("GET", "/api/v1/contacts", api.list_contacts, tags=("crm",),
+                     summary="The built-in CRM's contacts, newest first (?q= name or email, ?limit=)"),
+            WebRoute("GET", "/api/v1/contacts/{id}", api.get_contact, tags=("crm",),
+                     summary="One contact with their accounts and timeline")]

@@ -1,0 +1,44 @@
+"""The built-in CRM (``type = "builtin_crm"``): contacts in the hub's own database, through the CRM outbox.
+
+Its one method, :meth:`BuiltinCrm.send`, makes each outbox write in the ``people`` tables
+(:mod:`hub.storage.people_store`): ``upsert_contact`` finds the person by account (``"douyin:123"``) or email,
+creates or updates them, links further accounts and merges people an email shows to be one (never two people
+with different addresses); ``add_note`` and ``upsert_deal`` go on the person's timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from hub.crm import CrmConnector, CrmRejected, CrmWrite
+from hub.storage import people_store
+
+
+class BuiltinCrmSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BuiltinCrm(CrmConnector):
+    """The hub's own CRM (see the module docstring)."""
+
+    async def send(self, write: CrmWrite) -> dict[str, Any]:
+        storage = self.hub.storage
+        payload = write.payload
+        try:
+            key = str(payload.get("external_key") or "")
+            if write.op == "upsert_contact":
+                person = await people_store.upsert_person(storage, key, dict(payload.get("fields") or {}))
+            elif write.op == "add_note":
+                extra = {k: v for k, v in payload.items() if k not in ("external_key", "text")}
+                person = await people_store.add_activity(storage, key, "note", str(payload.get("text") or ""),
+                                                         extra or None)
+            else:
+                fields = dict(payload.get("fields") or {})
+                person = await people_store.add_activity(storage, key, "deal", str(fields.get("title") or
+                                                                                   payload.get("deal_key")),
+                                                         {"deal_key": payload.get("deal_key"), **fields})
+        except ValueError as exc:  # a key that is neither an account nor an email: refused for good
+            raise CrmRejected(str(exc), ["external_key"]) from None
+        return {"id": person}
