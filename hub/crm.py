@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -75,7 +76,7 @@ class CrmConnector(Connector):
     def __init__(self, name: str, config: Any, hub: Hub) -> None:
         super().__init__(name, config, hub)
         self._wake = asyncio.Event()
-        self.counts: dict[str, int] = {"pending": 0, "sent": 0, "failed": 0}
+        self.counts: dict[str, int] = {state: 0 for state in outbox_store.STATES}
         self._counting = asyncio.Lock()  # a write stored while the counts are read is counted exactly once
 
     # -- what a subclass provides -----------------------------------------------------------------
@@ -88,36 +89,77 @@ class CrmConnector(Connector):
 
     # -- what features call (never waits on the CRM) ----------------------------------------------
 
-    async def upsert_contact(self, external_key: str, fields: dict[str, Any], *, key: str | None = None) -> bool:
+    async def upsert_contact(self, external_key: str, fields: dict[str, Any], *, key: str | None = None,
+                             due_ts: float | None = None) -> bool:
         """Create or update the contact known by ``external_key`` (e.g. ``"douyin:123"`` or an email)."""
-        return await self.enqueue("upsert_contact", {"external_key": external_key, "fields": fields}, key=key)
+        return await self.enqueue("upsert_contact", {"external_key": external_key, "fields": fields}, key=key,
+                                  due_ts=due_ts)
 
-    async def add_note(self, external_key: str, text: str, *, key: str | None = None, **extra: Any) -> bool:
+    async def add_note(self, external_key: str, text: str, *, key: str | None = None, due_ts: float | None = None,
+                       **extra: Any) -> bool:
         """Add an activity/note to that contact."""
-        return await self.enqueue("add_note", {"external_key": external_key, "text": text, **extra}, key=key)
+        return await self.enqueue("add_note", {"external_key": external_key, "text": text, **extra}, key=key,
+                                  due_ts=due_ts)
 
     async def upsert_deal(self, deal_key: str, external_key: str, fields: dict[str, Any], *,
-                          key: str | None = None) -> bool:
+                          key: str | None = None, due_ts: float | None = None) -> bool:
         """Create or update the lead/deal ``deal_key`` of that contact."""
         return await self.enqueue("upsert_deal", {"deal_key": deal_key, "external_key": external_key,
-                                                  "fields": fields}, key=key)
+                                                  "fields": fields}, key=key, due_ts=due_ts)
 
-    async def enqueue(self, op: str, payload: dict[str, Any], *, key: str | None = None) -> bool:
+    async def enqueue(self, op: str, payload: dict[str, Any], *, key: str | None = None,
+                      due_ts: float | None = None) -> bool:
         """Store a write for delivery; False when one with the same key is stored already. ``key`` defaults
-        to a digest of the operation and payload (the same write asked twice is the same key)."""
+        to a digest of the operation and payload (the same write asked twice is the same key). A write with
+        ``due_ts`` (wall-clock seconds) waits until then, and until then may be withdrawn (:meth:`cancel`) or
+        amended (:meth:`amend`)."""
         if op not in OPERATIONS:
             raise ValueError(f"unknown CRM operation {op!r} (one of {', '.join(OPERATIONS)})")
         if key is None:
             body = json.dumps([op, payload], sort_keys=True, default=str, ensure_ascii=False)
             key = hashlib.sha256(body.encode()).hexdigest()
         async with self._counting:
-            stored = await outbox_store.enqueue(self.hub.storage, self.name, key, op, payload)
+            stored = await outbox_store.enqueue(self.hub.storage, self.name, key, op, payload, due_ts)
             if stored:
                 self.counts["pending"] += 1
         if stored:
             self._gauge()
             self._wake.set()
         return stored
+
+    async def cancel(self, key: str) -> bool:
+        """Withdraw the write ``key`` while it waits for its due time; False when it is due, sent or unknown."""
+        async with self._counting:
+            withdrawn = await outbox_store.cancel(self.hub.storage, self.name, key)
+            if withdrawn:
+                self.counts["pending"] = max(0, self.counts["pending"] - 1)
+                self.counts["cancelled"] += 1
+        if withdrawn:
+            self._gauge()
+        return withdrawn
+
+    async def amend(self, key: str, payload: dict[str, Any], due_ts: float) -> bool:
+        """Replace the payload and due time of the write ``key`` while it waits; False when it is due, sent or
+        unknown (then store a new write)."""
+        amended = await outbox_store.amend(self.hub.storage, self.name, key, payload, due_ts)
+        if amended:
+            self._wake.set()
+        return amended
+
+    async def waiting(self, prefix: str) -> dict[str, Any] | None:
+        """The newest waiting write whose key starts with ``prefix`` (``key``, ``payload``, ``due_ts``), or None."""
+        return await outbox_store.waiting(self.hub.storage, self.name, prefix)
+
+    async def release(self, prefix: str) -> int:
+        """Make the waiting writes whose key starts with ``prefix`` due now (a show ended); how many."""
+        released = await outbox_store.release(self.hub.storage, self.name, prefix)
+        if released:
+            self._wake.set()
+        return released
+
+    async def stored(self, key: str) -> dict[str, Any] | None:
+        """The write ``key`` as stored (``state``, ``payload``, ``due_ts``), or None."""
+        return await outbox_store.payload_of(self.hub.storage, self.name, key)
 
     # -- delivery (owned by Connector.supervise) ------------------------------------------------------
 
@@ -126,9 +168,14 @@ class CrmConnector(Connector):
         while True:
             rows = await outbox_store.pending(self.hub.storage, self.name, self.batch)
             if not rows:
-                self.set_ready()  # nothing waits: ready (after an outage, only once a write went through)
+                self.set_ready()  # nothing due: ready (after an outage, only once a write went through)
                 self._wake.clear()
-                await self._wake.wait()
+                due = await outbox_store.next_due(self.hub.storage, self.name)
+                wait = None if due is None else max(0.0, due - time.time()) + 0.01
+                try:
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                except TimeoutError:
+                    pass  # a waiting write fell due
                 continue
             for row in rows:
                 await self._deliver(CrmWrite(row["id"], row["key"], row["op"], row["payload"], row["attempts"]))

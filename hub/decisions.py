@@ -17,7 +17,9 @@ may add (``livehub replay`` builds its report from them, benchmarks count them):
     ``refunded``: a refund is not thanked).
 
   ``reply`` is the index of the settling reply in the room's reply log (answered and aggregated only);
-* a :class:`ReplyRecord` per published :class:`hub.events.Reply`, with its room-clock start and speech time.
+* a :class:`ReplyRecord` per published :class:`hub.events.Reply`, with its room-clock start and speech time;
+* a :class:`Question` per viewer comment taken as a question, with its intent and the product it is about
+  (the CRM's timeline and leads are built from them), whatever its decision.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hub.events import Reply
+from hub.events import Reply, User
 
-__all__ = ["OUTCOMES", "Decision", "ReplyRecord"]
+__all__ = ["OUTCOMES", "Decision", "ReplyRecord", "Question"]
 
 OUTCOMES = ("answered", "aggregated", "dropped", "blocked", "ignored")
 
@@ -61,3 +63,18 @@ class ReplyRecord:
     sku: str | None = None
     backend: str = ""
     reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A viewer's question (event ``event_id``, written on ``platform`` by ``user``): its ``intent`` (price,
+    stock, spec, shipping, promotion, purchase, complaint, other) and the product it is about (``sku``: named,
+    or the one on stage for a product question; None when unknown). ``text`` is what they wrote."""
+
+    event_id: str
+    platform: str
+    user: User
+    intent: str
+    sku: str | None
+    text: str
+    at: float = 0.0

@@ -125,7 +125,8 @@ class Follow(Event):
 class Order(Event):
     """A viewer placed an order for ``qty`` of ``sku`` (one line of an order; ``amount`` is the line's total
     in ``currency``). ``status`` is ``placed`` or ``paid`` (the first the hub heard of), or ``refunded``
-    (money returned: subtract it). ``shop`` names the shop connector for a shop's order ("" for a platform's)."""
+    (money returned: subtract it). ``shop`` names the shop connector for a shop's order ("" for a platform's);
+    ``email`` is the buyer's address when the shop gives it (the CRM links the buyer's accounts by it)."""
 
     type: ClassVar[str] = "order"
     order_id: str
@@ -135,6 +136,7 @@ class Order(Event):
     currency: str = ""
     status: str = "placed"
     shop: str = ""
+    email: str = ""
 
 
 @dataclass(slots=True, kw_only=True)

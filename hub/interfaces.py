@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 if TYPE_CHECKING:
     from hub.answer_chain import AnswerChain
     from hub.clock import Clock
-    from hub.decisions import Decision, ReplyRecord
+    from hub.decisions import Decision, Question, ReplyRecord
     from hub.events import Event
 
 __all__ = ["AnswerQueue", "EventStore", "ShowControl", "SpeechEstimator"]
@@ -49,7 +49,8 @@ class AnswerQueue(Protocol):
 
     For every room: :meth:`use_speech_estimator` paces the voice on real durations; ``on_decision`` and
     ``on_reply`` listeners (``listener(room, record)``, added before the first event) see every
-    :class:`~hub.decisions.Decision` and :class:`~hub.decisions.ReplyRecord`. A rehearsal (``livehub
+    :class:`~hub.decisions.Decision` and :class:`~hub.decisions.ReplyRecord`, ``on_question`` listeners every
+    :class:`~hub.decisions.Question` (a viewer's question with its intent and product). A rehearsal (``livehub
     replay``) swaps the clock and the answer chain before the first event, and waits for :attr:`idle`.
     """
 
@@ -57,6 +58,7 @@ class AnswerQueue(Protocol):
 
     on_decision: list[Callable[[str, Decision], None]]
     on_reply: list[Callable[[str, ReplyRecord], None]]
+    on_question: list[Callable[[str, Question], None]]
     speech_estimator: SpeechEstimator | None
 
     # -- a room's queue, for the operator and the show ------------------------------------------

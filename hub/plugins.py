@@ -69,6 +69,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.media_cli",
     "plugins.show_runner",
     "plugins.sales",
+    "plugins.customers",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

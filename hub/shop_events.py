@@ -102,7 +102,7 @@ class ChangePublisher:
                 platform=platform, room=room, user=user, message_id=f"{self.connector.name}:{order.order_id}:"
                 f"{status}:{n}", platform_ts=order.at or None, order_id=order.order_id, sku=line.sku,
                 qty=line.qty, amount=line.amount, currency=order.currency, status=status,
-                shop=self.connector.name))
+                shop=self.connector.name, email=order.email))
 
     def _order_room(self, named: str | None) -> str:
         """The room an order belongs to: the one it names, else the shop's room on air, else its first."""

@@ -23,5 +23,7 @@ def livehub_register_routes() -> list[WebRoute]:
 
     return [WebRoute("GET", "/api/v1/contacts", api.list_contacts, tags=("crm",),
                      summary="The built-in CRM's contacts, newest first (?q= name or email, ?limit=)"),
+            WebRoute("PUT", "/api/v1/contacts/consent", api.put_consent, tags=("crm",),
+                     summary="Record a person's consent {key, consent: granted|refused|unknown, source}"),
             WebRoute("GET", "/api/v1/contacts/{id}", api.get_contact, tags=("crm",),
                      summary="One contact with their accounts and timeline")]

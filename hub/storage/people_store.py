@@ -22,7 +22,9 @@ from hub.storage.tables import people, person_activities, person_identities
 if TYPE_CHECKING:
     from hub.storage.store import Storage
 
-__all__ = ["upsert_person", "add_activity", "list_people", "get_person", "split_key"]
+__all__ = ["upsert_person", "add_activity", "list_people", "get_person", "split_key", "consent_of", "set_consent"]
+
+CONSENTS = ("unknown", "granted", "refused")
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -134,6 +136,28 @@ async def upsert_person(storage: Storage, key: str, fields: dict[str, Any]) -> i
         if values:
             values["updated_ts"] = time.time()
             await conn.execute(people.update().where(people.c.id == person).values(**values))
+        return person
+
+
+async def consent_of(storage: Storage, key: str) -> str:
+    """The consent of the person of ``key``: ``granted``, ``refused``, or ``unknown`` (also for no such person)."""
+    async with storage.engine.connect() as conn:
+        person = await _find(conn, key)
+        if person is None:
+            return "unknown"
+        found = (await conn.execute(sa.select(people.c.consent).where(people.c.id == person))).scalar()
+    return str(found or "unknown")
+
+
+async def set_consent(storage: Storage, key: str, consent: str, source: str) -> int:
+    """Record the consent of the person of ``key`` (created if new) and where it came from (``source``: a form,
+    the operator), on their timeline; returns the person's id."""
+    if consent not in CONSENTS:
+        raise ValueError(f"consent: one of {', '.join(CONSENTS)}")
+    async with storage.engine.begin() as conn:
+        person = await _find(conn, key) or await _create(conn, key, "")
+        await conn.execute(people.update().where(people.c.id == person).values(consent=consent, updated_ts=time.time()))
+        await _note(conn, person, "consent", f"consent {consent} ({source})", {"consent": consent, "source": source})
         return person
 
 

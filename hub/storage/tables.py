@@ -206,13 +206,14 @@ crm_outbox = sa.Table(
     sa.Column("key", sa.String(), nullable=False),  # idempotency key: the same write is stored once
     sa.Column("op", sa.String(64), nullable=False),  # upsert_contact, add_note, upsert_deal, ...
     sa.Column("payload", Json, nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),  # pending, sent, failed
+    sa.Column("state", sa.String(16), nullable=False),  # pending, sent, failed, cancelled
     sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text(), nullable=False),
     sa.Column("result", Json),  # what the CRM answered (its record id)
     sa.Column("created_ts", Timestamp, nullable=False),
     sa.Column("updated_ts", Timestamp, nullable=False),
     sa.Column("sent_ts", Timestamp),
+    sa.Column("due_ts", Timestamp),  # held back until then (NULL: at once); withdrawn before it: cancelled
     sa.UniqueConstraint("connector", "key"),
     sa.Index(None, "connector", "state", "id"),
 )

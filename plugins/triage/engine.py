@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from hub.clock import timer
 from hub.counters import FastCounter
-from hub.decisions import Decision
-from hub.events import HUB_PLATFORM, Event, StageChange
+from hub.decisions import Decision, Question
+from hub.events import HUB_PLATFORM, Event, StageChange, User
 from hub.platform import voice_only_platforms
 from plugins.triage.aggregate import Aggregator, ReplyRef, question_key, thanks_key
 from plugins.triage.budget import SpeechBudget
@@ -58,7 +58,8 @@ class RoomEngine:
                                    pause_s=s.sentence_pause_s, gap_s=s.voice_gap_s,
                                    chat_limit=s.chat_rate_limit if s.chat_enabled else 0,
                                    chat_window_s=s.chat_rate_window_s)
-        self.log = RoomLog(on_decision=list(service.on_decision), on_reply=list(service.on_reply))
+        self.log = RoomLog(on_decision=list(service.on_decision), on_reply=list(service.on_reply),
+                           on_question=service.on_question)
         self.speaker = Speaker(self)
         self.stage_sku: str | None = None
         self.in_flight = 0
@@ -145,6 +146,8 @@ class RoomEngine:
         ref = self.resolver().resolve(text, self.stage_sku, product_question=intent in PRODUCT_INTENTS)
         locale = locale_for(text.lang, self.locale)
         viewer, name = self._who(event)
+        self.log.asked(self.room, Question(event.id, event.platform, event.user or User(viewer, name), intent.value,
+                                           ref.sku, event.text, now))
         key = question_key(intent, ref.sku, locale, text, viewer)
         if found.claim:  # a figure to correct: its own answer, never "answered recently" by the plain fact
             key = (*key, "claim")

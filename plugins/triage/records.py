@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hub.decisions import OUTCOMES, Decision, ReplyRecord
+from hub.decisions import OUTCOMES, Decision, Question, ReplyRecord
 
 __all__ = ["RoomLog"]
 
@@ -27,6 +27,7 @@ class RoomLog:
     reply_count: int = 0
     on_decision: list[Callable[[str, Decision], None]] = field(default_factory=list)
     on_reply: list[Callable[[str, ReplyRecord], None]] = field(default_factory=list)
+    on_question: list[Callable[[str, Question], None]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
 
     def decide(self, room: str, decision: Decision) -> None:
@@ -39,6 +40,10 @@ class RoomLog:
             self.decisions.popitem(last=False)
         for listener in self.on_decision:
             listener(room, decision)
+
+    def asked(self, room: str, question: Question) -> None:
+        for listener in self.on_question:
+            listener(room, question)
 
     def next_index(self) -> int:
         index = self.reply_count

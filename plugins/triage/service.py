@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hub.clock import Clock, RealClock
-from hub.decisions import Decision, ReplyRecord
+from hub.decisions import Decision, Question, ReplyRecord
 from hub.errors import ConfigError
 from hub.interfaces import AnswerQueue
 from plugins.triage import operator
@@ -59,6 +59,7 @@ class TriageService(AnswerQueue):
         self.spam = spam if spam is not None else filter_for_hub(hub, [self.locale, "zh-CN", "en"])
         self.on_decision: list[Callable[[str, Decision], None]] = []
         self.on_reply: list[Callable[[str, ReplyRecord], None]] = []
+        self.on_question: list[Callable[[str, Question], None]] = []  # shared with the rooms' logs
         self._chains: dict[tuple[str, ...] | None, AnswerChain] = {}
         self._retired: list[AnswerChain] = []
         self.subscription: Subscription | None = None

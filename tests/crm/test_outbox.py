@@ -79,7 +79,7 @@ async def test_writes_wait_out_an_outage_and_a_restart_and_arrive_once_each_in_o
         assert len({w.key for w in MemoryCrm.received}) == 21 and crm.state == "ready"
         assert MemoryCrm.received[0].attempts >= 1  # it had been tried during the outage
         status, outbox = await get(hub, "/api/v1/crm/outbox?state=sent&limit=5")
-        assert status == 200 and outbox["counts"] == {"pending": 0, "sent": 21, "failed": 0}
+        assert status == 200 and outbox["counts"] == {"pending": 0, "sent": 21, "failed": 0, "cancelled": 0}
         assert len(outbox["entries"]) == 5 and "payload" not in outbox["entries"][0]
         assert outbox["entries"][0]["result"] == {"id": "crm-21"}
 
@@ -94,8 +94,36 @@ async def test_a_refused_write_is_failed_with_the_crm_s_reason_and_the_others_go
         await wait_for(lambda: crm.counts["sent"] == 1 and crm.counts["failed"] == 1, timeout=10)
         status, outbox = await get(hub, "/api/v1/crm/outbox?state=failed")
         assert outbox["entries"][0]["last_error"] == "Email is invalid (fields: email)"
-        assert crm.status()["outbox"] == {"pending": 0, "sent": 1, "failed": 1}
+        assert crm.status()["outbox"] == {"pending": 0, "sent": 1, "failed": 1, "cancelled": 0}
         _, metrics = await get(hub, "/metrics")
         assert 'livehub_crm_outbox{connector="crm",state="failed"} 1.0' in metrics
         assert 'livehub_crm_writes_total{connector="crm",outcome="rejected"} 1.0' in metrics
         assert (await get(hub, "/api/v1/crm/outbox?state=lost"))[0] == 400
+
+
+async def test_a_waiting_write_goes_when_due_unless_withdrawn_or_amended_and_survives_a_restart(tmp_path,
+                                                                                                monkeypatch) -> None:
+    import time
+
+    reset(monkeypatch)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    async with running_hub(plugins=[("memory_crm", Plugin())], config=config(url)) as hub:
+        crm = hub.connectors["crm"]
+        soon = time.time() + 1.0
+        assert await crm.add_note("douyin:1", "asked the price", key="note-1", due_ts=soon)
+        assert await crm.upsert_deal("lead-1", "douyin:1", {"stage": "lead"}, key="lead-1", due_ts=soon)
+        assert await crm.upsert_deal("lead-2", "douyin:2", {"stage": "lead"}, key="lead-2", due_ts=time.time() + 60)
+        assert await crm.upsert_contact("douyin:1", {"name": "Ann"})  # at once: it does not wait behind them
+        await wait_for(lambda: len(MemoryCrm.received) == 1, timeout=5)
+        assert await crm.cancel("lead-1")  # an order came in time: the lead is withdrawn
+        assert await crm.amend("note-1", {"external_key": "douyin:1", "text": "asked the price; bought"}, soon)
+        await wait_for(lambda: len(MemoryCrm.received) == 2, timeout=10)
+        assert [w.key for w in MemoryCrm.received][1] == "note-1"
+        assert MemoryCrm.received[1].payload["text"] == "asked the price; bought"
+        assert not await crm.cancel("note-1") and not await crm.amend("note-1", {}, soon)  # sent: too late
+        assert crm.counts == {"pending": 1, "sent": 2, "failed": 0, "cancelled": 1}
+    async with running_hub(plugins=[("memory_crm", Plugin())], config=config(url)) as hub:
+        crm = hub.connectors["crm"]
+        await wait_for(lambda: crm.counts["pending"] == 1 and crm.state == "ready", timeout=5)
+        assert len(MemoryCrm.received) == 2  # lead-2 still waits for its time, across the restart
+        assert (await crm.stored("lead-2"))["state"] == "pending"
