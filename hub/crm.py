@@ -1,8 +1,9 @@
 """CRMs: the CRM connector contract, and the base that owns the outbox.
 
 A CRM connector (the built-in CRM, HubSpot, Salesforce) subclasses :class:`CrmConnector` and implements one
-method, :meth:`CrmConnector.send`: make one write in the CRM and return what it answered (its record id).
-Everything else lives here, written once:
+method, :meth:`CrmConnector.send`: make one write in the CRM and return what it answered (its record id); a
+CRM with batch endpoints may also override :meth:`CrmConnector.send_many`. Everything else lives here, written
+once:
 
 * **The outbox.** Features never call the CRM. They call :meth:`CrmConnector.upsert_contact`,
   :meth:`~CrmConnector.add_note` or :meth:`~CrmConnector.upsert_deal`, which *store* the write in the hub's
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.connector import Connector
+from hub.errors import AuthFailed
 from hub.storage import outbox_store
 
 if TYPE_CHECKING:
@@ -71,7 +73,11 @@ class CrmConnector(Connector):
 
     kind: ClassVar[str] = "crm"
     batch: ClassVar[int] = 50
-    """Pending writes read from the outbox at a time."""
+    """Pending writes read from the outbox at a time (and handed to :meth:`send_many`)."""
+    linger_s: ClassVar[float] = 0.05
+    """How long the loop, woken by a new write, waits for more before reading the outbox (batches fill)."""
+    auth_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    """The client's exceptions that mean refused credentials: the connector stops in ``auth_failed``."""
 
     def __init__(self, name: str, config: Any, hub: Hub) -> None:
         super().__init__(name, config, hub)
@@ -165,40 +171,66 @@ class CrmConnector(Connector):
 
     async def run(self) -> None:
         await self._refresh_counts()
-        while True:
-            rows = await outbox_store.pending(self.hub.storage, self.name, self.batch)
-            if not rows:
-                self.set_ready()  # nothing due: ready (after an outage, only once a write went through)
-                self._wake.clear()
-                due = await outbox_store.next_due(self.hub.storage, self.name)
-                wait = None if due is None else max(0.0, due - time.time()) + 0.01
-                try:
-                    await asyncio.wait_for(self._wake.wait(), wait)
-                except TimeoutError:
-                    pass  # a waiting write fell due
-                continue
-            for row in rows:
-                await self._deliver(CrmWrite(row["id"], row["key"], row["op"], row["payload"], row["attempts"]))
-                self.set_ready()  # the CRM answered (logs the recovery after an outage)
-
-    async def _deliver(self, write: CrmWrite) -> None:
-        storage = self.hub.storage
         try:
-            result = await self.send(write)
-        except CrmRejected as exc:
-            reason = f"{exc}" + (f" (fields: {', '.join(exc.fields)})" if exc.fields else "")
-            await outbox_store.mark(storage, write.id, state="failed", error=reason)
-            self._moved("failed", "rejected")
-            log.warning("crm %s: %s %s refused: %s", self.name, write.op, write.key[:16], reason)
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # an outage: the write stays pending, counted; the supervisor backs off
-            await outbox_store.mark(storage, write.id, state="pending", error=f"{type(exc).__name__}: {exc}")
-            self._count("retried")
-            raise
-        await outbox_store.mark(storage, write.id, state="sent", result=result if isinstance(result, dict) else None)
-        self._moved("sent", "sent")
+            while True:
+                rows = await outbox_store.pending(self.hub.storage, self.name, self.batch)
+                if not rows:
+                    self.set_ready()  # nothing due: ready (after an outage, only once a write went through)
+                    self._wake.clear()
+                    due = await outbox_store.next_due(self.hub.storage, self.name)
+                    wait = None if due is None else max(0.0, due - time.time()) + 0.01
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), wait)
+                        await asyncio.sleep(self.linger_s)  # writes stored together go together
+                    except TimeoutError:
+                        pass  # a waiting write fell due
+                    continue
+                await self._deliver([CrmWrite(r["id"], r["key"], r["op"], r["payload"], r["attempts"]) for r in rows])
+                self.set_ready()  # the CRM answered (logs the recovery after an outage)
+        except self.auth_errors as exc:
+            raise AuthFailed(f"{self.name}: {exc}") from None
+        finally:
+            await self.close()  # a subclass opens its client again on the next run
+
+    async def send_many(self, writes: list[CrmWrite]) -> list[Any]:
+        """Make ``writes`` in order and return one outcome per write made: what the CRM answered (a dict), the
+        :class:`CrmRejected` refusing it, or the error that stopped the run (any other exception, last: the
+        writes after it are not made). A connector whose CRM has batch endpoints overrides this; the default
+        sends each with :meth:`send`."""
+        out: list[Any] = []
+        for write in writes:
+            try:
+                out.append(await self.send(write))
+            except CrmRejected as exc:
+                out.append(exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - handed to the base, which retries or stops
+                out.append(exc)
+                break
+        return out
+
+    async def close(self) -> None:  # noqa: B027 - optional, not abstract
+        """Close what :meth:`send` opened (an HTTP session); called when the delivery loop ends or retries."""
+
+    async def _deliver(self, writes: list[CrmWrite]) -> None:
+        storage = self.hub.storage
+        outcomes = await self.send_many(writes)
+        for write, outcome in zip(writes, outcomes, strict=False):
+            if isinstance(outcome, CrmRejected):
+                reason = f"{outcome}" + (f" (fields: {', '.join(outcome.fields)})" if outcome.fields else "")
+                await outbox_store.mark(storage, write.id, state="failed", error=reason)
+                self._moved("failed", "rejected")
+                log.warning("crm %s: %s %s refused: %s", self.name, write.op, write.key[:16], reason)
+            elif isinstance(outcome, BaseException):  # an outage: pending, counted; the supervisor backs off
+                await outbox_store.mark(storage, write.id, state="pending",
+                                        error=f"{type(outcome).__name__}: {outcome}")
+                self._count("retried")
+                raise outcome
+            else:
+                await outbox_store.mark(storage, write.id, state="sent",
+                                        result=outcome if isinstance(outcome, dict) else None)
+                self._moved("sent", "sent")
 
     # -- counts and metrics ------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "connectors.crm_builtin",
     "connectors.shopify",
     "connectors.woocommerce",
+    "connectors.hubspot",
     "connectors.local",
     "connectors.douyin",
     "connectors.tiktok",
