@@ -46,6 +46,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "connectors.shopify",
     "connectors.woocommerce",
     "connectors.hubspot",
+    "connectors.salesforce",
     "connectors.local",
     "connectors.douyin",
     "connectors.tiktok",

@@ -197,6 +197,15 @@ class HubSpotClient:
         answer = await self.request("POST", objects_path(self.version, object_type), body)
         return answer if isinstance(answer, dict) else {}
 
+    async def batch_create(self, object_type: str, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        """``POST .../batch/create``: ``inputs`` are ``{"properties", "associations"}`` (at most
+        :data:`BATCH_LIMIT`); the results come in no promised order."""
+        if len(inputs) > BATCH_LIMIT:
+            raise ValueError(f"at most {BATCH_LIMIT} inputs per batch")
+        answer = await self.request("POST", objects_path(self.version, object_type) + "/batch/create",
+                                    {"inputs": inputs})
+        return answer if isinstance(answer, dict) else {}
+
     async def search(self, object_type: str, prop: str, value: str, limit: int = 10) -> list[dict[str, Any]]:
         body = {"filterGroups": [{"filters": [{"propertyName": prop, "operator": "EQ", "value": value}]}],
                 "properties": [prop], "limit": limit}

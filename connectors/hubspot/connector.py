@@ -5,9 +5,10 @@
   goes to ``firstname``, with ``email`` and ``phone``. Consecutive contact writes go in one ``batch/upsert``
   of up to 100 (:meth:`HubSpotCrm.send_many`); one bad input refuses a whole batch, so a refused batch is
   split in halves until each bad write has its own answer.
-* ``add_note`` → a note (``hs_note_body``, ``hs_timestamp``) associated to the contact (type 202). HubSpot has
-  no idempotency key for notes, so each note carries the write's key in a property (``note_key_property``)
-  and a write tried before is looked up by it first: a redelivery never makes a second note.
+* ``add_note`` → a note (``hs_note_body``, ``hs_timestamp``) associated to the contact (type 202); consecutive
+  notes go in one ``batch/create`` (their unknown contacts upserted together first). HubSpot has no
+  idempotency key for notes, so each note carries the write's key in a property (``note_key_property``) and a
+  write tried before is looked up by it first, alone: a redelivery never makes a second note.
 * ``upsert_deal`` → deals upserted by ``deal_id_property`` (``dealname``, ``amount``, ``deal_currency_code``,
   ``pipeline``, ``dealstage`` from ``stages``) and associated to the contact.
 
@@ -195,6 +196,14 @@ class HubSpotCrm(CrmConnector):
         out: list[Any] = []
         i = 0
         while i < len(writes):
+            notes = self._note_group(writes, i)
+            if len(notes) >= 2:
+                outcomes = await self._notes_batch(notes)
+                out += outcomes
+                if any(isinstance(o, Exception) and not isinstance(o, CrmRejected) for o in outcomes):
+                    return out
+                i += len(notes)
+                continue
             group = self._contact_group(writes, i)
             if len(group) < 2:
                 outcome = (await super().send_many([writes[i]]))[0]
@@ -209,6 +218,41 @@ class HubSpotCrm(CrmConnector):
                 return out
             i += len(group)
         return out
+
+    def _note_group(self, writes: list[CrmWrite], start: int) -> list[CrmWrite]:
+        """Consecutive notes never tried before (a retried one is looked up first, alone)."""
+        group: list[CrmWrite] = []
+        for write in writes[start:start + BATCH_LIMIT]:
+            if write.op != "add_note" or write.attempts > 0 or not write.payload.get("external_key"):
+                break
+            group.append(write)
+        return group
+
+    async def _notes_batch(self, group: list[CrmWrite]) -> list[Any]:
+        """The notes' contacts upserted together where their ids are not known, then one ``batch/create``."""
+        try:
+            missing = list(dict.fromkeys(str(w.payload["external_key"]) for w in group
+                                         if str(w.payload["external_key"]) not in self._contact_ids))
+            if missing:
+                contacts = [CrmWrite(0, "", "upsert_contact", {"external_key": key, "fields": {}}) for key in missing]
+                for outcome in await self.send_many(contacts):
+                    if isinstance(outcome, Exception):
+                        raise outcome
+            key_property = self.config.note_key_property
+            now = int(time.time() * 1000)
+            inputs = [{"properties": {"hs_timestamp": now, "hs_note_body": str(w.payload.get("text") or "")
+                                      [:NOTE_BODY_MAX], key_property: w.key},
+                       "associations": [association(self._contact_ids[str(w.payload["external_key"])],
+                                                    NOTE_TO_CONTACT)]} for w in group]
+            answer = await self.client.batch_create("notes", inputs)
+        except (HubSpotAuthError, HubSpotRateLimited, HubSpotUnavailable) as exc:
+            return [exc]
+        except (HubSpotError, CrmRejected, KeyError):  # one bad note refuses them all: one by one
+            return await super().send_many(group)
+        made = {str((r.get("properties") or {}).get(key_property)): str(r.get("id"))
+                for r in answer.get("results") or [] if isinstance(r, dict)}
+        return [{"id": made[w.key]} if w.key in made else HubSpotUnavailable(0, "a note missing from the batch's "
+                                                                                "results") for w in group]
 
     def _contact_group(self, writes: list[CrmWrite], start: int) -> list[tuple[CrmWrite, str, dict[str, Any]]]:
         group: list[tuple[CrmWrite, str, dict[str, Any]]] = []

@@ -101,6 +101,7 @@ class HubSpotStandin(Standin):
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         for base in ("/crm/{version}/objects/{kind}", "/crm/objects/{version}/{kind}"):
             router.add_post(base + "/batch/upsert", self._guarded(self._batch_upsert))
+            router.add_post(base + "/batch/create", self._guarded(self._batch_create))
             router.add_post(base + "/search", self._guarded(self._search))
             router.add_post(base, self._guarded(self._create))
             router.add_get(base, self._guarded(self._list))
@@ -247,7 +248,25 @@ class HubSpotStandin(Standin):
         return 200, {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
 
     async def _create(self, request: web.Request, kind: str) -> tuple[int, Any]:
-        body = await self._body(request)
+        record = self._make(kind, await self._body(request))
+        self.record("api", op=f"{kind}.create", id=record["id"])
+        return 201, record
+
+    async def _batch_create(self, request: web.Request, kind: str) -> tuple[int, Any]:
+        inputs = (await self._body(request)).get("inputs")
+        if not isinstance(inputs, list) or not inputs:
+            raise HubSpotProblem(400, "Invalid input JSON: inputs must be a non-empty list", "VALIDATION_ERROR")
+        if len(inputs) > BATCH_LIMIT:
+            raise HubSpotProblem(400, f"Batch input size {len(inputs)} exceeds the limit of {BATCH_LIMIT}",
+                                 "VALIDATION_ERROR")
+        for item in inputs:  # all checked before any is made: a refused batch makes nothing
+            self._make(kind, item if isinstance(item, dict) else {}, dry=True)
+        results = [self._make(kind, item) for item in inputs]
+        self.record("api", op=f"{kind}.batch_create", ids=[r["id"] for r in results])
+        results.reverse()  # HubSpot promises no order
+        return 201, {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
+
+    def _make(self, kind: str, body: dict[str, Any], *, dry: bool = False) -> dict[str, Any]:
         values = self._check(kind, body.get("properties") or {}, None)
         for key in UNIQUE[kind]:
             if values.get(key) and self._find(kind, key, values[key]) is not None:
@@ -259,11 +278,12 @@ class HubSpotStandin(Standin):
                 raise HubSpotProblem(400, f"Object {to_id[:40]} does not exist for the association",
                                      "VALIDATION_ERROR")
             links.append(("contacts" if to_id in self.objects["contacts"] else "deals", to_id))
+        if dry:
+            return {}
         record = self._write(kind, None, values)
         for to, to_id in links:
             self.associations.add((kind, record["id"], to, to_id))
-        self.record("api", op=f"{kind}.create", id=record["id"])
-        return 201, record
+        return record
 
     async def _search(self, request: web.Request, kind: str) -> tuple[int, Any]:
         body = await self._body(request)

@@ -125,7 +125,7 @@ async def test_hubspot_gets_every_contact_note_and_lead_exactly_once_across_an_o
     from connectors.hubspot.connector import HubSpotCrm
 
     monkeypatch.setattr(HubSpotCrm, "backoff_cap", 2.0)  # the 5 s outage: retried every second or two
-    hubspot = await standin("hubspot")
+    hubspot = await standin("hubspot", rate_max=190)  # a Professional portal: 190 requests per 10 s
     script = build()
     show = Show(tmp_path, hubspot.connector_config(), hubspot)
     try:
@@ -140,3 +140,25 @@ async def test_hubspot_gets_every_contact_note_and_lead_exactly_once_across_an_o
     compare(script, list(by_id.values()), notes,
             {k: stages.get(p["dealstage"], p["dealstage"]) for k, p in deals.items() if k.startswith("lead:")},
             {k: p["amount"] for k, p in deals.items() if k.startswith("order:")})
+
+
+async def test_salesforce_gets_every_contact_note_and_lead_exactly_once_across_an_outage_and_a_restart(
+        tmp_path, standin, monkeypatch) -> None:
+    from connectors.salesforce.connector import SalesforceCrm
+
+    monkeypatch.setattr(SalesforceCrm, "backoff_cap", 2.0)
+    salesforce = await standin("salesforce")
+    script = build()
+    show = Show(tmp_path, salesforce.connector_config(), salesforce)
+    try:
+        await show.play(script)
+    finally:
+        await show.close()
+    check_room(show)
+    by_id = {r["Id"]: r["LiveHub_Key__c"] for r in salesforce.records("Contact")}
+    notes = [(by_id[t["WhoId"]], t["Description"]) for t in salesforce.records("Task")]
+    stages = {"Prospecting": "lead", "Closed Won": "won"}
+    deals = {o["LiveHub_Deal_Key__c"]: o for o in salesforce.records("Opportunity")}
+    compare(script, list(by_id.values()), notes,
+            {k: stages.get(o["StageName"], o["StageName"]) for k, o in deals.items() if k.startswith("lead:")},
+            {k: f"{o['Amount']:.2f}" for k, o in deals.items() if k.startswith("order:")})

@@ -127,18 +127,23 @@ async def test_an_outage_is_waited_out_and_a_refused_token_stops_in_auth_failed(
             assert crm.counts["pending"] == 1 and "INVALID_AUTHENTICATION" not in crm.last_error
 
 
-async def test_consecutive_contact_writes_go_in_batches_and_a_bad_one_is_found_by_halving(tmp_path) -> None:
+async def test_consecutive_writes_go_in_batches_and_a_bad_one_is_found_by_halving(tmp_path) -> None:
     async with HubSpotStandin() as standin, running_hub(config=hub_config(standin, tmp_path)) as hub:
         crm = hub.connectors["crm"]
         writes = [CrmWrite(n, f"k{n}", "upsert_contact", {"external_key": f"douyin:{n}", "fields": {"name": f"v{n}"}})
                   for n in range(150)]
         writes[10] = CrmWrite(10, "k10", "upsert_contact", {"external_key": "douyin:10", "fields": {"email": "x"}})
-        writes.append(CrmWrite(150, "k150", "add_note", {"external_key": "douyin:3", "text": "hi"}))
+        # 40 notes: 30 on contacts just written, 10 on viewers HubSpot does not know yet
+        writes += [CrmWrite(200 + n, f"note-{n}", "add_note", {"external_key": f"douyin:{n + 120}", "text": f"n{n}"})
+                   for n in range(40)]
         before = standin.calls
         outcomes = await crm.send_many(writes)
         rejected = [n for n, o in enumerate(outcomes) if isinstance(o, CrmRejected)]
-        assert len(outcomes) == 151 and rejected == [10] and "email" in outcomes[10].fields
-        assert len(standin.records("contacts")) == 149 and len(standin.records("notes")) == 1
+        assert len(outcomes) == 190 and rejected == [10] and "email" in outcomes[10].fields
+        assert len(standin.records("contacts")) == 159 and len(standin.records("notes")) == 40
+        contacts = {r["id"]: r["properties"]["livehub_key"] for r in standin.records("contacts")}
+        bodies = {contacts[n["associations"][0][1]]: n["properties"]["hs_note_body"] for n in standin.records("notes")}
+        assert bodies == {f"douyin:{n + 120}": f"n{n}" for n in range(40)}
         # 150 contact writes: a batch of 100 refused, then halved down to the bad one (each of the 7 halvings
-        # tries two halves), a batch of 50, then the note (its contact id is known: no lookup)
-        assert standin.calls - before <= 1 + 2 * 7 + 1 + 1, standin.calls - before
+        # tries two halves), a batch of 50; the notes: their 10 unknown contacts in one batch, then one batch
+        assert standin.calls - before <= 1 + 2 * 7 + 1 + 2, standin.calls - before
