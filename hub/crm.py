@@ -173,10 +173,10 @@ class CrmConnector(Connector):
         await self._refresh_counts()
         try:
             while True:
+                self._wake.clear()  # before reading: a write stored meanwhile wakes the wait below
                 rows = await outbox_store.pending(self.hub.storage, self.name, self.batch)
                 if not rows:
                     self.set_ready()  # nothing due: ready (after an outage, only once a write went through)
-                    self._wake.clear()
                     due = await outbox_store.next_due(self.hub.storage, self.name)
                     wait = None if due is None else max(0.0, due - time.time()) + 0.01
                     try:

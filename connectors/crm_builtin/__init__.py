@@ -1,5 +1,6 @@
 """The built-in CRM (``type = "builtin_crm"``): one contact per person across platforms, in the hub's own
-database, written through the CRM outbox; ``/api/v1/contacts``. See docs/crm.md."""
+database, written through the CRM outbox; ``/api/v1/contacts``, ``/api/v1/segments`` and ``livehub contacts
+export|erase``. See docs/crm.md."""
 
 from __future__ import annotations
 
@@ -26,4 +27,12 @@ def livehub_register_routes() -> list[WebRoute]:
             WebRoute("PUT", "/api/v1/contacts/consent", api.put_consent, tags=("crm",),
                      summary="Record a person's consent {key, consent: granted|refused|unknown, source}"),
             WebRoute("GET", "/api/v1/contacts/{id}", api.get_contact, tags=("crm",),
-                     summary="One contact with their accounts and timeline")]
+                     summary="One contact with their accounts and timeline"),
+            WebRoute("GET", "/api/v1/segments", api.list_segments, tags=("crm",),
+                     summary="The saved segments (name and definition)"),
+            WebRoute("PUT", "/api/v1/segments/{name}", api.put_segment, tags=("crm",),
+                     summary="Save a segment: {asked?, bought?, visits?, consent?, platform?} (docs/crm.md)"),
+            WebRoute("GET", "/api/v1/segments/{name}", api.get_segment, tags=("crm",),
+                     summary="A segment with its members now (?limit=)"),
+            WebRoute("DELETE", "/api/v1/segments/{name}", api.delete_segment, tags=("crm",),
+                     summary="Delete a segment")]

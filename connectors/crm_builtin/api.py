@@ -55,3 +55,55 @@ async def put_consent(request: web.Request) -> web.Response:
     except ValueError as exc:
         return json_error(400, str(exc), field="key")
     return json_response({"id": person, "consent": consent})
+
+
+# -- segments ---------------------------------------------------------------------------------------------
+
+async def list_segments(request: web.Request) -> web.Response:
+    from connectors.crm_builtin import segments
+
+    rows = await segments.listed(request.app[HUB_KEY].storage)
+    return json_response({"segments": rows})
+
+
+async def put_segment(request: web.Request) -> web.Response:
+    from pydantic import ValidationError
+
+    from connectors.crm_builtin import segments
+
+    name = request.match_info["name"]
+    if not 1 <= len(name) <= 80:
+        return json_error(400, "name: 1 to 80 characters", field="name")
+    try:
+        definition = segments.Definition.model_validate(load_json(await request.read()))
+    except JsonBodyError as exc:
+        return json_error(400, str(exc))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return json_error(400, f"{where}: {first['msg']}", field=where)
+    await segments.save(request.app[HUB_KEY].storage, name, definition)
+    return json_response({"name": name, "definition": definition.model_dump(exclude_none=True)})
+
+
+async def get_segment(request: web.Request) -> web.Response:
+    from connectors.crm_builtin import segments
+
+    storage = request.app[HUB_KEY].storage
+    row = await segments.get(storage, request.match_info["name"])
+    if row is None:
+        return json_error(404, "no such segment")
+    try:
+        limit = int(request.query.get("limit", "100"))
+    except ValueError:
+        return json_error(400, "limit: not a whole number", field="limit")
+    people = await segments.members(storage, segments.Definition.model_validate(row["definition"]))
+    return json_response({**row, "count": len(people), "members": people[:max(0, min(limit, MAX_LIMIT))]})
+
+
+async def delete_segment(request: web.Request) -> web.Response:
+    from connectors.crm_builtin import segments
+
+    if not await segments.delete(request.app[HUB_KEY].storage, request.match_info["name"]):
+        return json_error(404, "no such segment")
+    return json_response({"deleted": request.match_info["name"]})

@@ -252,6 +252,14 @@ person_activities = sa.Table(  # a person's timeline: notes, deals, merges refus
     sa.Index(None, "person_id", "ts"),
 )
 
+segments = sa.Table(  # the built-in CRM's saved filters ("asked the price of X this week and did not buy")
+    "segments", metadata,
+    sa.Column("name", sa.String(), primary_key=True),
+    sa.Column("definition", Json, nullable=False),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     _id(),
