@@ -4,6 +4,8 @@ export|erase``. See docs/crm.md."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hub.hookspecs import hookimpl
 from hub.specs import ConnectorSpec, WebRoute
 
@@ -19,6 +21,13 @@ def livehub_register_connectors() -> list[ConnectorSpec]:
 
 
 @hookimpl
+def livehub_register_commands(cli: Any) -> None:
+    from connectors.crm_builtin.cli import contacts
+
+    cli.add_command(contacts)
+
+
+@hookimpl
 def livehub_register_routes() -> list[WebRoute]:
     from connectors.crm_builtin import api
 
@@ -28,6 +37,9 @@ def livehub_register_routes() -> list[WebRoute]:
                      summary="Record a person's consent {key, consent: granted|refused|unknown, source}"),
             WebRoute("GET", "/api/v1/contacts/{id}", api.get_contact, tags=("crm",),
                      summary="One contact with their accounts and timeline"),
+            WebRoute("DELETE", "/api/v1/contacts/{id}", api.erase_contact, tags=("crm",),
+                     summary="Erase a person's data everywhere in the hub's database (events' text included); "
+                             "audited"),
             WebRoute("GET", "/api/v1/segments", api.list_segments, tags=("crm",),
                      summary="The saved segments (name and definition)"),
             WebRoute("PUT", "/api/v1/segments/{name}", api.put_segment, tags=("crm",),

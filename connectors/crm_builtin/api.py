@@ -38,6 +38,19 @@ async def get_contact(request: web.Request) -> web.Response:
     return json_response(person)
 
 
+async def erase_contact(request: web.Request) -> web.Response:
+    from hub.storage.people_erasure import erase_person
+
+    try:
+        person_id = int(request.match_info["id"])
+    except ValueError:
+        return json_error(404, "no such contact")
+    counts = await erase_person(request.app[HUB_KEY].storage, person_id, actor="api")
+    if counts is None:
+        return json_error(404, "no such contact")
+    return json_response({"erased": person_id, "counts": counts})
+
+
 async def put_consent(request: web.Request) -> web.Response:
     try:
         body = load_json(await request.read())
