@@ -73,6 +73,7 @@ METRICS: dict[str, Metric] = {
                                       "<= 30"),
     "woocommerce_webhook_to_fact_p95_ms": Metric("bench.shop_sync:woocommerce_webhook_to_fact", {"updates": 100},
                                                  {"updates": 1000}, "<= 5000"),
+    "crm_outage_reply_p95_ratio": Metric("bench.crm_outage:run", {"questions": 15}, {"questions": 60}, "<= 1.2"),
     "platform_reply_p95_ms": Metric("bench.platform_reply:run", {"rounds": 1}, {"rounds": 3}, "<= 100"),
     "rss_growth_pct_1m_events": Metric("bench.ingest:memory_growth", {"first": 10_000, "last": 100_000},
                                        {"first": 100_000, "last": 1_000_000}, "<= 10", timeout_s=1800),

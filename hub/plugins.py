@@ -72,6 +72,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.show_runner",
     "plugins.sales",
     "plugins.customers",
+    "plugins.reports",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

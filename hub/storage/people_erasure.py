@@ -6,8 +6,9 @@ writes about them. :func:`erase_person` removes it everywhere in the hub's datab
 merged into them), accounts and timeline; their events keep their place and counts but lose the text, the
 name, the email and the user id; the host's replies to them lose their name (in the text and the askers);
 CRM writes about them lose their key and payload (a pending one is withdrawn); the old ``viewers`` rows of
-their accounts go. The audit log records who did it and how many rows changed, never the data itself.
-External CRMs (HubSpot, Salesforce) are not reached: erase the person there too.
+their accounts go; the room's decisions on their questions lose the asker. The audit log records who did it
+and how many rows changed, never the data itself. External CRMs (HubSpot, Salesforce) are not reached:
+erase the person there too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hub.storage.tables import (
     person_activities,
     person_identities,
     replies,
+    room_decisions,
     viewers,
 )
 
@@ -110,7 +112,8 @@ def _blank_event(payload: dict[str, Any]) -> dict[str, Any]:
 async def erase_person(storage: Storage, person_id: int, actor: str) -> dict[str, int] | None:
     """Remove the person's data everywhere in the hub's database; how many rows of each kind changed (None: no
     such person). Audited."""
-    counts = {"people": 0, "accounts": 0, "timeline": 0, "events": 0, "replies": 0, "crm_writes": 0, "viewers": 0}
+    counts = {"people": 0, "accounts": 0, "timeline": 0, "events": 0, "replies": 0, "crm_writes": 0, "viewers": 0,
+              "decisions": 0}
     async with storage.engine.begin() as conn:
         if (await conn.execute(sa.select(people.c.id).where(people.c.id == person_id))).first() is None:
             return None
@@ -145,6 +148,10 @@ async def erase_person(storage: Storage, person_id: int, actor: str) -> dict[str
                 await conn.execute(crm_outbox.update().where(crm_outbox.c.id == row.id).values(
                     key=f"erased:{row.id}", payload={"erased": True}, state=state, result=None, last_error=""))
                 counts["crm_writes"] += 1
+        if mine:
+            done = await conn.execute(room_decisions.update().where(room_decisions.c.asker.in_(mine))
+                                      .values(asker="erased"))
+            counts["decisions"] = done.rowcount or 0
         for platform, user in accounts:
             match = sa.and_(viewers.c.platform == platform, viewers.c.user_id == user)
             await conn.execute(contacts.delete().where(contacts.c.viewer_id.in_(sa.select(viewers.c.id).where(match))))

@@ -260,6 +260,20 @@ segments = sa.Table(  # the built-in CRM's saved filters ("asked the price of X 
     sa.Column("updated_ts", Timestamp, nullable=False),
 )
 
+room_decisions = sa.Table(  # what the room did with each viewer event: the post-show report's questions and drops
+    "room_decisions", metadata,
+    _id(),
+    sa.Column("room", sa.String(), nullable=False),
+    sa.Column("event_id", sa.String(), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # answered, aggregated, dropped, blocked, ignored
+    sa.Column("reason", sa.String(), nullable=False),
+    sa.Column("intent", sa.String(32)),  # a question's intent, when the event was one
+    sa.Column("sku", sa.String()),  # the product it was about
+    sa.Column("asker", sa.String()),  # "<platform>:<user id>" of a question
+    sa.Column("ts", Timestamp, nullable=False),
+    sa.Index(None, "room", "ts"),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     _id(),

@@ -58,8 +58,8 @@ class RoomEngine:
                                    pause_s=s.sentence_pause_s, gap_s=s.voice_gap_s,
                                    chat_limit=s.chat_rate_limit if s.chat_enabled else 0,
                                    chat_window_s=s.chat_rate_window_s)
-        self.log = RoomLog(on_decision=list(service.on_decision), on_reply=list(service.on_reply),
-                           on_question=service.on_question)
+        self.log = RoomLog(on_decision=service.on_decision, on_reply=service.on_reply,  # the service's lists:
+                           on_question=service.on_question)  # a listener added later sees what follows
         self.speaker = Speaker(self)
         self.stage_sku: str | None = None
         self.in_flight = 0

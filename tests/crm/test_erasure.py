@@ -48,7 +48,7 @@ async def test_export_then_erase_a_person_everywhere_and_only_them(tmp_path, cli
     assert "erased:" in erased.stdout and cli("contacts", "erase", str(annabel), "--yes").returncode == 1
     with sqlite3.connect(db) as conn:
         everything = json.dumps([list(r) for t in ("events", "replies", "crm_outbox", "people", "person_identities",
-                                                      "person_activities", "viewers") for r in
+                                                      "person_activities", "viewers", "room_decisions") for r in
                                  conn.execute(f"SELECT * FROM {t}")], default=str)  # noqa: S608
         for word in ("Annabel", "annabel"):
             assert word not in everything, everything[everything.index(word) - 400:everything.index(word) + 100]

@@ -483,13 +483,38 @@
       toast(`Talk failed: ${error.message}`);
     }
   }
+  // -- reports (each broadcast's post-show report, opened as the self-contained page it is) ---------------------
+  async function openReport(id) {
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    const response = await fetch(`/api/v1/reports/${id}/html`, { headers });
+    if (!response.ok) { toast(`report ${id}: HTTP ${response.status}`); return; }
+    const page = URL.createObjectURL(new Blob([await response.text()], { type: "text/html" }));
+    window.open(page, "_blank");
+  }
+  async function refreshReports() {
+    if (!room) return;
+    try {
+      const data = await api("GET", `/reports?room=${encodeURIComponent(room)}`);
+      $("reports-empty").hidden = data.broadcasts.length > 0;
+      $("reports").replaceChildren(...data.broadcasts.slice(0, 8).map((b) => {
+        const li = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = "#";
+        link.dataset.testid = "report-link";
+        link.textContent = `${b.title} — ${new Date((b.started_ts || 0) * 1000).toLocaleString()} (${b.status})`;
+        link.addEventListener("click", (event) => { event.preventDefault(); openReport(b.id); });
+        li.append(link);
+        return li;
+      }));
+    } catch (error) { /* shown by the connection dot */ }
+  }
   $("talk").addEventListener("click", () => { if (talkPc) stopTalk(); else startTalk(); });
   addEventListener("pagehide", () => { if (talkPc) stopTalk(); });
 
   async function refreshAll() {
     try {
       await loadRooms();
-      await Promise.all([loadShows(), loadProducts(), refreshState(), refreshAudit(), refreshSales()]);
+      await Promise.all([loadShows(), loadProducts(), refreshState(), refreshAudit(), refreshSales(), refreshReports()]);
     } catch (error) { /* retried by the timers */ }
   }
 
@@ -497,6 +522,7 @@
     setInterval(refreshState, 1000);
     setInterval(refreshAudit, 3000);
     setInterval(refreshSales, 2000);
+    setInterval(refreshReports, 10000);
     setInterval(() => { if (!products.length) loadProducts().catch(() => {}); }, 5000);
     followEvents();
     preview();
