@@ -84,12 +84,9 @@ _ids = itertools.count(1)
 
 
 def config_for_tests(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Config for tests: in-memory SQLite, web server and scheduler off, post-show reports not written (turn
-    them on in ``overrides``)."""
+    """Config for tests: in-memory SQLite, web server and scheduler off (turn them on in ``overrides``)."""
     data: dict[str, Any] = {"hub": {"database_url": MEMORY_DB, "shutdown_timeout": 10},
-                            "web": {"enabled": False, "port": 0}, "scheduler": {"enabled": False},
-                            # no report files in the working folder when a test's show ends (set a folder to)
-                            "plugins": {"reports": {"on_show_end": False}}}
+                            "web": {"enabled": False, "port": 0}, "scheduler": {"enabled": False}}
     for section, table in (overrides or {}).items():
         if isinstance(table, dict) and isinstance(data.get(section), dict):
             data[section] = {**data[section], **table}

@@ -65,12 +65,14 @@ def demo_config(*, catalog_path: Path, catalog: Catalog, data_dir: Path, host: s
         "connectors": {
             "shop": {"type": "catalog_file", "path": str(catalog_path)},
             "room": {"type": "local", "room": ROOM},
+            "crm": {"type": "builtin_crm"},  # viewers become contacts, visit notes and leads (docs/crm.md)
         },
         "rooms": {ROOM: {"public": True, "size": "960x540", "fps": 25, "locale": locale, "voices": ["espeak"],
                          "outputs": []}},
         "backends": {"voice": {"default": "espeak"}, "llm": {"default": "catalog"}},
         # The room is put on air by the demo once the catalog has loaded (product images need its folder).
-        "plugins": {"show_runner": {"shows_dir": str(data_dir / "shows")}},
+        "plugins": {"show_runner": {"shows_dir": str(data_dir / "shows")},
+                    "reports": {"folder": str(data_dir / "reports")}},
     }
 
 

@@ -61,15 +61,18 @@ class ReportService:
         self._subscription: Any = None
 
     @property
-    def folder(self) -> Path:
+    def folder(self) -> Path | None:
+        """Where reports go: an absolute folder, or one relative to the config file (None for a hub built
+        without a file, such as a test's: nothing is written into whatever folder it runs from)."""
         path = Path(self.settings.folder).expanduser()
-        base = self.hub.config.path.parent if self.hub.config.path else Path.cwd()
-        return path if path.is_absolute() else base / path
+        if path.is_absolute():
+            return path
+        return self.hub.config.path.parent / path if self.hub.config.path else None
 
     async def start(self) -> None:
         self.hub.slots.set(ReportService, self)
         self.recorder.start()
-        if self.settings.on_show_end and self.hub.storage is not None:
+        if self.settings.on_show_end and self.hub.storage is not None and self.folder is not None:
             self._subscription = self.hub.bus.subscribe("reports", self._event, types=("stream_state",))
 
     async def stop(self) -> None:
@@ -97,7 +100,7 @@ class ReportService:
             return None
         await self.recorder.flush()
         try:
-            written = await write_report(self.hub.storage, row.id, self.folder)
+            written = await write_report(self.hub.storage, row.id, self.folder or Path.cwd())
         except Exception as exc:  # noqa: BLE001 - a report that cannot be written never stops the hub
             log.warning("reports: the report of broadcast %s could not be written: %s", row.id, exc)
             return None

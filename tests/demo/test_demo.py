@@ -37,7 +37,8 @@ def test_the_demo_config_is_valid_and_keeps_its_data_in_its_own_folder(tmp_path:
     assert hub.config.database_url == f"sqlite+aiosqlite:///{tmp_path.as_posix()}/demo.db"
     assert hub.config.rooms[ROOM]["public"] is True and hub.config.web.token is None
     assert {(spec.type, cfg.room if spec.type == "local" else None)
-            for spec, cfg in hub.settings.connectors.values()} == {("catalog_file", None), ("local", ROOM)}
+            for spec, cfg in hub.settings.connectors.values()} == {
+        ("catalog_file", None), ("local", ROOM), ("builtin_crm", None)}
 
 
 def test_printed_urls_reach_a_wildcard_address_through_loopback() -> None:
