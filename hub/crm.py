@@ -2,7 +2,8 @@
 
 A CRM connector (the built-in CRM, HubSpot, Salesforce) subclasses :class:`CrmConnector` and implements one
 method, :meth:`CrmConnector.send`: make one write in the CRM and return what it answered (its record id); a
-CRM with batch endpoints may also override :meth:`CrmConnector.send_many`. Everything else lives here, written
+CRM with batch endpoints may also say which writes go together (:meth:`CrmConnector.batchable`) and make
+them in one request (:meth:`CrmConnector.send_batch`). Everything else lives here, written
 once:
 
 * **The outbox.** Features never call the CRM. They call :meth:`CrmConnector.upsert_contact`,
@@ -195,8 +196,30 @@ class CrmConnector(Connector):
     async def send_many(self, writes: list[CrmWrite]) -> list[Any]:
         """Make ``writes`` in order and return one outcome per write made: what the CRM answered (a dict), the
         :class:`CrmRejected` refusing it, or the error that stopped the run (any other exception, last: the
-        writes after it are not made). A connector whose CRM has batch endpoints overrides this; the default
-        sends each with :meth:`send`."""
+        writes after it are not made). Writes that :meth:`batchable` groups go together through
+        :meth:`send_batch`; the others one by one through :meth:`send`."""
+        out: list[Any] = []
+        i = 0
+        while i < len(writes):
+            n = self.batchable(writes, i)
+            outcomes = await (self.send_batch(writes[i:i + n]) if n >= 2 else self.send_each(writes[i:i + 1]))
+            out += outcomes
+            if any(isinstance(o, Exception) and not isinstance(o, CrmRejected) for o in outcomes):
+                return out
+            i += n if n >= 2 else 1
+        return out
+
+    def batchable(self, writes: list[CrmWrite], start: int) -> int:
+        """How many writes from ``start`` on go in one request (below 2: ``writes[start]`` goes alone). A
+        connector whose CRM has batch endpoints overrides this and :meth:`send_batch`."""
+        return 0
+
+    async def send_batch(self, writes: list[CrmWrite]) -> list[Any]:
+        """Make a group :meth:`batchable` formed in one request; outcomes as :meth:`send_many`'s."""
+        return await self.send_each(writes)
+
+    async def send_each(self, writes: list[CrmWrite]) -> list[Any]:
+        """Make ``writes`` one by one with :meth:`send`; outcomes as :meth:`send_many`'s."""
         out: list[Any] = []
         for write in writes:
             try:

@@ -3,7 +3,7 @@
 * ``upsert_contact`` → contacts upserted by a **custom unique property** holding the viewer's platform identity
   (``id_property``, default ``livehub_key``: ``"douyin:123"``), or by ``email`` for an email key; the name
   goes to ``firstname``, with ``email`` and ``phone``. Consecutive contact writes go in one ``batch/upsert``
-  of up to 100 (:meth:`HubSpotCrm.send_many`); one bad input refuses a whole batch, so a refused batch is
+  of up to 100 (:meth:`HubSpotCrm.batchable`); one bad input refuses a whole batch, so a refused batch is
   split in halves until each bad write has its own answer.
 * ``add_note`` → a note (``hs_note_body``, ``hs_timestamp``) associated to the contact (type 202); consecutive
   notes go in one ``batch/create`` (their unknown contacts upserted together first). HubSpot has no
@@ -190,34 +190,16 @@ class HubSpotCrm(CrmConnector):
 
     # -- batches -------------------------------------------------------------------------------------
 
-    async def send_many(self, writes: list[CrmWrite]) -> list[Any]:
-        """Consecutive contact writes go in one ``batch/upsert`` (one id property, no id twice, at most 100);
-        the other writes one by one."""
-        out: list[Any] = []
-        i = 0
-        while i < len(writes):
-            notes = self._note_group(writes, i)
-            if len(notes) >= 2:
-                outcomes = await self._notes_batch(notes)
-                out += outcomes
-                if any(isinstance(o, Exception) and not isinstance(o, CrmRejected) for o in outcomes):
-                    return out
-                i += len(notes)
-                continue
-            group = self._contact_group(writes, i)
-            if len(group) < 2:
-                outcome = (await super().send_many([writes[i]]))[0]
-                out.append(outcome)
-                if isinstance(outcome, Exception) and not isinstance(outcome, CrmRejected):
-                    return out
-                i += 1
-                continue
-            outcomes = await self._contacts_batch(group)
-            out += outcomes
-            if any(isinstance(o, Exception) and not isinstance(o, CrmRejected) for o in outcomes):
-                return out
-            i += len(group)
-        return out
+    def batchable(self, writes: list[CrmWrite], start: int) -> int:
+        """Consecutive notes never tried before go in one ``batch/create``; consecutive contact writes (one id
+        property, no id twice) in one ``batch/upsert``; at most 100 each."""
+        notes = self._note_group(writes, start)
+        return len(notes) if notes else len(self._contact_group(writes, start))
+
+    async def send_batch(self, writes: list[CrmWrite]) -> list[Any]:
+        if writes[0].op == "add_note":
+            return await self._notes_batch(writes)
+        return await self._contacts_batch(self._contact_group(writes, 0))
 
     def _note_group(self, writes: list[CrmWrite], start: int) -> list[CrmWrite]:
         """Consecutive notes never tried before (a retried one is looked up first, alone)."""
@@ -248,7 +230,7 @@ class HubSpotCrm(CrmConnector):
         except (HubSpotAuthError, HubSpotRateLimited, HubSpotUnavailable) as exc:
             return [exc]
         except (HubSpotError, CrmRejected, KeyError):  # one bad note refuses them all: one by one
-            return await super().send_many(group)
+            return await self.send_each(group)
         made = {str((r.get("properties") or {}).get(key_property)): str(r.get("id"))
                 for r in answer.get("results") or [] if isinstance(r, dict)}
         return [{"id": made[w.key]} if w.key in made else HubSpotUnavailable(0, "a note missing from the batch's "
@@ -291,7 +273,7 @@ class HubSpotCrm(CrmConnector):
                 self._contact_ids[str(write.payload["external_key"])] = found[item["id"]]
                 out.append({"id": found[item["id"]]})
                 continue
-            single = (await super().send_many([write]))[0]  # not in the results: its own answer says why
+            single = (await self.send_each([write]))[0]  # not in the results: its own answer says why
             out.append(single)
             if isinstance(single, Exception) and not isinstance(single, CrmRejected):
                 break

@@ -193,39 +193,30 @@ class SalesforceCrm(CrmConnector):
 
     # -- batches -------------------------------------------------------------------------------------
 
-    async def send_many(self, writes: list[CrmWrite]) -> list[Any]:
-        """Consecutive contact writes with a name go in one sObject Collections upsert (no key twice, at most
-        200); the other writes one by one."""
+    def batchable(self, writes: list[CrmWrite], start: int) -> int:
+        """Consecutive contact writes with a name (no key twice, at most 200) go in one sObject Collections
+        upsert."""
+        return len(self._contact_group(writes, start))
+
+    async def send_batch(self, writes: list[CrmWrite]) -> list[Any]:
+        group = self._contact_group(writes, 0)
+        field = self.config.external_id_field
+        try:
+            results = await self.client.collections_upsert(
+                self.config.contact_object, field, [{field: key, **record} for _, key, record in group])
+        except (SalesforceAuthError, SalesforceUnavailable) as exc:
+            return [exc]
+        except SalesforceError as exc:  # the whole request refused: each write gets that answer
+            return [_rejected(exc)] * len(group)
         out: list[Any] = []
-        i = 0
-        while i < len(writes):
-            group = self._contact_group(writes, i)
-            if len(group) < 2:
-                outcome = (await super().send_many([writes[i]]))[0]
-                out.append(outcome)
-                if isinstance(outcome, Exception) and not isinstance(outcome, CrmRejected):
-                    return out
-                i += 1
-                continue
-            field = self.config.external_id_field
-            try:
-                results = await self.client.collections_upsert(
-                    self.config.contact_object, field, [{field: key, **record} for _, key, record in group])
-            except (SalesforceAuthError, SalesforceUnavailable) as exc:
-                return [*out, exc]
-            except SalesforceError as exc:  # the whole request refused: each write gets that answer
-                out += [_rejected(exc)] * len(group)
-                i += len(group)
-                continue
-            for n, (_, key, _) in enumerate(group):
-                result = results[n] if n < len(results) else {}
-                if result.get("success"):
-                    self._contact_ids[key] = str(result.get("id"))
-                    out.append({"id": str(result.get("id")), "created": bool(result.get("created"))})
-                else:
-                    errors = [e for e in result.get("errors") or [] if isinstance(e, dict)]
-                    out.append(_rejected(SalesforceError(400, errors or [{"message": "not upserted"}])))
-            i += len(group)
+        for n, (_, key, _) in enumerate(group):
+            result = results[n] if n < len(results) else {}
+            if result.get("success"):
+                self._contact_ids[key] = str(result.get("id"))
+                out.append({"id": str(result.get("id")), "created": bool(result.get("created"))})
+            else:
+                errors = [e for e in result.get("errors") or [] if isinstance(e, dict)]
+                out.append(_rejected(SalesforceError(400, errors or [{"message": "not upserted"}])))
         return out
 
     def _contact_group(self, writes: list[CrmWrite], start: int) -> list[tuple[CrmWrite, str, dict[str, Any]]]:
