@@ -81,7 +81,7 @@ def build(seed: int = 16, viewers: int = 120) -> Script:
             if fate == "never":
                 script.leads[lead] = "lead"
                 continue
-            order_at = minute + (rng.uniform(0.5, 2.0) if fate == "in_time" else rng.uniform(14.0, 18.0))
+            order_at = minute + (rng.uniform(0.5, 2.0) if fate == "in_time" else rng.uniform(18.0, 22.0))
             if order_at > SHOW_MIN - 1:
                 script.leads[lead] = "lead"
                 continue
