@@ -94,6 +94,12 @@ class CrmConnector(Connector):
         credentials, anything else to be retried."""
         raise NotImplementedError
 
+    async def segment(self, name: str) -> list[dict[str, Any]]:
+        """The members of the CRM's segment ``name`` now (each ``id``, ``name``, ``email``, ``consent``,
+        ``accounts``): the audience of a feature that addresses one. Raises LookupError for no such segment,
+        NotImplementedError for a CRM whose segments the hub does not read (the built-in CRM reads its own)."""
+        raise NotImplementedError(f"the {self.name} CRM's segments are not read by the hub")
+
     # -- what features call (never waits on the CRM) ----------------------------------------------
 
     async def upsert_contact(self, external_key: str, fields: dict[str, Any], *, key: str | None = None,

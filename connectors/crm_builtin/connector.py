@@ -23,6 +23,14 @@ class BuiltinCrmSettings(BaseModel):
 class BuiltinCrm(CrmConnector):
     """The hub's own CRM (see the module docstring)."""
 
+    async def segment(self, name: str) -> list[dict[str, Any]]:
+        from connectors.crm_builtin import segments
+
+        row = await segments.get(self.hub.storage, name)
+        if row is None:
+            raise LookupError(f"no segment {name!r}")
+        return await segments.members(self.hub.storage, segments.Definition.model_validate(row["definition"]))
+
     async def send(self, write: CrmWrite) -> dict[str, Any]:
         storage = self.hub.storage
         payload = write.payload

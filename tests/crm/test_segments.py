@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import pytest
 
 from hub.events import StreamState
 from hub.testing import comment, feed, running_hub, wait_for
@@ -55,6 +56,10 @@ async def test_segments_select_people_by_what_they_asked_bought_and_how_often_th
             members[name] = sorted(a for m in body["members"] for a in m["accounts"])
         assert members == {"asked-price-tea-no-buy": ["douyin:ann"], "bought-twice": ["douyin:bob"],
                            "first-time": ["douyin:ann", "douyin:bob", "douyin:cy"]}
+        crm = hub.connectors["crm"]  # the contract's read of a segment, for features that address one
+        assert [m["accounts"] for m in await crm.segment("bought-twice")] == [["douyin:bob"]]
+        with pytest.raises(LookupError):
+            await crm.segment("no-such-segment")
         listed = (await call(hub, "GET", "/api/v1/segments"))[1]["segments"]
         assert [s["name"] for s in listed] == sorted(SEGMENTS)
         status, refused = await call(hub, "PUT", "/api/v1/segments/bad", {"bought": {"at_lest": 2}})
