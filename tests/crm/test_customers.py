@@ -49,9 +49,8 @@ def order(user: str, order_id: str, sku: str, amount: str, **kw: Any) -> Order:
                  order_id=order_id, sku=sku, qty=1, amount=Decimal(amount), currency="CNY", **kw)
 
 
-async def test_questions_orders_and_gifts_become_contacts_visit_notes_leads_and_deals(tmp_path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
-    async with running_hub(config=config(tmp_path, url)) as hub:
+async def test_questions_orders_and_gifts_become_contacts_visit_notes_leads_and_deals(tmp_path, db_url) -> None:
+    async with running_hub(config=config(tmp_path, db_url)) as hub:
         crm = hub.connectors["crm"]
         await wait_for(lambda: hub.connectors["shop"].state == "ready", timeout=10)
         await feed(hub, comment("how do I buy link 1?", user="ann", platform="douyin", message_id="c1"),
@@ -88,10 +87,9 @@ async def test_questions_orders_and_gifts_become_contacts_visit_notes_leads_and_
         assert crm.counts["cancelled"] == 1 and crm.counts["failed"] == 0
 
 
-async def test_the_consent_policy_keeps_viewers_out_of_the_crm_unless_they_said_yes(tmp_path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+async def test_the_consent_policy_keeps_viewers_out_of_the_crm_unless_they_said_yes(tmp_path, db_url) -> None:
     policy = {"default": "any", "regions": {"EU": "granted"}, "platforms": {"kuaishou": "none"}}
-    async with running_hub(config=config(tmp_path, url, consent=policy)) as hub:
+    async with running_hub(config=config(tmp_path, db_url, consent=policy)) as hub:
         async with aiohttp.ClientSession() as http:
             put = await http.put(f"http://127.0.0.1:{hub.web.port}/api/v1/contacts/consent",
                                  json={"key": "douyin:yes", "consent": "granted", "source": "checkout form"})

@@ -101,12 +101,12 @@ async def test_a_refused_write_is_failed_with_the_crm_s_reason_and_the_others_go
         assert (await get(hub, "/api/v1/crm/outbox?state=lost"))[0] == 400
 
 
-async def test_a_waiting_write_goes_when_due_unless_withdrawn_or_amended_and_survives_a_restart(tmp_path,
+async def test_a_waiting_write_goes_when_due_unless_withdrawn_or_amended_and_survives_a_restart(db_url,
                                                                                                 monkeypatch) -> None:
     import time
 
     reset(monkeypatch)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+    url = db_url
     async with running_hub(plugins=[("memory_crm", Plugin())], config=config(url)) as hub:
         crm = hub.connectors["crm"]
         soon = time.time() + 1.0

@@ -35,9 +35,8 @@ async def show_ends(hub: Any) -> None:
     await wait_for(lambda: crm.counts["pending"] == 0, timeout=10)
 
 
-async def test_segments_select_people_by_what_they_asked_bought_and_how_often_they_came(tmp_path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
-    async with running_hub(config=config(tmp_path, url, lead_after_s=3600)) as hub:
+async def test_segments_select_people_by_what_they_asked_bought_and_how_often_they_came(tmp_path, db_url) -> None:
+    async with running_hub(config=config(tmp_path, db_url, lead_after_s=3600)) as hub:
         await wait_for(lambda: hub.connectors["shop"].state == "ready", timeout=10)
         await feed(hub, comment("how much is link 1?", user="ann", platform="douyin", message_id="a1"),
                    comment("what's the price of link 1?", user="bob", platform="douyin", message_id="b1"),

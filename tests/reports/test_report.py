@@ -61,8 +61,8 @@ def check_figures(report: dict[str, Any]) -> None:
     assert report["review"]["rewritten_lines"] == 1
 
 
-async def test_a_show_s_report_is_written_when_it_ends_and_served(tmp_path: Path) -> None:
-    settings = config(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
+async def test_a_show_s_report_is_written_when_it_ends_and_served(tmp_path: Path, db_url: str) -> None:
+    settings = config(tmp_path, db_url)
     settings["plugins"]["reports"] = {"folder": str(tmp_path / "reports")}
     async with running_hub(config=settings) as hub:
         broadcast = await play_show(hub)
