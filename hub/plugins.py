@@ -73,6 +73,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.sales",
     "plugins.customers",
     "plugins.reports",
+    "plugins.content_copy",
+    "plugins.campaigns",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

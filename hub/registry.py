@@ -164,8 +164,9 @@ def validate_plugin_sections(config: HubConfig, reg: Registry, plugins: PluginMa
             out.connectors[name] = (spec, model)
     for kind, table in config.raw_backends.items():
         kinds = {k for k, _ in reg.backends}
-        if kind not in kinds | {"llm", "voice", "asr", "avatar", "output"}:
-            problems.append(f"backends.{kind}: unknown backend kind (known: llm, voice, asr, avatar, output)")
+        if kind not in kinds | {"llm", "voice", "asr", "avatar", "output", "content"}:
+            problems.append(f"backends.{kind}: unknown backend kind (known: llm, voice, asr, avatar, output, "
+                            "content)")
             continue
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
         choice = _validate(BackendChoice, scalars, f"backends.{kind}", problems)

@@ -274,6 +274,48 @@ room_decisions = sa.Table(  # what the room did with each viewer event: the post
     sa.Index(None, "room", "ts"),
 )
 
+campaigns = sa.Table(  # outbound content campaigns: what to make, for whom, through which channels
+    "campaigns", metadata,
+    sa.Column("name", sa.String(), primary_key=True),
+    sa.Column("definition", Json, nullable=False),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("updated_ts", Timestamp, nullable=False),
+)
+
+campaign_runs = sa.Table(  # one run of a campaign: when, why, and what it made
+    "campaign_runs", metadata,
+    _id(),
+    sa.Column("campaign", sa.String(), nullable=False),
+    sa.Column("trigger", sa.String(), nullable=False),  # api, schedule, cli
+    sa.Column("status", sa.String(16), nullable=False),  # running, done, failed
+    sa.Column("counts", Json),
+    sa.Column("error", sa.Text(), nullable=False),
+    sa.Column("started_ts", Timestamp, nullable=False),
+    sa.Column("finished_ts", Timestamp),
+    sa.Index(None, "campaign", "id"),
+)
+
+campaign_items = sa.Table(  # a piece of content a run made: reviewed, approved or not, sent or not
+    "campaign_items", metadata,
+    _id(),
+    sa.Column("run_id", BigId, nullable=False),
+    sa.Column("campaign", sa.String(), nullable=False),
+    sa.Column("cache_key", sa.String(), nullable=False),  # the same product+segment+template: made once
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("sku", sa.String(), nullable=False),
+    sa.Column("segment", sa.String(), nullable=False),
+    sa.Column("variant", sa.String(8), nullable=False),
+    sa.Column("content", Json, nullable=False),  # subject, body, source, price at generation
+    sa.Column("state", sa.String(32), nullable=False),  # awaiting_approval, approved, blocked, rejected
+    sa.Column("reasons", Json),
+    sa.Column("decided_by", sa.String()),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("decided_ts", Timestamp),
+    sa.Index(None, "campaign", "state"),
+    sa.Index(None, "cache_key"),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     _id(),

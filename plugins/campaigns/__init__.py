@@ -1,0 +1,41 @@
+"""Campaigns: outbound content made between shows — per product × segment × channel, in A/B variants, from the
+content generators (backends of kind ``content``), reviewed by the guardrails and approved by a person when the
+campaign says so; each run an audited record. ``/api/v1/campaigns``, the job type ``campaign.run``. See
+docs/campaigns.md (what is built and what is not yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.hookspecs import hookimpl
+from hub.specs import WebRoute
+
+PLUGIN_NAME = "campaigns"
+
+
+@hookimpl
+def livehub_register_job_types() -> list[Any]:
+    from plugins.campaigns.jobs import JOB_TYPES
+
+    return list(JOB_TYPES)
+
+
+@hookimpl
+def livehub_register_routes() -> list[WebRoute]:
+    from plugins.campaigns import api
+
+    return [
+        WebRoute("GET", "/api/v1/campaigns", api.list_campaigns, tags=("campaigns",), summary="The campaigns"),
+        WebRoute("PUT", "/api/v1/campaigns/{name}", api.put_campaign, tags=("campaigns",),
+                 summary="Define a campaign: {products|rule, segments, kinds, channels, variants, approval, ...}"),
+        WebRoute("GET", "/api/v1/campaigns/{name}", api.get_campaign, tags=("campaigns",),
+                 summary="A campaign with its latest runs"),
+        WebRoute("DELETE", "/api/v1/campaigns/{name}", api.delete_campaign, tags=("campaigns",),
+                 summary="Delete a campaign (its runs and items stay)"),
+        WebRoute("POST", "/api/v1/campaigns/{name}/run", api.run_campaign, tags=("campaigns",),
+                 summary="Run a campaign now: generate, review and queue its items"),
+        WebRoute("GET", "/api/v1/campaign-items", api.list_items, tags=("campaigns",),
+                 summary="Items (?campaign=, ?run=, ?state=awaiting_approval|approved|blocked|rejected)"),
+        WebRoute("POST", "/api/v1/campaign-items/{id}/{decision:approve|reject}", api.decide_item,
+                 tags=("campaigns",), summary="Approve (reviewed again against the catalog now) or reject an item"),
+    ]

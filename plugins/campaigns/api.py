@@ -1,0 +1,96 @@
+"""Campaigns over HTTP: define, list, delete, run; the runs; the items, approved or rejected by a person."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from hub.jsonbody import JsonBodyError
+from hub.jsonbody import loads as load_json
+from hub.web import HUB_KEY, json_error, json_response
+from plugins.campaigns import store
+from plugins.campaigns.model import NAME_PATTERN, Campaign
+from plugins.campaigns.service import CampaignError, CampaignService
+
+STATES = ("awaiting_approval", "approved", "blocked", "rejected")
+
+
+def _service(request: web.Request) -> CampaignService:
+    return request.app[HUB_KEY].slots.setdefault(CampaignService, lambda: CampaignService(request.app[HUB_KEY]))
+
+
+async def list_campaigns(request: web.Request) -> web.Response:
+    return json_response({"campaigns": await store.listed(request.app[HUB_KEY].storage)})
+
+
+async def put_campaign(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if not re.match(NAME_PATTERN, name):
+        return json_error(400, "name: letters, digits, '_', '.', '-' (at most 80)", field="name")
+    try:
+        campaign = Campaign.model_validate(load_json(await request.read()))
+    except JsonBodyError as exc:
+        return json_error(400, str(exc))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return json_error(400, f"{where}: {first['msg']}", field=where)
+    definition = campaign.model_dump(mode="json")
+    hub = request.app[HUB_KEY]
+    await store.save(hub.storage, name, definition)
+    await hub.storage.audit(actor="api", action="campaign.save", target=name, detail={})
+    return json_response({"name": name, "definition": definition})
+
+
+async def get_campaign(request: web.Request) -> web.Response:
+    storage = request.app[HUB_KEY].storage
+    row = await store.get(storage, request.match_info["name"])
+    if row is None:
+        return json_error(404, "no such campaign")
+    return json_response({**row, "runs": await store.runs(storage, row["name"], 10)})
+
+
+async def delete_campaign(request: web.Request) -> web.Response:
+    if not await store.delete(request.app[HUB_KEY].storage, request.match_info["name"]):
+        return json_error(404, "no such campaign")
+    return json_response({"deleted": request.match_info["name"]})
+
+
+async def run_campaign(request: web.Request) -> web.Response:
+    try:
+        run = await _service(request).run(request.match_info["name"], "api")
+    except CampaignError as exc:
+        return json_error(404, str(exc))
+    return json_response(run, status=200 if run["status"] == "done" else 409)
+
+
+async def list_items(request: web.Request) -> web.Response:
+    query: dict[str, Any] = {}
+    if "campaign" in request.query:
+        query["campaign"] = request.query["campaign"]
+    if "state" in request.query:
+        if request.query["state"] not in STATES:
+            return json_error(400, f"state: one of {', '.join(STATES)}", field="state")
+        query["state"] = request.query["state"]
+    if "run" in request.query:
+        try:
+            query["run_id"] = int(request.query["run"])
+        except ValueError:
+            return json_error(400, "run: a run id", field="run")
+    return json_response({"items": await store.items(request.app[HUB_KEY].storage, **query)})
+
+
+async def decide_item(request: web.Request) -> web.Response:
+    try:
+        item_id = int(request.match_info["id"])
+    except ValueError:
+        return json_error(404, "no such item")
+    approve = request.match_info["decision"] == "approve"
+    try:
+        item = await _service(request).decide(item_id, approve, "api")
+    except CampaignError as exc:
+        return json_error(409 if "not awaiting" in str(exc) else 404, str(exc))
+    return json_response(item)
