@@ -75,6 +75,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.reports",
     "plugins.content_copy",
     "plugins.campaigns",
+    "plugins.channel_email",
+    "plugins.channel_webhook",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

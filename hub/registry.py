@@ -164,9 +164,9 @@ def validate_plugin_sections(config: HubConfig, reg: Registry, plugins: PluginMa
             out.connectors[name] = (spec, model)
     for kind, table in config.raw_backends.items():
         kinds = {k for k, _ in reg.backends}
-        if kind not in kinds | {"llm", "voice", "asr", "avatar", "output", "content"}:
+        if kind not in kinds | {"llm", "voice", "asr", "avatar", "output", "content", "channel"}:
             problems.append(f"backends.{kind}: unknown backend kind (known: llm, voice, asr, avatar, output, "
-                            "content)")
+                            "content, channel)")
             continue
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
         choice = _validate(BackendChoice, scalars, f"backends.{kind}", problems)

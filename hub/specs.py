@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hub.connector import Connector
 
 ConnectorKind = Literal["platform", "crm", "catalog"]
-BackendKind = Literal["llm", "voice", "asr", "avatar", "output", "content"]
+BackendKind = Literal["llm", "voice", "asr", "avatar", "output", "content", "channel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class ConnectorSpec:
 
 @dataclass(frozen=True, slots=True)
 class BackendSpec:
-    """An interchangeable backend (``kind`` llm, voice, asr, avatar, output or content) named ``name``.
+    """An interchangeable backend (``kind`` llm, voice, asr, avatar, output, content or channel) named ``name``.
 
     ``factory(config, hub)`` builds it; ``config_model`` validates ``[backends.<kind>.<name>]``.
     ``extra`` names the pip extra the backend needs, if any, for error messages.

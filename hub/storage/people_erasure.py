@@ -6,7 +6,8 @@ writes about them. :func:`erase_person` removes it everywhere in the hub's datab
 merged into them), accounts and timeline; their events keep their place and counts but lose the text, the
 name, the email and the user id; the host's replies to them lose their name (in the text and the askers);
 CRM writes about them lose their key and payload (a pending one is withdrawn); the old ``viewers`` rows of
-their accounts go; the room's decisions on their questions lose the asker. The audit log records who did it
+their accounts go; the room's decisions on their questions lose the asker; campaign deliveries to them lose
+the person and their links stop working (the counts stay). The audit log records who did it
 and how many rows changed, never the data itself. External CRMs (HubSpot, Salesforce) are not reached:
 erase the person there too.
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from hub.storage.tables import (
+    campaign_deliveries,
     contacts,
     crm_outbox,
     events,
@@ -113,7 +115,7 @@ async def erase_person(storage: Storage, person_id: int, actor: str) -> dict[str
     """Remove the person's data everywhere in the hub's database; how many rows of each kind changed (None: no
     such person). Audited."""
     counts = {"people": 0, "accounts": 0, "timeline": 0, "events": 0, "replies": 0, "crm_writes": 0, "viewers": 0,
-              "decisions": 0}
+              "decisions": 0, "deliveries": 0}
     async with storage.engine.begin() as conn:
         if (await conn.execute(sa.select(people.c.id).where(people.c.id == person_id))).first() is None:
             return None
@@ -156,6 +158,10 @@ async def erase_person(storage: Storage, person_id: int, actor: str) -> dict[str
             match = sa.and_(viewers.c.platform == platform, viewers.c.user_id == user)
             await conn.execute(contacts.delete().where(contacts.c.viewer_id.in_(sa.select(viewers.c.id).where(match))))
             counts["viewers"] += (await conn.execute(viewers.delete().where(match))).rowcount or 0
+        gone = await conn.execute(campaign_deliveries.update().where(campaign_deliveries.c.person_id.in_(family))
+                                  .values(person_id=0, token=sa.literal("erased-") + sa.cast(campaign_deliveries.c.id,
+                                                                                             sa.String)))
+        counts["deliveries"] = gone.rowcount or 0
         counts["timeline"] = (await conn.execute(person_activities.delete().where(
             person_activities.c.person_id.in_(family)))).rowcount or 0
         counts["accounts"] = (await conn.execute(person_identities.delete().where(

@@ -22,7 +22,7 @@ from hub.storage.tables import people, person_activities, person_identities
 if TYPE_CHECKING:
     from hub.storage.store import Storage
 
-__all__ = ["upsert_person", "add_activity", "list_people", "get_person", "split_key", "consent_of", "set_consent"]
+__all__ = ["upsert_person", "add_activity", "list_people", "get_person", "split_key", "consent_of", "set_consent", "set_consent_of"]
 
 CONSENTS = ("unknown", "granted", "refused")
 
@@ -159,6 +159,19 @@ async def set_consent(storage: Storage, key: str, consent: str, source: str) -> 
         await conn.execute(people.update().where(people.c.id == person).values(consent=consent, updated_ts=time.time()))
         await _note(conn, person, "consent", f"consent {consent} ({source})", {"consent": consent, "source": source})
         return person
+
+
+async def set_consent_of(storage: Storage, person_id: int, consent: str, source: str) -> bool:
+    """Record the consent of person ``person_id`` (followed through merges); False when there is none."""
+    if consent not in CONSENTS:
+        raise ValueError(f"consent: one of {', '.join(CONSENTS)}")
+    async with storage.engine.begin() as conn:
+        if (await conn.execute(sa.select(people.c.id).where(people.c.id == person_id))).first() is None:
+            return False
+        person = await _live(conn, person_id)
+        await conn.execute(people.update().where(people.c.id == person).values(consent=consent, updated_ts=time.time()))
+        await _note(conn, person, "consent", f"consent {consent} ({source})", {"consent": consent, "source": source})
+        return True
 
 
 async def add_activity(storage: Storage, key: str, kind: str, text: str, data: dict[str, Any] | None = None) -> int:

@@ -316,6 +316,25 @@ campaign_items = sa.Table(  # a piece of content a run made: reviewed, approved 
     sa.Index(None, "cache_key"),
 )
 
+campaign_deliveries = sa.Table(  # an item sent to one person: once, with its tracked link and clicks
+    "campaign_deliveries", metadata,
+    _id(),
+    sa.Column("item_id", BigId, nullable=False),
+    sa.Column("campaign", sa.String(), nullable=False),
+    sa.Column("person_id", BigId, nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("key", sa.String(), nullable=False, unique=True),  # campaign, product, segment, channel, person
+    sa.Column("token", sa.String(64), nullable=False, unique=True),  # /r/<token> and /u/<token>
+    sa.Column("link", sa.Text(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending, sent, failed, deferred
+    sa.Column("error", sa.Text(), nullable=False),
+    sa.Column("clicks", sa.Integer(), nullable=False),
+    sa.Column("created_ts", Timestamp, nullable=False),
+    sa.Column("sent_ts", Timestamp),
+    sa.Column("clicked_ts", Timestamp),
+    sa.Index(None, "campaign", "state"),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     _id(),

@@ -14,6 +14,13 @@ PLUGIN_NAME = "campaigns"
 
 
 @hookimpl
+def livehub_config_models() -> dict[str, Any]:
+    from plugins.campaigns.model import CampaignsSettings
+
+    return {"campaigns": CampaignsSettings}
+
+
+@hookimpl
 def livehub_register_job_types() -> list[Any]:
     from plugins.campaigns.jobs import JOB_TYPES
 
@@ -22,9 +29,16 @@ def livehub_register_job_types() -> list[Any]:
 
 @hookimpl
 def livehub_register_routes() -> list[WebRoute]:
-    from plugins.campaigns import api
+    from plugins.campaigns import api, links
 
     return [
+        WebRoute("GET", "/r/{token}", links.follow, auth=False, summary="A reader's tracked link"),
+        WebRoute("GET", "/u/{token}", links.unsubscribe_page, auth=False, summary="Unsubscribe (a page)"),
+        WebRoute("POST", "/u/{token}", links.unsubscribe, auth=False, summary="Unsubscribe (one click)"),
+        WebRoute("POST", "/api/v1/campaigns/{name}/send", api.send_campaign, tags=("campaigns",),
+                 summary="Send the approved items of the latest run to their segments, once per person"),
+        WebRoute("GET", "/api/v1/campaign-deliveries", api.list_deliveries, tags=("campaigns",),
+                 summary="Deliveries (?campaign=): person, item, state, clicks"),
         WebRoute("GET", "/api/v1/campaigns", api.list_campaigns, tags=("campaigns",), summary="The campaigns"),
         WebRoute("PUT", "/api/v1/campaigns/{name}", api.put_campaign, tags=("campaigns",),
                  summary="Define a campaign: {products|rule, segments, kinds, channels, variants, approval, ...}"),

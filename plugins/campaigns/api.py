@@ -13,6 +13,7 @@ from hub.jsonbody import loads as load_json
 from hub.web import HUB_KEY, json_error, json_response
 from plugins.campaigns import store
 from plugins.campaigns.model import NAME_PATTERN, Campaign
+from plugins.campaigns.sender import CampaignSender
 from plugins.campaigns.service import CampaignError, CampaignService
 
 STATES = ("awaiting_approval", "approved", "blocked", "rejected")
@@ -20,6 +21,13 @@ STATES = ("awaiting_approval", "approved", "blocked", "rejected")
 
 def _service(request: web.Request) -> CampaignService:
     return request.app[HUB_KEY].slots.setdefault(CampaignService, lambda: CampaignService(request.app[HUB_KEY]))
+
+
+def _sender(request: web.Request) -> CampaignSender:
+    hub = request.app[HUB_KEY]
+    settings = hub.plugin_config("campaigns")
+    return hub.slots.setdefault(CampaignSender, lambda: CampaignSender(
+        hub, _service(request), consent=settings.consent, public_url=settings.public_url))
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
@@ -94,3 +102,28 @@ async def decide_item(request: web.Request) -> web.Response:
     except CampaignError as exc:
         return json_error(409 if "not awaiting" in str(exc) else 404, str(exc))
     return json_response(item)
+
+
+async def send_campaign(request: web.Request) -> web.Response:
+    if await store.get(request.app[HUB_KEY].storage, request.match_info["name"]) is None:
+        return json_error(404, "no such campaign")
+    try:
+        counts = await _sender(request).send(request.match_info["name"], "api")
+    except LookupError as exc:
+        return json_error(409, str(exc))
+    return json_response({"campaign": request.match_info["name"], **counts})
+
+
+async def list_deliveries(request: web.Request) -> web.Response:
+    import sqlalchemy as sa
+
+    from hub.storage.tables import campaign_deliveries
+
+    query = sa.select(campaign_deliveries).order_by(campaign_deliveries.c.id).limit(1000)
+    if "campaign" in request.query:
+        query = query.where(campaign_deliveries.c.campaign == request.query["campaign"])
+    async with request.app[HUB_KEY].storage.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in await conn.execute(query)]
+    for row in rows:
+        row.pop("token")  # the reader's own links: not for the API
+    return json_response({"deliveries": rows})

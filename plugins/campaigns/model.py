@@ -39,3 +39,14 @@ class Campaign(BaseModel):
         if unknown:
             raise ValueError(f"channels: unknown {', '.join(unknown)} (known: {', '.join(CHANNEL_LIMITS)})")
         return self
+
+
+class CampaignsSettings(BaseModel):
+    """``[plugins.campaigns]``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent: Literal["any", "granted"] = Field("any", description='who may get messages: "any" (everyone but '
+                                                                  'those who unsubscribed) or "granted" only')
+    public_url: str = Field("", description="the hub's address readers reach (tracked and unsubscribe links); "
+                                            "default: the web server's")
