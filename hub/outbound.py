@@ -34,6 +34,7 @@ CHANNEL_LIMITS: dict[str, tuple[int, int]] = {
     "webhook": (200, 4000),
     "post": (0, 280),
     "sms": (0, 140),
+    "crm": (200, 4000),  # a note on the contact
 }
 """Characters allowed per channel kind: (subject, body); a subject limit of 0 means no subject."""
 VARIANT_NAMES = "ABCDEFGH"

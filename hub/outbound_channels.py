@@ -75,7 +75,8 @@ class Channel:
     kind: ClassVar[str] = "email"
     """The content shape it carries (:data:`hub.outbound.CHANNEL_LIMITS`): campaigns name kinds."""
     address: ClassVar[str] = "email"
-    """What a person needs to be reached: ``email``, or ``""`` (anyone: the channel addresses them by id)."""
+    """What a person needs to be reached: ``email``; ``crm`` (their email, else their first account: a CRM
+    key); or ``""`` (anyone: the channel addresses them by their id)."""
     backoff_s: ClassVar[float] = 1.0
 
     def __init__(self, config: ChannelSettings, hub: Any) -> None:

@@ -77,6 +77,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.campaigns",
     "plugins.channel_email",
     "plugins.channel_webhook",
+    "plugins.channel_crm",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

@@ -105,7 +105,9 @@ class CampaignSender:
         if person.get("consent") == "refused" or (self.consent == "granted" and person.get("consent") != "granted"):
             counts["unsubscribed"] += 1
             return
-        address = person.get("email") if channel.address == "email" else str(person["id"])
+        accounts = person.get("accounts") or []
+        address = {"email": person.get("email"), "crm": person.get("email") or (accounts[0] if accounts else None)
+                   }.get(channel.address, str(person["id"]))
         if not address:
             counts["no_address"] += 1
             return

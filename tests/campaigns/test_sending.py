@@ -139,3 +139,30 @@ def test_quiet_hours_hold_messages_back_in_the_channel_s_timezone() -> None:
     until = channel.quiet_until(late)
     assert until == datetime.datetime(2026, 12, 5, 8, 0, tzinfo=shanghai).timestamp()
     assert channel.quiet_until(noon) is None
+
+
+async def test_the_crm_channel_puts_the_message_on_the_contact_once(tmp_path) -> None:
+    catalog = tmp_path / "catalog.json"
+    write_catalog(catalog, "168.00")
+    config = {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", "locale": "en"},
+              "web": {"enabled": True, "port": 0},
+              "connectors": {"shop": {"type": "catalog_file", "path": str(catalog)}, "crm": {"type": "builtin_crm"}},
+              "backends": {"channel": {"crm": {}}}}
+    async with running_hub(config=config) as hub:
+        await wait_for(lambda: hub.connectors["shop"].state == "ready", timeout=10)
+        crm = hub.connectors["crm"]
+        await crm.upsert_contact("douyin:ann", {"name": "Ann"})
+        await crm.upsert_contact("douyin:bob", {"name": "Bob", "email": "bob@example.com"})
+        await wait_for(lambda: crm.counts["sent"] == 2, timeout=10)
+        campaign = {"products": ["CUP-002"], "channels": ["crm"], "variants": 1, "approval": "auto",
+                    "link": "https://shop.example/p/{sku}"}
+        await call(hub, "PUT", "/campaigns/cups", campaign)
+        await call(hub, "POST", "/campaigns/cups/run")
+        assert (await call(hub, "POST", "/campaigns/cups/send"))[1]["sent"] == 2
+        assert (await call(hub, "POST", "/campaigns/cups/send"))[1]["sent"] == 0
+        await wait_for(lambda: crm.counts["pending"] == 0 and crm.counts["sent"] == 4, timeout=10)
+        people = (await call(hub, "GET", "/contacts"))[1]["contacts"]
+        for person in people:
+            timeline = (await call(hub, "GET", f"/contacts/{person['id']}"))[1]["timeline"]
+            notes = [a for a in timeline if a["kind"] == "note"]
+            assert len(notes) == 1 and notes[0]["data"]["campaign"] == "cups" and "/r/" in notes[0]["text"]
