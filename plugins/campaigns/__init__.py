@@ -37,6 +37,8 @@ def livehub_register_routes() -> list[WebRoute]:
         WebRoute("POST", "/u/{token}", links.unsubscribe, auth=False, summary="Unsubscribe (one click)"),
         WebRoute("POST", "/api/v1/campaigns/{name}/send", api.send_campaign, tags=("campaigns",),
                  summary="Send the approved items of the latest run to their segments, once per person"),
+        WebRoute("GET", "/api/v1/campaigns/{name}/report", api.campaign_report, tags=("campaigns",),
+                 summary="Per variant: sent, clicked, clicks, orders attributed, GMV; the winner"),
         WebRoute("GET", "/api/v1/campaign-deliveries", api.list_deliveries, tags=("campaigns",),
                  summary="Deliveries (?campaign=): person, item, state, clicks"),
         WebRoute("GET", "/api/v1/campaigns", api.list_campaigns, tags=("campaigns",), summary="The campaigns"),

@@ -127,3 +127,13 @@ async def list_deliveries(request: web.Request) -> web.Response:
     for row in rows:
         row.pop("token")  # the reader's own links: not for the API
     return json_response({"deliveries": rows})
+
+
+async def campaign_report(request: web.Request) -> web.Response:
+    from plugins.campaigns.report import campaign_report as compute
+
+    hub = request.app[HUB_KEY]
+    if await store.get(hub.storage, request.match_info["name"]) is None:
+        return json_error(404, "no such campaign")
+    hours = hub.plugin_config("campaigns").attribution_hours
+    return json_response(await compute(hub.storage, request.match_info["name"], hours))

@@ -50,3 +50,5 @@ class CampaignsSettings(BaseModel):
                                                                   'those who unsubscribed) or "granted" only')
     public_url: str = Field("", description="the hub's address readers reach (tracked and unsubscribe links); "
                                             "default: the web server's")
+    attribution_hours: float = Field(72.0, gt=0, le=24 * 90, description="an order this long after a click counts "
+                                                                        "for the campaign")

@@ -11,14 +11,16 @@ import email.policy
 import json
 import re
 import socket
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from hub.events import Order, User
 from hub.secrets import SecretValue
-from hub.testing import running_hub, wait_for
+from hub.testing import feed, running_hub, wait_for
 from plugins.channel_email.channel import EmailChannel, EmailSettings
 from plugins.channel_webhook.channel import signature
 from tests.campaigns.test_campaigns import call, write_catalog
@@ -33,6 +35,16 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         self.messages.append((list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
+
+
+async def wait_until(check: Any, timeout: float = 10.0) -> None:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "condition not met"
+        await asyncio.sleep(0.05)
 
 
 def free_port() -> int:
@@ -113,6 +125,21 @@ async def test_approved_items_reach_each_person_once_by_email_and_webhook(tmp_pa
                     assert resp.status == 200
             deliveries = (await call(hub, "GET", "/campaign-deliveries?campaign=tea"))[1]["deliveries"]
             assert sum(d["clicks"] for d in deliveries) == 1 and all("token" not in d for d in deliveries)
+            # dan's order of the product after his click is the campaign's; bob's (no click) is not
+            await feed(hub, Order(platform="douyin", room="main", user=User("dan", "Dan"), message_id="o-dan",
+                                  order_id="D1", sku="TEA-001", qty=1, amount=Decimal("168.00"), currency="CNY"),
+                       Order(platform="douyin", room="main", user=User("bob", "Bob"), message_id="o-bob",
+                             order_id="B1", sku="TEA-001", qty=1, amount=Decimal("168.00"), currency="CNY"))
+            report: dict[str, Any] = {}
+
+            async def attributed() -> bool:
+                report.update((await call(hub, "GET", "/campaigns/tea/report"))[1])
+                return sum(v["orders"] for v in report["variants"].values()) == 1
+
+            await wait_until(attributed)
+            won = report["winner"]
+            assert report["variants"][won]["orders"] == 1 and report["variants"][won]["gmv"] == {"CNY": "168.00"}
+            assert sum(v["sent"] for v in report["variants"].values()) == 7 and report["opens"] is None
 
             write_catalog(catalog, "158.00")  # new facts: a new run makes new items; dan is out now
             await wait_for(lambda: str(hub.catalog().by_sku("TEA-001").price) == "158.00", timeout=15)
