@@ -13,7 +13,8 @@ from hub.storage.tables import crm_outbox
 if TYPE_CHECKING:
     from hub.storage.store import Storage
 
-__all__ = ["enqueue", "pending", "next_due", "cancel", "amend", "waiting", "release", "payload_of", "mark", "counts", "entries", "STATES"]
+__all__ = ["enqueue", "pending", "next_due", "cancel", "amend", "waiting", "release", "payload_of", "mark", "counts",
+           "entries", "STATES"]
 
 STATES = ("pending", "sent", "failed", "cancelled")
 

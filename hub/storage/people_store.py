@@ -22,7 +22,8 @@ from hub.storage.tables import people, person_activities, person_identities
 if TYPE_CHECKING:
     from hub.storage.store import Storage
 
-__all__ = ["upsert_person", "add_activity", "list_people", "get_person", "split_key", "consent_of", "set_consent", "set_consent_of"]
+__all__ = ["upsert_person", "add_activity", "list_people", "get_person", "split_key", "consent_of", "set_consent",
+           "set_consent_of"]
 
 CONSENTS = ("unknown", "granted", "refused")
 

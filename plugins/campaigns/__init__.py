@@ -21,6 +21,31 @@ def livehub_config_models() -> dict[str, Any]:
 
 
 @hookimpl
+def livehub_plugin_dependencies() -> Any:
+    from hub.specs import Dependencies
+
+    return Dependencies(after=("show_runner",))
+
+
+@hookimpl
+async def livehub_startup(hub: Any) -> None:
+    from plugins.campaigns.planner import CampaignPlanner
+
+    planner = CampaignPlanner(hub, hub.plugin_config("campaigns").plan_interval_s)
+    hub.slots.set(CampaignPlanner, planner)
+    planner.start()
+
+
+@hookimpl
+async def livehub_shutdown(hub: Any) -> None:
+    from plugins.campaigns.planner import CampaignPlanner
+
+    planner = hub.slots.pop(CampaignPlanner)
+    if planner is not None:
+        await planner.stop()
+
+
+@hookimpl
 def livehub_register_job_types() -> list[Any]:
     from plugins.campaigns.jobs import JOB_TYPES
 

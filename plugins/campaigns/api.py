@@ -50,6 +50,11 @@ async def put_campaign(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     await store.save(hub.storage, name, definition)
     await hub.storage.audit(actor="api", action="campaign.save", target=name, detail={})
+    from plugins.campaigns.planner import CampaignPlanner
+
+    planner = hub.slots.get(CampaignPlanner)
+    if planner is not None and campaign.before_show is not None:
+        planner.wake()
     return json_response({"name": name, "definition": definition})
 
 

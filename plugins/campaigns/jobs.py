@@ -18,13 +18,14 @@ class RunArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     campaign: str = Field(pattern=NAME_PATTERN)
+    plan: str | None = Field(None, max_length=128, description="the before-show plan that added this run")
 
 
-async def run_job(hub: Any, campaign: str) -> None:
+async def run_job(hub: Any, campaign: str, plan: str | None = None) -> None:
     from plugins.campaigns.service import CampaignService
 
     service = hub.slots.setdefault(CampaignService, lambda: CampaignService(hub))
-    run = await service.run(campaign, "schedule")
+    run = await service.run(campaign, f"before_show:{plan}" if plan else "schedule")
     if run["status"] != "done":
         log.warning("campaign %s: run %s failed: %s", campaign, run["id"], run.get("error"))
 

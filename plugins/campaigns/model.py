@@ -12,6 +12,15 @@ from hub.outbound import CHANNEL_LIMITS
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
 
 
+class BeforeShow(BaseModel):
+    """Run the campaign ``hours`` before each scheduled start of a show (of ``room``, or any room)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours: float = Field(gt=0, le=24 * 30)
+    room: str | None = None
+
+
 class Campaign(BaseModel):
     """``PUT /api/v1/campaigns/<name>`` takes this (docs/campaigns.md)."""
 
@@ -30,6 +39,7 @@ class Campaign(BaseModel):
     approval: Literal["auto", "manual"] = Field("manual", description="manual: a person approves each item")
     locale: str | None = Field(None, description="default: the shop's")
     link: str = Field("", max_length=500, description="where readers go ({sku} is filled in)")
+    before_show: BeforeShow | None = Field(None, description="run this long before each scheduled show")
 
     @model_validator(mode="after")
     def _products_or_rule(self) -> Campaign:
@@ -50,5 +60,7 @@ class CampaignsSettings(BaseModel):
                                                                   'those who unsubscribed) or "granted" only')
     public_url: str = Field("", description="the hub's address readers reach (tracked and unsubscribe links); "
                                             "default: the web server's")
+    plan_interval_s: float = Field(60.0, ge=1, le=3600, description="how often scheduled shows are looked at "
+                                                                     "for campaigns that run before them")
     attribution_hours: float = Field(72.0, gt=0, le=24 * 90, description="an order this long after a click counts "
                                                                         "for the campaign")

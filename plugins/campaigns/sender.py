@@ -162,4 +162,5 @@ class CampaignSender:
         if state == "sent":
             values["sent_ts"] = time.time()
         async with self.hub.storage.engine.begin() as conn:
-            await conn.execute(campaign_deliveries.update().where(campaign_deliveries.c.id == delivery).values(**values))
+            await conn.execute(campaign_deliveries.update().where(campaign_deliveries.c.id == delivery)
+                               .values(**values))

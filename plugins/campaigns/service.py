@@ -70,7 +70,8 @@ class CampaignService:
         if campaign.rule == "on_promotion":
             return [p for p in catalog.products if p.promo_price is not None], []
         found = [catalog.by_sku(sku) for sku in campaign.products]
-        return [p for p in found if p is not None], [s for s, p in zip(campaign.products, found, strict=True) if p is None]
+        missing = [sku for sku, p in zip(campaign.products, found, strict=True) if p is None]
+        return [p for p in found if p is not None], missing
 
     async def run(self, name: str, trigger: str) -> dict[str, Any]:
         """Run campaign ``name``; the run's record (id, status, counts)."""

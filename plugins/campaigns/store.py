@@ -57,6 +57,13 @@ async def runs(storage: Any, campaign: str, limit: int = 50) -> list[dict[str, A
         return [dict(r._mapping) for r in await conn.execute(query)]
 
 
+async def triggers(storage: Any, campaign: str) -> set[str]:
+    """The triggers of the campaign's runs so far (a before-show plan's run says which plan)."""
+    query = sa.select(campaign_runs.c.trigger).where(campaign_runs.c.campaign == campaign).distinct()
+    async with storage.engine.connect() as conn:
+        return {str(t) for (t,) in await conn.execute(query)}
+
+
 async def made_before(storage: Any, cache_key: str) -> list[dict[str, Any]]:
     """The items of the newest earlier run that made ``cache_key`` (its variants), oldest variant first."""
     async with storage.engine.connect() as conn:
