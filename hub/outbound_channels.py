@@ -77,6 +77,8 @@ class Channel:
     address: ClassVar[str] = "email"
     """What a person needs to be reached: ``email``; ``crm`` (their email, else their first account: a CRM
     key); or ``""`` (anyone: the channel addresses them by their id)."""
+    per_person: ClassVar[bool] = True
+    """False for a channel that takes each item once, not once per person (a file bundle for manual upload)."""
     backoff_s: ClassVar[float] = 1.0
 
     def __init__(self, config: ChannelSettings, hub: Any) -> None:

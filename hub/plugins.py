@@ -78,6 +78,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.channel_email",
     "plugins.channel_webhook",
     "plugins.channel_crm",
+    "plugins.channel_bundle",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

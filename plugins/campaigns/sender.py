@@ -95,38 +95,46 @@ class CampaignSender:
             if channel is None:
                 counts["no_channel"] += len(variants)
                 continue
+            if not channel.per_person:  # each variant once (a bundle for manual upload)
+                for n, item in enumerate(variants):
+                    await self._one(campaign, run, sku, segment, channel, {"id": 0, "consent": "granted"},
+                                    [item], counts, suffix=f":{n}")
+                continue
             for person in await self.audience(segment):
                 await self._one(campaign, run, sku, segment, channel, person, variants, counts)
         await storage.audit(actor=actor, action="campaign.send", target=campaign, detail={"run": run, **counts})
         return counts
 
     async def _one(self, campaign: str, run: int, sku: str, segment: str, channel: Channel,
-                   person: dict[str, Any], variants: list[dict[str, Any]], counts: dict[str, int]) -> None:
+                   person: dict[str, Any], variants: list[dict[str, Any]], counts: dict[str, int],
+                   suffix: str = "") -> None:
         if person.get("consent") == "refused" or (self.consent == "granted" and person.get("consent") != "granted"):
             counts["unsubscribed"] += 1
             return
         accounts = person.get("accounts") or []
         address = {"email": person.get("email"), "crm": person.get("email") or (accounts[0] if accounts else None)
-                   }.get(channel.address, str(person["id"]))
+                   }.get(channel.address, str(person["id"])) if channel.per_person else "bundle"
         if not address:
             counts["no_address"] += 1
             return
         item = _variant(int(person["id"]), variants)
-        key = f"{campaign}:{run}:{sku}:{segment}:{channel.kind}:{person['id']}"
+        key = f"{campaign}:{run}:{sku}:{segment}:{channel.kind}:{person['id']}{suffix}"
         delivery = await self._delivery(key, item, campaign, int(person["id"]), channel.kind)
         if delivery["state"] == "sent":
             counts["already_sent"] += 1
             return
         base = self.base_url()
-        link, unsubscribe = f"{base}/r/{delivery['token']}", f"{base}/u/{delivery['token']}"
+        link = f"{base}/r/{delivery['token']}"
+        unsubscribe = f"{base}/u/{delivery['token']}" if channel.per_person else ""  # a public post: nobody's
         content = item["content"]
         body = content.get("body", "")
-        text = body.replace(LINK, link) + f"\n\nUnsubscribe: {unsubscribe}\n"
+        text = body.replace(LINK, link) + (f"\n\nUnsubscribe: {unsubscribe}\n" if unsubscribe else "")
         page = html.escape(body).replace("\n", "<br>\n").replace(html.escape(LINK), f'<a href="{link}">{link}</a>')
-        markup = (f"<html><body><p>{page}</p><p style=\"font-size:small\"><a href=\"{unsubscribe}\">Unsubscribe"
-                  "</a></p></body></html>")
+        leave = f'<p style="font-size:small"><a href="{unsubscribe}">Unsubscribe</a></p>' if unsubscribe else ""
+        markup = f"<html><body><p>{page}</p>{leave}</body></html>"
         message = OutboundMessage(key, address, content.get("subject", ""), text, markup, link, unsubscribe,
-                                  {"campaign": campaign, "item": item["id"], "variant": item["variant"], "sku": sku,
+                                  {"campaign": campaign, "run": run, "item": item["id"], "variant": item["variant"],
+                                   "sku": sku,
                                    "segment": segment, "person": person["id"]})
         try:
             await channel.send(message)

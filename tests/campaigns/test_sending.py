@@ -193,3 +193,27 @@ async def test_the_crm_channel_puts_the_message_on_the_contact_once(tmp_path) ->
             timeline = (await call(hub, "GET", f"/contacts/{person['id']}"))[1]["timeline"]
             notes = [a for a in timeline if a["kind"] == "note"]
             assert len(notes) == 1 and notes[0]["data"]["campaign"] == "cups" and "/r/" in notes[0]["text"]
+
+
+async def test_a_bundle_holds_each_item_once_with_a_manifest_for_manual_upload(tmp_path) -> None:
+    catalog = tmp_path / "catalog.json"
+    write_catalog(catalog, "168.00")
+    config = {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", "locale": "en"},
+              "web": {"enabled": True, "port": 0},
+              "connectors": {"shop": {"type": "catalog_file", "path": str(catalog)}, "crm": {"type": "builtin_crm"}},
+              "backends": {"channel": {"bundle": {"folder": str(tmp_path / "bundles"), "zip": True}}}}
+    async with running_hub(config=config) as hub:
+        await wait_for(lambda: hub.connectors["shop"].state == "ready", timeout=10)
+        await call(hub, "PUT", "/campaigns/posts", {"products": ["TEA-001", "CUP-002"], "channels": ["bundle"],
+                                                    "approval": "auto", "link": "https://shop.example/p/{sku}"})
+        run = (await call(hub, "POST", "/campaigns/posts/run"))[1]
+        assert (await call(hub, "POST", "/campaigns/posts/send"))[1]["sent"] == 4  # 2 products × A/B, once each
+        assert (await call(hub, "POST", "/campaigns/posts/send"))[1]["sent"] == 0
+    folder = tmp_path / "bundles" / "posts" / f"run-{run['id']}"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert sorted(i["file"] for i in manifest["items"]) == sorted(
+        f"{sku}-everyone-{v}.txt" for sku in ("TEA-001", "CUP-002") for v in "AB")
+    for item in manifest["items"]:
+        text = (folder / item["file"]).read_text()
+        assert item["link"] in text and "/r/" in item["link"] and "Unsubscribe" not in text
+    assert (folder.parent / f"run-{run['id']}.zip").stat().st_size > 0
