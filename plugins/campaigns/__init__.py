@@ -46,6 +46,13 @@ async def livehub_shutdown(hub: Any) -> None:
 
 
 @hookimpl
+def livehub_register_commands(cli: Any) -> None:
+    from plugins.campaigns.cli import campaign
+
+    cli.add_command(campaign)
+
+
+@hookimpl
 def livehub_register_job_types() -> list[Any]:
     from plugins.campaigns.jobs import JOB_TYPES
 

@@ -15,6 +15,7 @@ import aiohttp
 
 from hub.testing import running_hub, wait_for
 from plugins.campaigns.jobs import JOB_TYPES
+from tests.cli.conftest import cli  # noqa: F401 - the fixture
 
 PRODUCTS = [
     {"sku": "TEA-001", "link": 1, "name": "Longjing tea", "price": "168.00", "stock": 50,
@@ -101,3 +102,29 @@ async def test_a_campaign_makes_reviewed_variants_once_and_a_person_approves_the
         latest = campaign["runs"][0]
         assert latest["trigger"] == "schedule" and latest["counts"]["generated"] == 8  # TEA-001's items anew
         assert latest["counts"]["reused"] == 8
+
+
+async def test_livehub_campaign_drives_a_running_hub(tmp_path, cli) -> None:  # noqa: F811
+    import asyncio
+
+    catalog = tmp_path / "catalog.json"
+    write_catalog(catalog, "168.00")
+    config = {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", "locale": "en"},
+              "web": {"enabled": True, "port": 0},
+              "connectors": {"shop": {"type": "catalog_file", "path": str(catalog)}}}
+    async with running_hub(config=config) as hub:
+        await wait_for(lambda: hub.connectors["shop"].state == "ready", timeout=10)
+        await call(hub, "PUT", "/campaigns/cli", {"products": ["CUP-002"], "channels": ["post"], "variants": 1})
+        url = f"http://127.0.0.1:{hub.web.port}"
+
+        def livehub(*args: str) -> Any:
+            return asyncio.to_thread(cli, "campaign", "--url", url, *args)
+
+        assert "cli:" in (await livehub("list")).stdout
+        ran = await livehub("run", "cli")
+        assert ran.returncode == 0 and '"generated": 1' in ran.stdout
+        listed = (await livehub("items", "cli", "--state", "awaiting_approval")).stdout
+        item = listed.split()[0].lstrip("#")
+        assert "CUP-002" in listed and (await livehub("approve", item)).stdout.strip() == "approved"
+        refused = await livehub("approve", item)
+        assert refused.returncode == 1 and "not awaiting approval" in refused.stderr
