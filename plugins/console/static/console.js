@@ -508,13 +508,45 @@
       }));
     } catch (error) { /* shown by the connection dot */ }
   }
+  // -- campaign items waiting for a person's approval (docs/campaigns.md) -------------------------------------
+  async function refreshApprovals() {
+    try {
+      const data = await api("GET", "/campaign-items?state=awaiting_approval");
+      const items = data.items || [];
+      $("approvals-empty").hidden = items.length > 0;
+      $("approvals-count").textContent = items.length ? String(items.length) : "";
+      $("approvals").replaceChildren(...items.slice(0, 20).map((item) => {
+        const li = document.createElement("li");
+        li.dataset.testid = "approval";
+        const what = document.createElement("span");
+        const subject = item.content.subject ? `${item.content.subject} — ` : "";
+        what.textContent = `${item.campaign} · ${item.sku} · ${item.segment || "everyone"} · ${item.channel} ` +
+          `${item.variant}: ${subject}${item.content.body}`;
+        const decide = (decision) => async () => {
+          await act(`${decision}d item ${item.id}`, "POST", `/campaign-items/${item.id}/${decision}`);
+          refreshApprovals();
+        };
+        const yes = document.createElement("button");
+        yes.textContent = "Approve";
+        yes.dataset.testid = "approve";
+        yes.addEventListener("click", decide("approve"));
+        const no = document.createElement("button");
+        no.textContent = "Reject";
+        no.dataset.testid = "reject";
+        no.addEventListener("click", decide("reject"));
+        li.append(what, yes, no);
+        return li;
+      }));
+    } catch (error) { /* shown by the connection dot */ }
+  }
   $("talk").addEventListener("click", () => { if (talkPc) stopTalk(); else startTalk(); });
   addEventListener("pagehide", () => { if (talkPc) stopTalk(); });
 
   async function refreshAll() {
     try {
       await loadRooms();
-      await Promise.all([loadShows(), loadProducts(), refreshState(), refreshAudit(), refreshSales(), refreshReports()]);
+      await Promise.all([loadShows(), loadProducts(), refreshState(), refreshAudit(), refreshSales(), refreshReports(),
+        refreshApprovals()]);
     } catch (error) { /* retried by the timers */ }
   }
 
@@ -523,6 +555,7 @@
     setInterval(refreshAudit, 3000);
     setInterval(refreshSales, 2000);
     setInterval(refreshReports, 10000);
+    setInterval(refreshApprovals, 5000);
     setInterval(() => { if (!products.length) loadProducts().catch(() => {}); }, 5000);
     followEvents();
     preview();
