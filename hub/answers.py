@@ -69,6 +69,7 @@ class AnswerRequest:
     unresolved: bool = False  # it names a product the catalog does not know: never the stage product
     likely: list[Product] = field(default_factory=list)  # unresolved: the products it may mean, best first
     prompt: str = "llm"  # the prompt templates an LLM backend renders: <prompt>/system.j2 and <prompt>/user.j2
+    variables: dict[str, Any] = field(default_factory=dict)  # more variables for those templates (a campaign's)
 
     @property
     def product(self) -> Product | None:
@@ -93,7 +94,7 @@ class AnswerRequest:
                 "stage_product": self.stage_product, "facts": self.facts(),
                 "viewer_history": list(self.viewer_history), "recent_answers": list(self.recent_answers),
                 "asked_by": list(self.asked_by), "room": self.room, "claim": self.claim,
-                "likely": list(self.likely)}
+                "likely": list(self.likely), **self.variables}
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,9 @@ class ContentGenerator:
         longer (the base cuts them)."""
         raise NotImplementedError
 
+    async def aclose(self) -> None:  # noqa: B027 - optional, not abstract
+        """Release what :meth:`generate` opened (an LLM client); the owner calls it once at shutdown."""
+
     async def make(self, request: ContentRequest) -> list[ContentPiece]:
         """:meth:`generate` under the base's timeout and limits; BackendError when it fails."""
         try:

@@ -39,10 +39,14 @@ async def livehub_startup(hub: Any) -> None:
 @hookimpl
 async def livehub_shutdown(hub: Any) -> None:
     from plugins.campaigns.planner import CampaignPlanner
+    from plugins.campaigns.service import CampaignService
 
     planner = hub.slots.pop(CampaignPlanner)
     if planner is not None:
         await planner.stop()
+    service = hub.slots.pop(CampaignService)
+    if service is not None:
+        await service.aclose()
 
 
 @hookimpl

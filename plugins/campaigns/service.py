@@ -43,6 +43,11 @@ class CampaignService:
         self.hub = hub
         self._generators: dict[str, ContentGenerator] = {}
 
+    async def aclose(self) -> None:
+        generators, self._generators = list(self._generators.values()), {}
+        for generator in generators:
+            await generator.aclose()
+
     def generator(self, kind: str) -> ContentGenerator:
         """The content generator of ``kind``: ``[backends.content] default`` when it makes that kind, else the
         first registered that does."""
@@ -83,7 +88,7 @@ class CampaignService:
         room = campaign.room  # None: the hub's default shop
         run_id = await store.start_run(storage, name, trigger)
         counts = {"generated": 0, "reused": 0, "approved": 0, "awaiting_approval": 0, "blocked": 0,
-                  "unknown_products": 0}
+                  "unknown_products": 0, "llm_calls": 0, "llm_tokens": 0}
         try:
             catalog = self.hub.catalog(room)
             if catalog is None or not catalog.products:
@@ -122,13 +127,16 @@ class CampaignService:
             request = ContentRequest(name, product, catalog.shop, segment, channel, locale, campaign.variants)
             pieces = await generator.make(request)
             counts["generated"] += len(pieces)
+            for piece in pieces:  # what writing them cost
+                counts["llm_calls"] += int(piece.data.get("llm_calls", 0))
+                counts["llm_tokens"] += int(piece.data.get("llm_tokens", 0))
         for piece in pieces:
             subject, body, reasons = await self.review(piece.subject, piece.body, catalog, product, locale, room)
             blocked = body is None or subject is None
             state = "blocked" if blocked else ("approved" if campaign.approval == "auto" else "awaiting_approval")
             counts[state] += 1
             content = {"subject": piece.subject if subject is None else subject,
-                       "body": piece.body if body is None else body, "source": piece.source,
+                       "body": piece.body if body is None else body, "source": piece.source, **piece.data,
                        "price": str(product.current_price), "product": product.name, "link": link}
             await store.add_item(self.hub.storage, run_id=run_id, campaign=name, cache_key=key, kind=kind,
                                  channel=channel, sku=product.sku, segment=segment, variant=piece.variant,
