@@ -74,6 +74,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.customers",
     "plugins.reports",
     "plugins.content_copy",
+    "plugins.content_video",
     "plugins.campaigns",
     "plugins.channel_email",
     "plugins.channel_webhook",

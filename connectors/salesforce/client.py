@@ -9,7 +9,8 @@ creates, sObject Collections and queries. Nothing here knows the hub.
   the API answers 401 ``INVALID_SESSION_ID``.
 * **Errors**: Salesforce answers errors as an array ``[{"message", "errorCode", "fields"}]`` (a single object
   in some documented examples: both are read) → :class:`SalesforceError` with every entry; refused credentials
-  → :class:`SalesforceAuthError`; 5xx, no answer and ``REQUEST_LIMIT_EXCEEDED`` → :class:`SalesforceUnavailable`.
+  → :class:`SalesforceAuthError`; 5xx, 429, no answer, ``REQUEST_LIMIT_EXCEEDED`` and the codes of a passing
+  condition (:data:`TRANSIENT_CODES`, e.g. ``UNABLE_TO_LOCK_ROW``) → :class:`SalesforceUnavailable`.
 * **Limits**: every answer's ``Sforce-Limit-Info: api-usage=<used>/<max>`` is kept (:attr:`api_usage`).
 """
 
@@ -26,12 +27,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 __all__ = ["SalesforceClient", "SalesforceError", "SalesforceAuthError", "SalesforceUnavailable", "parse_errors",
-           "jwt_assertion", "COLLECTION_LIMIT"]
+           "error_for", "jwt_assertion", "COLLECTION_LIMIT", "TRANSIENT_CODES"]
 
 COLLECTION_LIMIT = 200
 """Records per sObject Collections request."""
 REFRESH_MARGIN_S = 300.0
 JWT_LIFETIME_S = 180
+TRANSIENT_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE",
+                             "REQUEST_RUNNING_TOO_LONG", "QUERY_TIMEOUT", "CONCURRENT_REQUEST_LIMIT_EXCEEDED"})
+"""Error codes of a passing condition (the allowance, a locked row, a busy org): worth trying again."""
+AUTH_CODES = frozenset({"invalid_grant", "invalid_client", "invalid_client_id", "INVALID_AUTH_HEADER"})
 
 
 class SalesforceError(Exception):
@@ -78,11 +83,16 @@ def parse_errors(status: int, body: bytes) -> SalesforceError:
         data = json.loads(body.decode("utf-8", "replace")) if body else None
     except ValueError:
         data = None
-    errors = _entries(data) or [{"message": f"HTTP {status}", "errorCode": "", "fields": []}]
-    codes = {e["errorCode"] for e in errors}
-    if status >= 500 or status == 0 or "REQUEST_LIMIT_EXCEEDED" in codes:
+    return error_for(status, _entries(data) or [{"message": f"HTTP {status}", "errorCode": "", "fields": []}])
+
+
+def error_for(status: int, errors: list[dict[str, Any]]) -> SalesforceError:
+    """The error class ``errors`` (Salesforce's entries, ``errorCode`` or a collection's ``statusCode``) with
+    ``status`` mean: unavailable (retry later), refused credentials, or a refusal of the request itself."""
+    codes = {str(e.get("errorCode") or e.get("statusCode") or "") for e in errors}
+    if status >= 500 or status in (0, 429) or codes & TRANSIENT_CODES:
         return SalesforceUnavailable(status, errors)
-    if status == 401 or codes & {"invalid_grant", "invalid_client", "invalid_client_id", "INVALID_AUTH_HEADER"}:
+    if status == 401 or codes & AUTH_CODES:
         return SalesforceAuthError(status, errors)
     return SalesforceError(status, errors)
 
@@ -106,12 +116,13 @@ def jwt_assertion(client_id: str, username: str, audience: str, private_key_pem:
 
 
 class SalesforceClient:
-    """One org's REST API (see the module docstring)."""
+    """One org's REST API (see the module docstring). ``session``: an aiohttp session to share (the caller closes
+    it); without one the client opens its own and :meth:`close` closes it."""
 
     def __init__(self, token_url: str, client_id: str, *, client_secret: str | None = None,
                  private_key: str | None = None, username: str | None = None, audience: str | None = None,
                  api_version: str = "v62.0", instance_url: str | None = None, token_ttl_s: float = 7200.0,
-                 timeout_s: float = 15.0) -> None:
+                 timeout_s: float = 15.0, session: aiohttp.ClientSession | None = None) -> None:
         if not client_secret and not (private_key and username):
             raise ValueError("a client secret, or a private key and a username (JWT bearer flow)")
         self.token_url, self.client_id = token_url, client_id
@@ -126,14 +137,18 @@ class SalesforceClient:
         self.tokens_fetched = 0
         self._token = ""
         self._expires = 0.0
+        self._shared = session
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
+        """Close the session the client opened (a shared one is the caller's)."""
         session, self._session = self._session, None
         if session is not None:
             await session.close()
 
     def _http(self) -> aiohttp.ClientSession:
+        if self._shared is not None:
+            return self._shared
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
@@ -174,8 +189,8 @@ class SalesforceClient:
         self._token = str(data["access_token"])
         self.instance_url = self.fixed_instance or str(data.get("instance_url") or self.instance_url)
         try:
-            issued = float(data.get("issued_at") or 0) / 1000 or time.time()
-        except (TypeError, ValueError):
+            issued = min(float(data.get("issued_at") or 0) / 1000 or time.time(), time.time())
+        except (TypeError, ValueError):  # (an org clock ahead of ours never stretches the session)
             issued = time.time()
         ttl = float(data["expires_in"]) if isinstance(data.get("expires_in"), (int, float)) else self.token_ttl_s
         self._expires = issued + ttl
@@ -227,23 +242,25 @@ class SalesforceClient:
         return f"/services/data/{self.api_version}{path}"
 
     async def upsert(self, sobject: str, field: str, value: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Create or update the ``sobject`` whose external id ``field`` is ``value``: ``{"id", "created"}``."""
+        """Create or update the ``sobject`` whose external id ``field`` is ``value``: ``{"id", "created"}``. An
+        update answered 204 without a body (API versions before v46.0) gives ``"id": ""``."""
         status, data = await self.request("PATCH", self._data(f"/sobjects/{sobject}/{field}/{quote(value, safe='')}"),
                                           fields)
         data = data if isinstance(data, dict) else {}
         return {"id": str(data.get("id") or ""), "created": status == 201 or bool(data.get("created"))}
 
     async def create(self, sobject: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create one ``sobject``: Salesforce's ``{"id", "success", "errors"}``."""
         _, data = await self.request("POST", self._data(f"/sobjects/{sobject}"), fields)
         return data if isinstance(data, dict) else {}
 
-    async def collections_upsert(self, sobject: str, field: str, records: list[dict[str, Any]]
-                                 ) -> list[dict[str, Any]]:
-        """sObject Collections upsert (at most :data:`COLLECTION_LIMIT`, not all-or-none): one result per
-        record, ``{id, success, created, errors: [{statusCode, message, fields}]}``."""
+    async def collections_upsert(self, sobject: str, field: str, records: list[dict[str, Any]], *,
+                                 all_or_none: bool = False) -> list[dict[str, Any]]:
+        """sObject Collections upsert (at most :data:`COLLECTION_LIMIT`; each record carries its ``field``):
+        one result per record, ``{id, success, created, errors: [{statusCode, message, fields}]}``."""
         if len(records) > COLLECTION_LIMIT:
             raise ValueError(f"at most {COLLECTION_LIMIT} records per collection")
-        body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
+        body = {"allOrNone": all_or_none, "records": [{"attributes": {"type": sobject}, **r} for r in records]}
         _, data = await self.request("PATCH", self._data(f"/composite/sobjects/{sobject}/{field}"), body)
         return [r if isinstance(r, dict) else {} for r in data] if isinstance(data, list) else []
 

@@ -69,6 +69,7 @@ def livehub_register_routes() -> list[WebRoute]:
 
     return [
         WebRoute("GET", "/r/{token}", links.follow, auth=False, summary="A reader's tracked link"),
+        WebRoute("GET", "/v/{token}", links.video, auth=False, summary="A reader's video (a pitch video)"),
         WebRoute("GET", "/u/{token}", links.unsubscribe_page, auth=False, summary="Unsubscribe (a page)"),
         WebRoute("POST", "/u/{token}", links.unsubscribe, auth=False, summary="Unsubscribe (one click)"),
         WebRoute("POST", "/api/v1/campaigns/{name}/send", api.send_campaign, tags=("campaigns",),

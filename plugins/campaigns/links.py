@@ -1,7 +1,8 @@
 """A reader's links in outbound content (no token: they are opened from mail clients and pages):
 
 * ``GET /r/<token>`` counts the click on that person's delivery (item, variant, person) and redirects to the
-  item's link;
+  item's link; ``GET /v/<token>`` serves the item's video (a pitch video is a link, never an attachment),
+  counted as a click too;
 * ``GET /u/<token>`` shows a page with one button; ``POST /u/<token>`` (the button, or a mail client's one-click
   ``List-Unsubscribe-Post``) unsubscribes the person: their consent becomes ``refused`` (no campaign message
   and nothing to a CRM again), on their timeline and in the audit log. A GET never unsubscribes: link
@@ -45,6 +46,23 @@ async def follow(request: web.Request) -> web.StreamResponse:
         await conn.execute(campaign_deliveries.update().where(campaign_deliveries.c.id == delivery["id"]).values(
             clicks=campaign_deliveries.c.clicks + 1, clicked_ts=time.time()))
     raise web.HTTPFound(delivery["link"])
+
+
+async def video(request: web.Request) -> web.StreamResponse:
+    """``GET /v/<token>``: the video of the reader's item (the first size: vertical), counted as a click."""
+    from pathlib import Path
+
+    from plugins.campaigns import store
+
+    delivery = await _delivery(request)
+    item = await store.item(request.app[HUB_KEY].storage, delivery["item_id"]) if delivery is not None else None
+    videos = list(((item or {}).get("content") or {}).get("videos", {}).values())
+    if delivery is None or not videos or not Path(videos[0]).is_file():  # noqa: ASYNC240 - a stat
+        return _page("Not found", "<p>This video is not known.</p>", 404)
+    async with request.app[HUB_KEY].storage.engine.begin() as conn:
+        await conn.execute(campaign_deliveries.update().where(campaign_deliveries.c.id == delivery["id"]).values(
+            clicks=campaign_deliveries.c.clicks + 1, clicked_ts=time.time()))
+    return web.FileResponse(videos[0], headers={"Content-Type": "video/mp4"})
 
 
 async def unsubscribe_page(request: web.Request) -> web.Response:

@@ -128,14 +128,18 @@ class CampaignSender:
         unsubscribe = f"{base}/u/{delivery['token']}" if channel.per_person else ""  # a public post: nobody's
         content = item["content"]
         body = content.get("body", "")
-        text = body.replace(LINK, link) + (f"\n\nUnsubscribe: {unsubscribe}\n" if unsubscribe else "")
+        videos = content.get("videos") or {}
+        watch = f"{base}/v/{delivery['token']}" if videos else ""  # a video is a link, never an attachment
+        text = body.replace(LINK, link) + (f"\nWatch: {watch}" if watch else "") \
+            + (f"\n\nUnsubscribe: {unsubscribe}\n" if unsubscribe else "")
         page = html.escape(body).replace("\n", "<br>\n").replace(html.escape(LINK), f'<a href="{link}">{link}</a>')
         leave = f'<p style="font-size:small"><a href="{unsubscribe}">Unsubscribe</a></p>' if unsubscribe else ""
-        markup = f"<html><body><p>{page}</p>{leave}</body></html>"
+        video = f'<p><a href="{watch}">Watch the video</a></p>' if watch else ""
+        markup = f"<html><body><p>{page}</p>{video}{leave}</body></html>"
         message = OutboundMessage(key, address, content.get("subject", ""), text, markup, link, unsubscribe,
                                   {"campaign": campaign, "run": run, "item": item["id"], "variant": item["variant"],
-                                   "sku": sku,
-                                   "segment": segment, "person": person["id"]})
+                                   "sku": sku, "segment": segment, "person": person["id"], "watch": watch,
+                                   "media": [*videos.values(), *([content["cover"]] if content.get("cover") else [])]})
         try:
             await channel.send(message)
         except ChannelDeferred as exc:

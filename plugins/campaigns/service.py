@@ -132,7 +132,9 @@ class CampaignService:
                 counts["llm_tokens"] += int(piece.data.get("llm_tokens", 0))
         for piece in pieces:
             subject, body, reasons = await self.review(piece.subject, piece.body, catalog, product, locale, room)
-            blocked = body is None or subject is None
+            if piece.data.get("blocked"):  # the generator's own review stopped it (a video never rendered)
+                reasons = [*piece.data["blocked"], *reasons]
+            blocked = body is None or subject is None or bool(piece.data.get("blocked"))
             state = "blocked" if blocked else ("approved" if campaign.approval == "auto" else "awaiting_approval")
             counts[state] += 1
             content = {"subject": piece.subject if subject is None else subject,

@@ -49,11 +49,17 @@ class BundleChannel(Channel):
         name = SAFE.sub("_", f"{data.get('sku')}-{data.get('segment') or 'everyone'}-{data.get('variant')}") + ".txt"
         text = (f"{message.subject}\n\n" if message.subject else "") + message.text
         _replace(folder / name, text)
+        media = []
+        for source in data.get("media") or []:  # the item's videos and cover, beside its caption
+            path = Path(source)
+            if path.is_file():
+                shutil.copyfile(path, folder / path.name)
+                media.append(path.name)
         manifest_path = folder / "manifest.json"
         manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"items": []}
         manifest["items"] = [i for i in manifest["items"] if i["file"] != name] + [{
             "file": name, "sku": data.get("sku"), "segment": data.get("segment"), "variant": data.get("variant"),
-            "title": message.subject, "link": message.link, "key": message.key}]
+            "title": message.subject, "link": message.link, "key": message.key, "media": media}]
         _replace(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2))
         if self.config.zip:
             shutil.make_archive(str(folder), "zip", folder)
