@@ -36,6 +36,7 @@ CHANNEL_LIMITS: dict[str, tuple[int, int]] = {
     "sms": (0, 140),
     "crm": (200, 4000),  # a note on the contact
     "bundle": (200, 2200),  # a caption and its title, for manual upload
+    "tiktok": (0, 2200),  # a video's caption
 }
 """Characters allowed per channel kind: (subject, body); a subject limit of 0 means no subject."""
 VARIANT_NAMES = "ABCDEFGH"

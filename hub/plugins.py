@@ -80,6 +80,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.channel_webhook",
     "plugins.channel_crm",
     "plugins.channel_bundle",
+    "plugins.channel_tiktok",
     "plugins.console",
     "plugins.talk",
     "plugins.demo",

@@ -7,8 +7,12 @@
   upsert of up to 200, and each record's ``[{statusCode, message, fields}]`` answers its own write.
 * ``add_note`` → a completed ``Task`` on the contact (``WhoId``), upserted by the write's key in
   ``task_external_id_field``: a redelivered write updates the same Task, never a second.
-* ``upsert_deal`` → an ``Opportunity`` upserted by ``deal_external_id_field`` (``Name``, ``StageName`` from
-  ``stages``, ``CloseDate``, ``Amount``, ``ContactId``).
+* ``upsert_deal`` → an ``Opportunity`` (``deal_object``) upserted by ``deal_external_id_field`` (``Name``,
+  ``StageName`` from ``stages``, ``CloseDate``, ``Amount``; ``ContactId`` when the contacts are Contacts: an
+  Opportunity does not point at a Lead).
+
+A refusal of the write itself (a validation error: a required field, a bad value) marks it ``failed`` with
+Salesforce's codes, messages and fields; an outage, the allowance used up or a locked row is retried.
 
 OAuth (client credentials or JWT bearer; the token URL a setting), refresh before expiry and
 ``Sforce-Limit-Info`` are the client's (:mod:`.client`); the outbox, retries and states are the base's. The
@@ -28,6 +32,7 @@ from connectors.salesforce.client import (
     SalesforceClient,
     SalesforceError,
     SalesforceUnavailable,
+    error_for,
 )
 from hub.crm import CrmConnector, CrmRejected, CrmWrite
 from hub.secrets import Secret
@@ -36,6 +41,8 @@ DEFAULT_STAGES = {"lead": "Prospecting", "won": "Closed Won", "refunded": "Close
 
 
 class SalesforceSettings(BaseModel):
+    """``[connectors.<name>] type = "salesforce"``: the org, the OAuth flow and where the hub's writes go."""
+
     model_config = ConfigDict(extra="forbid")
 
     token_url: str = Field("https://login.salesforce.com/services/oauth2/token",
@@ -52,7 +59,8 @@ class SalesforceSettings(BaseModel):
     lead_company: str = Field("Live viewers", description="a Lead's Company (required by Salesforce)")
     external_id_field: str = Field("LiveHub_Key__c", description="the contacts' external-id field")
     task_external_id_field: str = Field("LiveHub_Write_Key__c", description="the Tasks' external-id field")
-    deal_external_id_field: str = Field("LiveHub_Deal_Key__c", description="the Opportunities' external-id field")
+    deal_object: str = Field("Opportunity", pattern=r"^\w+$", description="the object deals are written as")
+    deal_external_id_field: str = Field("LiveHub_Deal_Key__c", description="the deals' external-id field")
     stages: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_STAGES),
                                    description="the hub's deal stages (lead, won, refunded, lost) → StageName")
     timeout_s: float = Field(15.0, gt=0, le=120, description="HTTP timeout per request")
@@ -105,6 +113,7 @@ class SalesforceCrm(CrmConnector):
     # -- one write -----------------------------------------------------------------------------------
 
     async def send(self, write: CrmWrite) -> dict[str, Any]:
+        """One write (see the module docstring); a validation refusal → :class:`CrmRejected`."""
         try:
             if write.op == "upsert_contact":
                 return await self._contact(write)
@@ -145,13 +154,25 @@ class SalesforceCrm(CrmConnector):
             # a new contact and no name to give: named by its key (an existing one keeps its name)
             result = await self.client.upsert(c.contact_object, c.external_id_field, key,
                                               {**record, "LastName": key[:80]})
-        self._contact_ids[key] = result["id"]
+        self._remember(key, result["id"])
         return result
 
-    async def _contact_id(self, key: str) -> str:
-        """The Salesforce id of the contact of ``key``; made (named by its key) when the org has none."""
+    def _remember(self, key: str, contact: str) -> None:
+        """Keep the contact id of ``key`` (at most 10,000 kept, the oldest forgotten first)."""
+        if not contact:
+            return  # an update answered 204 without a body: looked up when needed
+        self._contact_ids.pop(key, None)
+        self._contact_ids[key] = contact
+        while len(self._contact_ids) > 10_000:
+            del self._contact_ids[next(iter(self._contact_ids))]
+
+    async def _contact_id(self, payload: dict[str, Any]) -> str:
+        """The Salesforce id of the write's contact; made (named by its key) when the org has none."""
+        key = str(payload.get("external_key") or "").strip()
+        if not key:
+            raise CrmRejected("a write without the contact's key", ["external_key"])
         known = self._contact_ids.get(key)
-        if known is not None:
+        if known:
             return known
         c = self.config
         quoted = key.replace("\\", "\\\\").replace("'", "\\'")
@@ -163,14 +184,18 @@ class SalesforceCrm(CrmConnector):
             if c.contact_object == "Lead":
                 record["Company"] = c.lead_company
             contact = (await self.client.upsert(c.contact_object, c.external_id_field, key, record))["id"]
-        self._contact_ids[key] = contact
+        if not contact:
+            raise SalesforceUnavailable(200, [{"message": f"no id for the contact {key[:80]}", "errorCode": "",
+                                               "fields": []}])
+        self._remember(key, contact)
         return contact
 
     async def _task(self, write: CrmWrite) -> dict[str, Any]:
         payload = write.payload
-        contact = await self._contact_id(str(payload.get("external_key") or ""))
+        contact = await self._contact_id(payload)
         text = str(payload.get("text") or "")
-        subject = str(payload.get("subject") or text.splitlines()[0] if text else "LiveHub")[:255]
+        first = text.strip().splitlines()[0].strip() if text.strip() else ""
+        subject = str(payload.get("subject") or first[:80] or "LiveHub")[:255]
         task = {"Subject": subject, "Description": text[:32000], "Status": "Completed", "WhoId": contact,
                 "ActivityDate": datetime.date.today().isoformat()}
         result = await self.client.upsert("Task", self.config.task_external_id_field, write.key[:255], task)
@@ -179,16 +204,26 @@ class SalesforceCrm(CrmConnector):
     async def _opportunity(self, write: CrmWrite) -> dict[str, Any]:
         payload = write.payload
         fields = payload.get("fields") or {}
-        contact = await self._contact_id(str(payload.get("external_key") or ""))
-        record: dict[str, Any] = {"CloseDate": datetime.date.today().isoformat(), "ContactId": contact}
+        deal_key = str(payload.get("deal_key") or "").strip()
+        if not deal_key:
+            raise CrmRejected("a deal write without its key", ["deal_key"])
+        amount = None
+        if fields.get("amount") not in (None, ""):
+            try:
+                amount = float(fields["amount"])
+            except (TypeError, ValueError):
+                raise CrmRejected(f"the amount {str(fields['amount'])[:40]!r} is not a number", ["amount"]) from None
+        contact = await self._contact_id(payload)
+        record: dict[str, Any] = {"CloseDate": datetime.date.today().isoformat()}
+        if self.config.contact_object == "Contact":
+            record["ContactId"] = contact
         if fields.get("title"):
             record["Name"] = str(fields["title"])[:120]
         if fields.get("stage"):
             record["StageName"] = self.config.stages.get(str(fields["stage"]), str(fields["stage"]))
-        if fields.get("amount") is not None:
-            record["Amount"] = float(fields["amount"])
-        deal_key = str(payload.get("deal_key") or "")
-        result = await self.client.upsert("Opportunity", self.config.deal_external_id_field, deal_key, record)
+        if amount is not None:
+            record["Amount"] = amount
+        result = await self.client.upsert(self.config.deal_object, self.config.deal_external_id_field, deal_key, record)
         return {**result, "contact": contact}
 
     # -- batches -------------------------------------------------------------------------------------
@@ -212,11 +247,15 @@ class SalesforceCrm(CrmConnector):
         for n, (_, key, _) in enumerate(group):
             result = results[n] if n < len(results) else {}
             if result.get("success"):
-                self._contact_ids[key] = str(result.get("id"))
-                out.append({"id": str(result.get("id")), "created": bool(result.get("created"))})
-            else:
-                errors = [e for e in result.get("errors") or [] if isinstance(e, dict)]
-                out.append(_rejected(SalesforceError(400, errors or [{"message": "not upserted"}])))
+                self._remember(key, str(result.get("id") or ""))
+                out.append({"id": str(result.get("id") or ""), "created": bool(result.get("created"))})
+                continue
+            errors = [e for e in result.get("errors") or [] if isinstance(e, dict)]
+            error = error_for(400, errors or [{"message": "no result for this record", "errorCode": ""}])
+            if isinstance(error, SalesforceUnavailable | SalesforceAuthError) or not errors:
+                out.append(error)  # a locked row, no answer: this write and the ones after it go again
+                break
+            out.append(_rejected(error))
         return out
 
     def _contact_group(self, writes: list[CrmWrite], start: int) -> list[tuple[CrmWrite, str, dict[str, Any]]]:

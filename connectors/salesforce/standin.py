@@ -3,17 +3,22 @@
 * ``POST /services/oauth2/token``: the client-credentials flow (consumer key and secret) and the JWT bearer
   flow (the RS256 assertion verified with the connected app's certificate: ``iss``, ``sub``, ``aud``, ``exp``);
   answers ``access_token``, ``instance_url`` (the stand-in), ``issued_at``; a session lasts ``token_ttl_s``,
-  then the API answers 401 ``INVALID_SESSION_ID``.
+  then the API answers 401 ``INVALID_SESSION_ID``. Both flows are always accepted; ``flow`` chooses which one
+  :meth:`~SalesforceStandin.connector_settings` points a hub at (``"jwt_bearer"``: the stand-in's private key
+  and user).
 * ``/services/data/`` (versions), ``.../sobjects/<type>`` (create), ``PATCH .../sobjects/<type>/<extField>/
-  <value>`` (upsert: 201 created, 200 updated, 404 ``NOT_FOUND`` for an unknown external-id field),
+  <value>`` (upsert: 201 created, 200 updated as from API v46.0, or 204 without a body with
+  ``update_status=204``; 404 ``NOT_FOUND`` for an unknown external-id field),
   ``PATCH .../composite/sobjects/<type>/<extField>`` (sObject Collections upsert, at most 200, per-record
   results), ``GET .../query?q=`` (``SELECT <fields> FROM <type> [WHERE <field> = '<value>']``, pages with
   ``nextRecordsUrl``), ``GET .../limits``.
 * Validation as Salesforce answers it, always an array ``[{"message", "errorCode", "fields"}]``: unknown fields
   (``INVALID_FIELD``), required ones (``REQUIRED_FIELD_MISSING``), bad emails (``INVALID_EMAIL_ADDRESS``),
-  dangling ids (``INVALID_CROSS_REFERENCE_KEY``), long strings (``STRING_TOO_LONG``).
+  malformed ids (``MALFORMED_ID``), dangling ones (``INVALID_CROSS_REFERENCE_KEY``), ids of the wrong object
+  (``FIELD_INTEGRITY_EXCEPTION``), long strings (``STRING_TOO_LONG``).
 * Every answer carries ``Sforce-Limit-Info: api-usage=<used>/<max>``; past the allowance, 403
-  ``REQUEST_LIMIT_EXCEEDED``. The shared control API adds outages (503) and forced limits.
+  ``REQUEST_LIMIT_EXCEEDED``. The shared control API adds outages (503 ``SERVER_UNAVAILABLE`` on every route,
+  the token endpoint's too) and forced limits (the next N API calls answer ``REQUEST_LIMIT_EXCEEDED``).
 
 Objects are in memory (:mod:`.standin_org`); :meth:`SalesforceStandin.records` gives them to tests.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import secrets
 import time
 from typing import Any
@@ -38,6 +44,7 @@ from hub.jsonbody import JsonBodyError
 from hub.jsonbody import loads as load_json
 from hub.standin import Standin, _json
 
+FLOWS = ("client_credentials", "jwt_bearer")
 VERSION = "v62.0"
 API = "/services/data/{version}"
 
@@ -47,13 +54,23 @@ def _unb64(text: str) -> bytes:
 
 
 class SalesforceStandin(Standin):
+    """A Salesforce org (see the module docstring). ``token_ttl_s``: how long a session lasts; ``api_max``: the
+    API allowance; ``page_size``: records per query page; ``username``: the JWT bearer flow's user; ``flow``:
+    the OAuth flow :meth:`connector_settings` uses; ``update_status``: 200 or 204 for an upsert that updates."""
+
     system = "salesforce"
-    secret_env = {"client_secret": "SALESFORCE_CLIENT_SECRET"}
+    secret_env = {"client_secret": "SALESFORCE_CLIENT_SECRET", "private_key": "SALESFORCE_PRIVATE_KEY"}
     room_bound = False
 
     def __init__(self, *, token_ttl_s: float = 7200.0, api_max: int = 15_000, page_size: int = 2000,
-                 username: str = "livehub@example.com", **kw: Any) -> None:
+                 username: str = "livehub@example.com", flow: str = "client_credentials", update_status: int = 200,
+                 **kw: Any) -> None:
+        if flow not in FLOWS:
+            raise ValueError(f"flow: one of {', '.join(FLOWS)}")
+        if update_status not in (200, 204):
+            raise ValueError("update_status: 200 or 204")
         super().__init__(**kw)
+        self.flow, self.update_status = flow, update_status
         self.client_id = "3MVG9standin" + secrets.token_hex(8)
         self.client_secret = secrets.token_hex(16)
         self.username = username
@@ -66,8 +83,10 @@ class SalesforceStandin(Standin):
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     def connector_settings(self) -> dict[str, Any]:
-        return {"token_url": f"{self.url}/services/oauth2/token", "client_id": self.client_id,
-                "client_secret": self.client_secret}
+        settings: dict[str, Any] = {"token_url": f"{self.url}/services/oauth2/token", "client_id": self.client_id}
+        if self.flow == "jwt_bearer":
+            return {**settings, "private_key": self.private_key_pem(), "username": self.username}
+        return {**settings, "client_secret": self.client_secret}
 
     def private_key_pem(self) -> str:
         """The connected app's private key (its certificate's public key verifies the JWT bearer flow)."""
@@ -88,6 +107,11 @@ class SalesforceStandin(Standin):
     def records(self, sobject: str) -> list[dict[str, Any]]:
         """The org's records of ``sobject``, oldest first."""
         return self.org.records(sobject)
+
+    def outage_response(self, request: web.Request) -> web.StreamResponse:
+        """Salesforce's own form of an outage: 503 with an error array."""
+        return _json([{"message": "Service temporarily unavailable", "errorCode": "SERVER_UNAVAILABLE"}], 503,
+                     headers={"Retry-After": str(max(1, math.ceil(self.outage_left())))})
 
     def expire_tokens(self) -> None:
         """End every session at once (the next API call answers 401 ``INVALID_SESSION_ID``)."""
@@ -187,6 +211,8 @@ class SalesforceStandin(Standin):
             if len(parts) == 4 and method == "PATCH":
                 record, created = org.upsert(parts[1], parts[2], parts[3], body)
                 self.record("api", op=f"{parts[1]}.upsert", id=record, created=created)
+                if not created and self.update_status == 204:
+                    return 204, None
                 return (201 if created else 200), {"id": record, "success": True, "errors": [], "created": created}
             if len(parts) == 3 and method == "GET":
                 return 200, org.get(parts[1], parts[2])

@@ -4,6 +4,7 @@ fields}``), a SOQL subset and query pages."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from typing import Any
@@ -23,7 +24,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     "fields": {"Name": 120, "StageName": 40, "CloseDate": 10, "Amount": None, "ContactId": 18,
                                "Description": 32000, "LiveHub_Deal_Key__c": 255}},
 }
-REFERENCES = {"WhoId", "WhatId", "ContactId", "AccountId"}
+REFERENCES = {"WhoId": ("Contact", "Lead"), "WhatId": ("Opportunity",), "ContactId": ("Contact",),
+              "AccountId": ("Account",)}
+"""Reference fields and the objects each may point at."""
+RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SOQL = re.compile(r"^\s*SELECT\s+(?P<fields>[\w\s,]+?)\s+FROM\s+(?P<object>\w+)"
                   r"(?:\s+WHERE\s+(?P<field>\w+)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)')?\s*$", re.IGNORECASE)
@@ -77,15 +81,24 @@ class Org:
             if name == "Email" and value and not EMAIL.match(str(value)):
                 raise OrgError(400, f"Email: invalid email address: {str(value)[:80]}", "INVALID_EMAIL_ADDRESS",
                                ["Email"])
-            if name in REFERENCES and value and not any(str(value) in rows for rows in self.objects.values()):
-                raise OrgError(400, f"{name}: id value of incorrect type: {str(value)[:20]}",
-                               "INVALID_CROSS_REFERENCE_KEY", [name])
+            if name in REFERENCES and value not in (None, ""):
+                self._reference(name, str(value))
         merged = {**(existing or {}), **fields}
         missing = [name for name in schema["required"] if merged.get(name) in (None, "")]
         if missing:
             raise OrgError(400, f"Required fields are missing: [{', '.join(missing)}]", "REQUIRED_FIELD_MISSING",
                            missing)
         return merged
+
+    def _reference(self, name: str, value: str) -> None:
+        if not RECORD_ID.match(value):
+            raise OrgError(400, f"{name}: invalid ID field: {value[:20]}", "MALFORMED_ID", [name])
+        target = next((obj for obj, rows in self.objects.items() if value in rows), None)
+        if target is None:
+            raise OrgError(400, "invalid cross reference id", "INVALID_CROSS_REFERENCE_KEY", [name])
+        if target not in REFERENCES[name]:
+            raise OrgError(400, f"{name}: id value of incorrect type: {value[:20]}", "FIELD_INTEGRITY_EXCEPTION",
+                           [name])
 
     def create(self, sobject: str, fields: Any) -> str:
         record = self._validate(sobject, fields, None)
@@ -121,6 +134,8 @@ class Org:
         if len(records) > 200:
             raise OrgError(400, "Number of records in the request exceeds the limit of 200", "EXCEEDED_ID_LIMIT")
         self._by_external(sobject, field, "")  # an unknown external-id field refuses the whole request
+        all_or_none = bool(body.get("allOrNone"))
+        before = copy.deepcopy(self.objects) if all_or_none else None
         out = []
         for item in records:
             item = dict(item) if isinstance(item, dict) else {}
@@ -136,6 +151,12 @@ class Org:
             except OrgError as exc:
                 out.append({"success": False, "errors": [{"statusCode": e["errorCode"], "message": e["message"],
                                                           "fields": e["fields"]} for e in exc.errors]})
+        if before is not None and not all(r["success"] for r in out):  # allOrNone: nothing is kept
+            self.objects = before
+            rolled = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "fields": [],
+                      "message": "Record rolled back because not all records were valid and the request was using "
+                                 "AllOrNone header"}
+            out = [r if not r["success"] else {"success": False, "errors": [dict(rolled)]} for r in out]
         return out
 
     def get(self, sobject: str, rid: str) -> dict[str, Any]:
