@@ -48,7 +48,8 @@ class SalesforceError(Exception):
         self.code = str(errors[0].get("errorCode") or errors[0].get("statusCode") or "") if errors else ""
         names: list[str] = []
         for error in errors:
-            names += [str(f) for f in error.get("fields") or [] if isinstance(f, (str, int))]
+            fields = error.get("fields")
+            names += [str(f) for f in fields if isinstance(f, (str, int))] if isinstance(fields, list) else []
         self.fields = list(dict.fromkeys(names))
         text = "; ".join(f"{e.get('errorCode') or e.get('statusCode') or 'ERROR'}: {e.get('message') or ''}"
                          for e in errors) or f"HTTP {status}"

@@ -16,7 +16,8 @@ ALL_KEYS = ("ingest_events_per_s", "ingest_stored_events_per_s", "ingest_p99_del
             "tiktok_decode_msgs_per_s", "bilibili_decode_msgs_per_s", "twitch_decode_msgs_per_s",
             "youtube_decode_msgs_per_s", "kuaishou_decode_msgs_per_s", "platform_reply_p95_ms",
             "shopify_sync_5000_s", "shopify_webhook_to_fact_p95_ms", "woocommerce_sync_5000_s",
-            "woocommerce_webhook_to_fact_p95_ms", "crm_outage_reply_p95_ratio")
+            "woocommerce_webhook_to_fact_p95_ms", "crm_outage_reply_p95_ratio",
+            "campaign_render_reply_p95_ratio")
 
 
 def test_runner_knows_every_metric_of_the_issue() -> None:

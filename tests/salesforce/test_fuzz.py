@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.salesforce.client import SalesforceClient, SalesforceError, parse_errors
+from connectors.salesforce.client import SalesforceClient, SalesforceError, error_for, parse_errors
 
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
                        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
@@ -27,6 +27,14 @@ def test_any_json_error_shape_is_read_without_failing(status: int, data: object)
 
     error = parse_errors(status, json.dumps(data).encode())
     assert all(isinstance(f, str) for f in error.fields) and str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(status=st.integers(0, 599), entries=st.lists(st.dictionaries(
+    st.sampled_from(["message", "errorCode", "statusCode", "fields", "other"]), JSONISH, max_size=5), max_size=4))
+def test_any_per_record_error_list_is_read_without_failing(status: int, entries: list[dict[str, object]]) -> None:
+    error = error_for(status, entries)  # a collection's record errors are taken as the org answered them
+    assert isinstance(error, SalesforceError) and all(isinstance(f, str) for f in error.fields) and str(error)
 
 
 @settings(max_examples=200, deadline=None)

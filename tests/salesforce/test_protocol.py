@@ -1,13 +1,16 @@
 """Salesforce's REST API against its stand-in: the client alone (client credentials and JWT bearer, a token
 fetched again before it expires and once after an early 401, the error array with its fields, per-record
-collection results, Sforce-Limit-Info, the allowance used up), then the connector through the hub (contacts in
-collections, Tasks and Opportunities upserted by key so a redelivery makes nothing twice, a refused write beside
-good ones, an outage waited out, refused credentials → auth_failed)."""
+collection results and allOrNone, references checked, Sforce-Limit-Info, the allowance used up, which errors are
+retried), then the connector through the hub (contacts in collections, Tasks and Opportunities upserted by key so
+a redelivery makes nothing twice, Leads, the JWT flow, updates answered 204, a refused write marked failed beside
+good ones, an outage and a stopped org waited out, refused credentials → auth_failed)."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+import aiohttp
 import pytest
 
 from connectors.salesforce.client import (
@@ -15,11 +18,13 @@ from connectors.salesforce.client import (
     SalesforceClient,
     SalesforceError,
     SalesforceUnavailable,
+    error_for,
 )
 from connectors.salesforce.connector import SalesforceCrm
 from connectors.salesforce.standin import SalesforceStandin
 from hub.crm import CrmRejected, CrmWrite
 from hub.secrets import SecretValue
+from hub.storage import outbox_store
 from hub.testing import fast_retries, fault, running_hub, wait_for
 
 
@@ -91,6 +96,40 @@ async def test_errors_are_the_array_with_fields_and_collections_answer_per_recor
         assert limited.value.code == "REQUEST_LIMIT_EXCEEDED"
 
 
+async def test_all_or_none_keeps_nothing_and_references_are_checked_on_a_shared_session() -> None:
+    async with SalesforceStandin() as standin, aiohttp.ClientSession() as session:
+        client = client_of(standin, session=session)
+        await client.upsert("Lead", "LiveHub_Key__c", "douyin:9", {"LastName": "Lee", "Company": "Acme"})
+        (lead,) = standin.records("Lead")
+        batch = [{"LiveHub_Key__c": "douyin:1", "LastName": "Ann"}, {"LiveHub_Key__c": "douyin:2", "Email": "bad"}]
+        results = await client.collections_upsert("Contact", "LiveHub_Key__c", batch, all_or_none=True)
+        refusals = []
+        for sobject, fields in (("Task", {"Status": "Completed", "WhoId": "not an id"}),
+                                ("Task", {"Status": "Completed", "WhoId": "003000000000000999"}),
+                                ("Opportunity", {"Name": "x", "StageName": "Prospecting", "CloseDate": "2025-01-01",
+                                                 "ContactId": lead["Id"]})):
+            with pytest.raises(SalesforceError) as refused:
+                await client.create(sobject, fields)
+            refusals.append((refused.value.code, refused.value.fields))
+        await client.close()
+        assert not session.closed  # the caller's session stays open
+        assert [r["success"] for r in results] == [False, False] and standin.records("Contact") == []
+        assert results[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+        assert results[1]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS"
+        assert refusals == [("MALFORMED_ID", ["WhoId"]), ("INVALID_CROSS_REFERENCE_KEY", ["WhoId"]),
+                            ("FIELD_INTEGRITY_EXCEPTION", ["ContactId"])]
+
+
+@pytest.mark.parametrize(("status", "code", "kind"), [
+    (400, "UNABLE_TO_LOCK_ROW", SalesforceUnavailable), (429, "", SalesforceUnavailable),
+    (503, "SERVER_UNAVAILABLE", SalesforceUnavailable), (403, "REQUEST_LIMIT_EXCEEDED", SalesforceUnavailable),
+    (400, "invalid_grant", SalesforceAuthError), (401, "INVALID_SESSION_ID", SalesforceAuthError),
+    (400, "REQUIRED_FIELD_MISSING", SalesforceError), (404, "NOT_FOUND", SalesforceError)])
+def test_which_errors_are_retried_refused_or_credentials(status: int, code: str, kind: type) -> None:
+    error = error_for(status, [{"message": "m", "errorCode": code, "fields": []}])
+    assert type(error) is kind and error.code == code
+
+
 async def test_query_pages_are_followed() -> None:
     async with SalesforceStandin(page_size=3) as standin:
         client = client_of(standin)
@@ -158,3 +197,79 @@ async def test_an_outage_is_waited_out_and_refused_credentials_stop_in_auth_fail
             await crm.add_note("douyin:1", "hello", key="n2")
             await wait_for(lambda: crm.state == "auth_failed", timeout=5)
             assert crm.counts["pending"] == 1 and standin.refused["token"] >= 1
+
+
+async def test_a_lead_its_task_and_its_opportunity_go_through_the_outbox(tmp_path, monkeypatch) -> None:
+    fast_retries(monkeypatch, SalesforceCrm)
+    async with SalesforceStandin() as standin, \
+            running_hub(config=hub_config(standin, tmp_path, contact_object="Lead")) as hub:
+        crm = hub.connectors["crm"]
+        await crm.upsert_contact("douyin:1", {"name": "Ann"})
+        await crm.add_note("douyin:1", "asked the price")
+        await crm.upsert_deal("order-1", "douyin:1", {"title": "order 1", "amount": "30.00", "stage": "won"})
+        await wait_for(lambda: crm.counts["sent"] == 3, timeout=15)
+        (lead,) = standin.records("Lead")
+        (task,) = standin.records("Task")
+        (deal,) = standin.records("Opportunity")
+        settings = crm.config
+    assert standin.records("Contact") == []
+    assert (lead["LiveHub_Key__c"], lead["LastName"], lead["Company"]) == ("douyin:1", "Ann", settings.lead_company)
+    assert (task["WhoId"], task["Subject"], task["Description"], task["Status"]) == (
+        lead["Id"], "asked the price", "asked the price", "Completed")
+    assert (deal["LiveHub_Deal_Key__c"], deal["Name"], deal["Amount"], deal["StageName"]) == (
+        "order-1", "order 1", 30.0, settings.stages["won"])
+    assert "ContactId" not in deal  # an Opportunity points at Contacts, not at Leads
+    assert abs((datetime.date.fromisoformat(deal["CloseDate"]) - datetime.date.today()).days) <= 1
+
+
+async def test_a_refused_write_is_failed_with_the_message_and_fields_and_the_next_goes(tmp_path, monkeypatch) -> None:
+    fast_retries(monkeypatch, SalesforceCrm)
+    async with SalesforceStandin() as standin, running_hub(config=hub_config(standin, tmp_path)) as hub:
+        crm = hub.connectors["crm"]
+        await crm.upsert_deal("order-2", "douyin:1", {"amount": "5", "stage": "won"})  # no title: no Name
+        await crm.upsert_deal("order-3", "douyin:1", {"title": "t", "amount": "a lot", "stage": "won"})
+        await crm.upsert_contact("douyin:2", {"name": "Bob"})
+        await wait_for(lambda: crm.counts["failed"] == 2 and crm.counts["sent"] == 1, timeout=15)
+        failed = {r["payload"]["deal_key"]: r["last_error"]
+                  for r in await outbox_store.entries(hub.storage, connector="crm", state="failed")}
+        assert crm.state == "ready"
+    assert "REQUIRED_FIELD_MISSING" in failed["order-2"] and "fields: Name" in failed["order-2"]
+    assert "fields: amount" in failed["order-3"]
+    assert standin.records("Opportunity") == []
+    assert [c["LastName"] for c in standin.records("Contact") if c["LiveHub_Key__c"] == "douyin:2"] == ["Bob"]
+
+
+async def test_the_jwt_bearer_flow_and_updates_answered_204_through_the_hub(tmp_path, monkeypatch) -> None:
+    fast_retries(monkeypatch, SalesforceCrm)
+    async with SalesforceStandin(flow="jwt_bearer", update_status=204) as standin:
+        client = client_of(standin, jwt=True)
+        try:  # the contact exists before the hub writes it: its upsert is an update, answered without an id
+            known = await client.upsert("Contact", "LiveHub_Key__c", "douyin:1", {"LastName": "Ann"})
+        finally:
+            await client.close()
+        async with running_hub(config=hub_config(standin, tmp_path)) as hub:
+            crm = hub.connectors["crm"]
+            await crm.upsert_contact("douyin:1", {"name": "Ann B", "consent": "refused"})
+            await crm.add_note("douyin:1", "came back\nand asked again", key="n1")
+            await wait_for(lambda: crm.counts["sent"] == 2, timeout=15)
+    (contact,) = standin.records("Contact")
+    (task,) = standin.records("Task")
+    assert (contact["Id"], contact["LastName"], contact["HasOptedOutOfEmail"]) == (known["id"], "Ann B", True)
+    assert (task["WhoId"], task["Subject"]) == (known["id"], "came back")
+    assert standin.issued["client_credentials"] == 0 and standin.issued["jwt_bearer"] >= 2
+
+
+async def test_writes_wait_while_the_org_is_down_then_all_go(tmp_path, monkeypatch) -> None:
+    fast_retries(monkeypatch, SalesforceCrm)
+    async with SalesforceStandin() as standin, running_hub(config=hub_config(standin, tmp_path)) as hub:
+        crm = hub.connectors["crm"]
+        await wait_for(lambda: crm.state == "ready", timeout=5)
+        await standin.stop()  # no answer at all until it starts again (same port, same records)
+        await crm.upsert_contact("douyin:1", {"name": "Ann"})
+        await crm.add_note("douyin:1", "asked the price")
+        await crm.upsert_deal("order-1", "douyin:1", {"title": "order 1", "stage": "lead"})
+        await wait_for(lambda: crm.state == "retrying", timeout=5)
+        assert crm.counts["pending"] == 3 and crm.counts["sent"] == 0
+        await standin.start()
+        await wait_for(lambda: crm.counts["sent"] == 3 and crm.state == "ready", timeout=15)
+    assert [len(standin.records(o)) for o in ("Contact", "Task", "Opportunity")] == [1, 1, 1]
