@@ -3,7 +3,7 @@ configured channel of their kind, once each.
 
 Before an item goes it is reviewed again against the catalog of now (a changed price blocks it). Each person
 gets one variant (chosen by their id, so the same person always sees the same one), one message per product,
-segment and channel of the run (a delivery row with a unique key is stored *before* sending: a send repeated
+segment, channel and content kind of the run (a delivery row with a unique key is stored *before* sending: a send repeated
 after a crash or a restart sends nothing twice), with their own tracked link (``/r/<token>``: the click is
 counted, then the reader goes on) and unsubscribe link (``/u/<token>``). A person who unsubscribed (consent
 ``refused``) never gets a message; with ``[plugins.campaigns] consent = "granted"`` only people who said yes do.
@@ -82,15 +82,15 @@ class CampaignSender:
                                       .where(campaign_items.c.campaign == campaign))).scalar()
         approved = await store.items(storage, campaign=campaign, run_id=run, state="approved", limit=100_000) \
             if run is not None else []
-        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}  # (sku, segment, channel, content kind)
         for item in approved:
             reasons = await self.service.recheck(item)
             if reasons:
                 await store.decide(storage, item["id"], "blocked", "send", reasons)
                 counts["blocked_items"] += 1
                 continue
-            groups.setdefault((item["sku"], item["segment"], item["channel"]), []).append(item)
-        for (sku, segment, kind), variants in groups.items():
+            groups.setdefault((item["sku"], item["segment"], item["channel"], item["kind"]), []).append(item)
+        for (sku, segment, kind, content_kind), variants in groups.items():
             channel = self.channel(kind)
             if channel is None:
                 counts["no_channel"] += len(variants)
@@ -98,10 +98,11 @@ class CampaignSender:
             if not channel.per_person:  # each variant once (a bundle for manual upload)
                 for n, item in enumerate(variants):
                     await self._one(campaign, run, sku, segment, channel, {"id": 0, "consent": "granted"},
-                                    [item], counts, suffix=f":{n}")
+                                    [item], counts, suffix=f":{content_kind}:{n}")
                 continue
             for person in await self.audience(segment):
-                await self._one(campaign, run, sku, segment, channel, person, variants, counts)
+                await self._one(campaign, run, sku, segment, channel, person, variants, counts,
+                                suffix=f":{content_kind}")
         await storage.audit(actor=actor, action="campaign.send", target=campaign, detail={"run": run, **counts})
         return counts
 

@@ -1,5 +1,5 @@
-"""#17's acceptance path, without the pitch video (not built yet): a campaign "2 hours before the next show, for
-the segment 'asked but did not buy', copy, email + webhook, approval required" runs on the scheduler's clock;
+"""#17's acceptance: a campaign "2 hours before the next show, for the segment 'asked but did not buy', copy +
+pitch video, email + webhook, approval required" runs on the scheduler's clock;
 its items are generated, reviewed and approved through the API, delivered to a real SMTP server and a webhook
 receiver exactly once; an unsubscribed person gets nothing; a click is recorded and an order attributed."""
 
@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
@@ -22,6 +23,8 @@ from hub.testing import feed, running_hub, wait_for
 from plugins.campaigns.planner import CampaignPlanner
 from tests.campaigns.test_campaigns import call, write_catalog
 from tests.campaigns.test_sending import Inbox, free_port, wait_until
+
+pytestmark = pytest.mark.slow
 
 ASKED = [{"intent": "price", "sku": "TEA-001", "text": "how much is link 1?"}]
 
@@ -47,7 +50,10 @@ async def test_a_campaign_two_hours_before_the_show_reaches_the_segment_once(tmp
               "web": {"enabled": True, "port": 0}, "scheduler": {"enabled": True},
               "connectors": {"shop": {"type": "catalog_file", "path": str(catalog)}, "crm": {"type": "builtin_crm"}},
               "rooms": {"main": {"locale": "en"}},
-              "backends": {"channel": {
+              "backends": {"voice": {"default": "espeak"},
+                           "content": {"pitch_video": {"sizes": ["180x320"], "fps": 10,
+                                                       "folder": str(tmp_path / "media")}},
+                           "channel": {
                   "email": {"host": "127.0.0.1", "port": smtp.port},
                   "webhook": {"url": f"http://127.0.0.1:{runner.addresses[0][1]}/hook",
                               "secret": SecretValue("s3cret", "test")}}}}
@@ -68,7 +74,8 @@ async def test_a_campaign_two_hours_before_the_show_reaches_the_segment_once(tmp
             # tomorrow's show, compressed: it starts 2 hours and 3 seconds from now
             start = datetime.now(UTC) + timedelta(hours=2, seconds=3)
             await hub.scheduler.add("show.start", {"show": "spring", "room": "main"}, at=start)
-            campaign = {"products": ["TEA-001"], "segments": ["asked-no-buy"], "channels": ["email", "webhook"],
+            campaign = {"products": ["TEA-001"], "segments": ["asked-no-buy"], "kinds": ["copy", "pitch_video"],
+                        "channels": ["email", "webhook"],
                         "approval": "manual", "before_show": {"hours": 2, "room": "main"},
                         "link": "https://shop.example/p/{sku}"}
             assert (await call(hub, "PUT", "/campaigns/before-show", campaign))[0] == 200
@@ -88,13 +95,16 @@ async def test_a_campaign_two_hours_before_the_show_reaches_the_segment_once(tmp
             assert not [s for s in await hub.scheduler.list() if s["job_type"] == "campaign.run"]
 
             items = (await call(hub, "GET", "/campaign-items?campaign=before-show&state=awaiting_approval"))[1]
-            assert len(items["items"]) == 4  # email and webhook, A and B
+            assert len(items["items"]) == 6  # copy: email and webhook, A and B; the video: email and webhook
             for item in items["items"]:
                 assert (await call(hub, "POST", f"/campaign-items/{item['id']}/approve"))[1]["state"] == "approved"
             sent = (await call(hub, "POST", "/campaigns/before-show/send"))[1]
-            assert sent["sent"] == 2 and sent["unsubscribed"] == 2  # ann by email and webhook; dan by neither
+            assert sent["sent"] == 4 and sent["unsubscribed"] == 4  # ann: copy and video, by email and webhook
             assert (await call(hub, "POST", "/campaigns/before-show/send"))[1]["sent"] == 0
-            assert [tos for tos, _ in inbox.messages] == [["ann@example.com"]] and len(hooks) == 1
+            assert [tos for tos, _ in inbox.messages] == [["ann@example.com"]] * 2 and len(hooks) == 2
+            bodies = [email.message_from_bytes(raw, policy=email.policy.default) for _, raw in inbox.messages]
+            assert not [m for m in bodies if list(m.iter_attachments())]  # the video is a link
+            assert sum("Watch: http" in m.get_body(("plain",)).get_content() for m in bodies) == 1
 
             text = email.message_from_bytes(inbox.messages[0][1], policy=email.policy.default) \
                 .get_body(("plain",)).get_content()
