@@ -46,6 +46,9 @@ class MediaFrame:
     audio: np.ndarray
     speaking: bool = False
     caption: str = ""
+    made_ts: float = 0.0
+    """Wall-clock time (``time.time()``) the timeline handed the frame out: what maps a recording's frames
+    to the events of the show (0.0 for frames not made by a live timeline)."""
 
 
 def samples_per_frame(fps: int) -> int:

@@ -90,6 +90,8 @@ class OutputBackend:
         self.attempts = 0
         self.times_live = 0
         self.task: asyncio.Task[Any] | None = None
+        self._frames: Any = None  # the current attempt's subscription
+        self._finishing = False
 
     async def _run(self, frames: AsyncIterator[MediaFrame]) -> None:
         """Send ``frames`` until they end or the far end fails; call :meth:`set_live` when it works.
@@ -137,15 +139,25 @@ class OutputBackend:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
+    async def finish(self, grace: float = 10.0) -> None:
+        """End this output while its timeline goes on (a recording that stops with its show): its frames
+        end, so :meth:`_run` returns as at the timeline's end (a file is finalised); no retry follows. Waits
+        up to ``grace`` seconds, then cancels."""
+        self._finishing = True
+        if self._frames is not None:
+            self._frames.close()
+        await self.stop(grace)
+
     async def run(self, timeline: RoomTimeline) -> None:
         """Feed frames of ``timeline`` to :meth:`_run` until it returns or this task is cancelled."""
         self.room, self.timeline = timeline.room, timeline
         backoff = Backoff(self.backoff_base, self.backoff_cap)
         self._set_state(STARTING, self.target())
         try:
-            while True:
+            while not self._finishing:
                 subscription = timeline.frames(self.queue_frames, video=self.wants_video) \
                     if self.consumes_frames else None
+                self._frames = subscription
                 self.attempts += 1
                 try:
                     await self._run(self._counted(subscription) if subscription is not None else _nothing())
@@ -165,9 +177,11 @@ class OutputBackend:
                     self._metric_reconnect()
                     self._set_state(RETRYING, detail)
                 finally:
+                    self._frames = None
                     if subscription is not None:
                         subscription.close()
-                await asyncio.sleep(backoff.next_delay())
+                if not self._finishing:
+                    await asyncio.sleep(backoff.next_delay())
         finally:
             if self.state not in (FAILED, STOPPED):
                 self._set_state(STOPPED, "")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -320,6 +321,7 @@ class RoomTimeline:
         start = self.clock.now() - self.index / self.fps
         while True:
             frame = await self._next_frame(self.playback, self.index, self.subscribers.want_video)
+            frame.made_ts = time.time()
             self.subscribers.publish(frame)
             self.index += 1
             self._count_frame()

@@ -139,6 +139,22 @@ broadcasts = sa.Table(
     sa.Index(None, "room", "started_ts"),
 )
 
+recordings = sa.Table(  # a room's frames recorded to a file: what live clips are cut from (hub/recordings.py)
+    "recordings", metadata,
+    _id(),
+    sa.Column("room", sa.String(), nullable=False),
+    sa.Column("path", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # recording, complete, failed
+    sa.Column("started_ts", Timestamp, nullable=False),  # wall-clock time of the file's first frame
+    sa.Column("ended_ts", Timestamp),
+    sa.Column("seconds", sa.Float(), nullable=False),
+    sa.Column("fps", sa.Integer(), nullable=False),
+    sa.Column("width", sa.Integer(), nullable=False),
+    sa.Column("height", sa.Integer(), nullable=False),
+    sa.Column("data", Json, nullable=False),  # anchors (file seconds ↔ wall time), captions, cards on screen
+    sa.Index(None, "room", "started_ts"),
+)
+
 replies = sa.Table(
     "replies", metadata,
     _id(),

@@ -37,6 +37,7 @@ from plugins.show_runner import broadcasts
 from plugins.show_runner.bridge import RoomBridge, SpeechCalibration
 from plugins.show_runner.jobs import schedule_stop, unschedule_stop
 from plugins.show_runner.library import ShowLibrary
+from plugins.show_runner.recording import finish_recording, start_recording
 from plugins.show_runner.rundown import Rundown, parse_rundown
 from plugins.show_runner.settings import ShowRunnerSettings, shows_folder
 from plugins.show_runner.show import ShowRun, cancel_run
@@ -73,6 +74,7 @@ class LiveRoom:
     task: asyncio.Task[Any] | None = None
     broadcast: int | None = None
     pinned: dict[str, str] | None = None
+    recorder: Any = None  # the file output recording the show (plugins/show_runner/recording.py)
 
     @property
     def timeline(self) -> Any:
@@ -222,6 +224,7 @@ class ShowService(ShowControl):
             hub_room.slots.discard(LiveRoom, live)
             if hub_room.state in ("on_air", "paused"):
                 hub_room.set_state("opened", by=ACTOR)
+        await finish_recording(live)
         await live.bridge.stop()
         if live.opened_here:
             await close_room(self.hub, live.name)
@@ -282,6 +285,8 @@ class ShowService(ShowControl):
                 live.broadcast = await broadcasts.record_start(self.hub, room, rundown.name, ends_ts=ends_ts,
                                                                actor=actor)
                 await schedule_stop(self.hub, room, live.broadcast, ends_ts)
+            if self.settings.record:
+                live.recorder = await start_recording(self.hub, live, self.settings.record_path)
             live.run = run
             live.task = self.hub.create_task(self._run(live, run), name=f"show:{room}")
         await self.audit(actor, "show_restore" if resume else "show_start", room,
@@ -315,6 +320,7 @@ class ShowService(ShowControl):
     async def _finish(self, live: LiveRoom, run: ShowRun, *, actor: str, reason: str) -> None:
         live.run = None
         bid, live.broadcast = live.broadcast, None
+        await finish_recording(live)
         await broadcasts.record_end(self.hub, bid, reason)
         await unschedule_stop(self.hub, bid)
         await self.audit(actor, "show_stop", live.name, {"show": run.rundown.name, "reason": reason,

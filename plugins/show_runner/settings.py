@@ -6,6 +6,8 @@
     shows_dir = "shows"          # TOML rundowns, one file per show (relative to livehub.toml)
     open_rooms = ["main"]        # rooms put on air when the hub starts: answers are spoken without a show
     watchdog_s = 5               # how often failed outputs and connectors are looked for
+    record = true                # record each show to a file (live clips are cut from recordings)
+    record_path = "recordings/{room}-{start}.mp4"
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class ShowRunnerSettings(BaseModel):
                                                                  "keeps failing")
     tick_s: float = Field(0.2, gt=0, le=5, description="how often a running show looks for a pitch slot")
     line_timeout_s: float = Field(120.0, gt=0, description="longest wait for a line to be said")
+    record: bool = Field(True, description="record each show to an MP4 with its captions (live clips are cut "
+                                           "from recordings); needs the file output")
+    record_path: str = Field("recordings/{room}-{start}.mp4",
+                             description="where show recordings go: {room} and {start} are filled in, relative "
+                                         "to the config file's folder")
 
 
 def shows_folder(hub: Any, settings: ShowRunnerSettings) -> Path:
