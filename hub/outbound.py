@@ -85,6 +85,12 @@ class ContentGenerator:
         longer (the base cuts them)."""
         raise NotImplementedError
 
+    async def edition(self, request: ContentRequest) -> str:
+        """What besides the request makes this generator's pieces differ (optional; "" by default): a
+        campaign reuses the pieces made for the same product facts, segment, channel, settings and edition.
+        A live clip's edition is the recordings it would be cut from, so a newer show makes a new clip."""
+        return ""
+
     async def aclose(self) -> None:  # noqa: B027 - optional, not abstract
         """Release what :meth:`generate` opened (an LLM client); the owner calls it once at shutdown."""
 

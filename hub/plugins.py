@@ -75,6 +75,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "plugins.reports",
     "plugins.content_copy",
     "plugins.content_video",
+    "plugins.content_clip",
     "plugins.campaigns",
     "plugins.channel_email",
     "plugins.channel_webhook",

@@ -140,7 +140,8 @@ class CampaignSender:
         message = OutboundMessage(key, address, content.get("subject", ""), text, markup, link, unsubscribe,
                                   {"campaign": campaign, "run": run, "item": item["id"], "variant": item["variant"],
                                    "sku": sku, "segment": segment, "person": person["id"], "watch": watch,
-                                   "media": [*videos.values(), *([content["cover"]] if content.get("cover") else [])]})
+                                   "media": [*videos.values(),
+                                             *(content[k] for k in ("cover", "captions") if content.get(k))]})
         try:
             await channel.send(message)
         except ChannelDeferred as exc:

@@ -29,6 +29,10 @@ class CampaignError(Exception):
     """A campaign that cannot run: no such campaign, no shop, no generator for a kind; the message says."""
 
 
+_NOT_PIECE_DATA = frozenset({"subject", "body", "source", "price", "product", "link", "llm_calls", "llm_tokens"})
+"""Keys of an item's content that are not its piece's own data (videos, cover, ...) when it is reused."""
+
+
 def _fingerprint(product: Product) -> dict[str, Any]:
     """What of a product the copy is made from: a change here makes new copy."""
     return {"sku": product.sku, "name": product.name, "price": str(product.price),
@@ -115,19 +119,22 @@ class CampaignService:
                     channel: str, kind: str, locale: str, room: str | None, counts: dict[str, int]) -> None:
         generator = self.generator(kind)
         link = campaign.link.replace("{sku}", product.sku)  # put in for {link} when an item is sent
+        request = ContentRequest(name, product, catalog.shop, segment, channel, locale, campaign.variants)
         key = hashlib.sha256(json.dumps([kind, generator.name, generator.config.model_dump() if generator.config
                                          else None, _fingerprint(product), segment, channel, locale, campaign.variants,
-                                         link], sort_keys=True, default=str).encode()).hexdigest()
+                                         link, await generator.edition(request)],
+                                        sort_keys=True, default=str).encode()).hexdigest()
         earlier = await store.made_before(self.hub.storage, key)
         if earlier:
             pieces = [ContentPiece(i["variant"], i["content"].get("subject", ""), i["content"].get("body", ""),
-                                   i["content"].get("source", "")) for i in earlier]
+                                   i["content"].get("source", ""),
+                                   {k: v for k, v in i["content"].items() if k not in _NOT_PIECE_DATA})
+                      for i in earlier]
             counts["reused"] += len(pieces)
         else:
-            request = ContentRequest(name, product, catalog.shop, segment, channel, locale, campaign.variants)
             pieces = await generator.make(request)
             counts["generated"] += len(pieces)
-            for piece in pieces:  # what writing them cost
+            for piece in pieces:  # what writing them cost (a reused piece cost nothing)
                 counts["llm_calls"] += int(piece.data.get("llm_calls", 0))
                 counts["llm_tokens"] += int(piece.data.get("llm_tokens", 0))
         for piece in pieces:
