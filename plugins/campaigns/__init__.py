@@ -79,6 +79,8 @@ def livehub_register_routes() -> list[WebRoute]:
         WebRoute("GET", "/api/v1/campaign-deliveries", api.list_deliveries, tags=("campaigns",),
                  summary="Deliveries (?campaign=): person, item, state, clicks"),
         WebRoute("GET", "/api/v1/campaigns", api.list_campaigns, tags=("campaigns",), summary="The campaigns"),
+        WebRoute("GET", "/api/v1/campaign-options", api.campaign_options, tags=("campaigns",),
+                 summary="What a campaign may name here: content kinds, channel kinds (configured?), rules"),
         WebRoute("PUT", "/api/v1/campaigns/{name}", api.put_campaign, tags=("campaigns",),
                  summary="Define a campaign: {products|rule, segments, kinds, channels, variants, approval, ...}"),
         WebRoute("GET", "/api/v1/campaigns/{name}", api.get_campaign, tags=("campaigns",),

@@ -30,6 +30,25 @@ def _sender(request: web.Request) -> CampaignSender:
         hub, _service(request), consent=settings.consent, public_url=settings.public_url))
 
 
+async def campaign_options(request: web.Request) -> web.Response:
+    """What a campaign may name on this hub: content kinds (their generators), channel kinds (configured or
+    not: a channel sends once ``[backends.channel.<name>]`` configures it), product rules, approval policies."""
+    hub = request.app[HUB_KEY]
+    kinds: dict[str, list[str]] = {}
+    channels: dict[str, dict[str, Any]] = {}
+    configured = {name for kind, name in hub.settings.backends if kind == "channel"}
+    for (kind, name), entry in sorted(hub.registry.backends.items()):
+        made = getattr(entry[1].factory, "kind", None)
+        if kind == "content" and made:
+            kinds.setdefault(made, []).append(name)
+        elif kind == "channel" and made:
+            channel = channels.setdefault(made, {"backends": [], "configured": False})
+            channel["backends"].append(name)
+            channel["configured"] = channel["configured"] or name in configured
+    return json_response({"kinds": kinds, "channels": channels, "rules": ["all", "low_stock", "on_promotion"],
+                          "approval": ["manual", "auto"]})
+
+
 async def list_campaigns(request: web.Request) -> web.Response:
     return json_response({"campaigns": await store.listed(request.app[HUB_KEY].storage)})
 

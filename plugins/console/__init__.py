@@ -34,6 +34,8 @@ def livehub_register_routes() -> list[WebRoute]:
     return [
         WebRoute("GET", "/console", api.console_page, auth=False, tags=TAGS,
                  summary="The operator console (a static page; its data needs the API token)"),
+        WebRoute("GET", "/console/campaigns", api.campaigns_page, auth=False, tags=TAGS,
+                 summary="The campaigns page (static; it drives /api/v1/campaigns with the API token)"),
         WebRoute("GET", "/assets/console/{name}", api.console_asset, auth=False, tags=TAGS,
                  summary="The console's script and style"),
         WebRoute("GET", "/api/v1/audit", api.get_audit, tags=("audit",),

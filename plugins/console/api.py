@@ -1,7 +1,8 @@
 """The console's page and the two small API routes it needs beyond the room control API.
 
 * ``GET /console`` serves the page (a static file: it holds no data; every figure on it comes from
-  ``/api/v1`` with the operator's token, so the page itself needs none);
+  ``/api/v1`` with the operator's token, so the page itself needs none); ``GET /console/campaigns`` the
+  campaigns page (define, schedule, run, send and measure campaigns: the campaigns plugin's API);
 * ``GET /api/v1/audit?limit=N`` — the newest audit entries, newest first (token);
 * ``GET /api/v1/catalog`` — the shop and its products, for the product switcher (token).
 """
@@ -17,13 +18,17 @@ from hub.web import HUB_KEY, json_error, json_response, static_file
 from hub.web.pages import security_headers
 
 STATIC = Path(__file__).with_name("static")
-ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
+ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "campaigns.js": "text/javascript"}
 MAX_AUDIT = 500
 PAGE_HEADERS = security_headers(frame_ancestors="'none'")
 
 
 async def console_page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "console.html", headers=PAGE_HEADERS)
+
+
+async def campaigns_page(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "campaigns.html", headers=PAGE_HEADERS)
 
 
 async def console_asset(request: web.Request) -> web.StreamResponse:
