@@ -27,6 +27,7 @@ class OnAir:
     show: str
     ends_ts: float | None
     actor: str
+    started_ts: float | None = None  # when the show began: a resumed show goes on where the schedule says
 
     def remaining_s(self, now: float) -> float | None:
         return None if self.ends_ts is None else self.ends_ts - now
@@ -62,7 +63,8 @@ async def live_rows(hub: Any) -> list[OnAir]:
     """Every broadcast still marked live, oldest first."""
     if hub.storage is None:
         return []
-    query = sa.select(broadcasts.c.id, broadcasts.c.room, broadcasts.c.title, broadcasts.c.data) \
+    query = sa.select(broadcasts.c.id, broadcasts.c.room, broadcasts.c.title, broadcasts.c.data,
+                      broadcasts.c.started_ts) \
         .where(broadcasts.c.status == "live").order_by(broadcasts.c.id)
     async with hub.storage.engine.connect() as conn:
         rows = list(await conn.execute(query))
@@ -71,5 +73,6 @@ async def live_rows(hub: Any) -> list[OnAir]:
         data = row.data or {}
         ends = data.get("ends_ts")
         found.append(OnAir(int(row.id), row.room, str(data.get("show") or row.title),
-                           float(ends) if isinstance(ends, int | float) else None, str(data.get("actor", ""))))
+                           float(ends) if isinstance(ends, int | float) else None, str(data.get("actor", "")),
+                           None if row.started_ts is None else float(row.started_ts)))
     return found

@@ -277,8 +277,9 @@ class ShowService(ShowControl):
                 duration_s = duration_min * 60 if duration_min is not None else None
                 ends_ts = None if duration_s is None and rundown.loop else \
                     time.time() + (duration_s if duration_s is not None else rundown.seconds)
+            offset_s = max(0.0, time.time() - resume.started_ts) if resume is not None and resume.started_ts else 0.0
             run = ShowRun(live, rundown, clock=self.clock, duration_s=duration_s, tick_s=self.settings.tick_s,
-                          line_timeout_s=self.settings.line_timeout_s, on_state=self._publish_state)
+                          line_timeout_s=self.settings.line_timeout_s, on_state=self._publish_state, offset_s=offset_s)
             if resume is not None:
                 live.broadcast = resume.id
             else:

@@ -61,7 +61,7 @@ class ShowRun:
 
     def __init__(self, room: Any, rundown: Rundown, *, clock: Any, duration_s: float | None = None,
                  tick_s: float = 0.2, line_timeout_s: float = 120.0, locale: str | None = None,
-                 on_state: Callable[[ShowRun], None] | None = None) -> None:
+                 on_state: Callable[[ShowRun], None] | None = None, offset_s: float = 0.0) -> None:
         self.room, self.hub, self.rundown, self.clock = room, room.hub, rundown, clock
         self.locale = rundown.locale or locale or room.hub.config.hub.locale
         self.writer = PitchWriter(room.hub, self.locale, room.name)
@@ -85,6 +85,8 @@ class ShowRun:
         self.last_moment: float | None = None  # when "N sold in the last minute" was last said
         self.moments = 0
         self._wake: asyncio.Future[None] | None = None
+        self.offset_s = max(0.0, offset_s)  # show time already gone (a resumed broadcast): start there
+        self._into = 0.0  # seconds of the first segment run that were already gone
 
     # -- control (from the API and the scheduler) -----------------------------------------------
 
@@ -141,9 +143,19 @@ class ShowRun:
             self._set_state("ended")
 
     def _segments(self) -> Iterator[tuple[int, Segment]]:
+        """The segments in show order, from where ``offset_s`` of show time puts the show (a resumed
+        broadcast goes on with the segment the schedule says, for the time that segment has left)."""
         passes = itertools.count() if self.rundown.loop else range(1)
+        skip = self.offset_s
+        if self.rundown.loop and self.rundown.seconds > 0:
+            skip %= self.rundown.seconds
         for _ in passes:
-            yield from enumerate(self.rundown.segments)
+            for index, segment in enumerate(self.rundown.segments):
+                if skip >= segment.seconds:
+                    skip -= segment.seconds
+                    continue
+                self._into, skip = skip, 0.0
+                yield index, segment
 
     def _sold_out(self, sku: str | None) -> bool:
         product = self.writer.product(sku)
@@ -193,13 +205,16 @@ class ShowRun:
 
     async def _run_segment(self, index: int, segment: Segment) -> None:
         now = self.clock.now()
-        self.segment_index, self.segment, self.segment_started = index, segment, now
-        self.segment_ends = now + segment.seconds
+        into, self._into = self._into, 0.0
+        self.segment_index, self.segment, self.segment_started = index, segment, now - into
+        self.segment_ends = now + segment.seconds - into
         if self.ends_at is not None:
             self.segment_ends = min(self.ends_at, self.segment_ends)
         self.pitch_sku, self.rounds, self.next_round_at = segment.sku, 0, now
         self.pitch.clear()
-        self.cues = self._promotion_cues(segment, now)
+        cues = self._promotion_cues(segment, self.segment_started)
+        ends = max((c.at for c in cues), default=now)
+        self.cues = [c for c in cues if c.at >= now or (c.phase == "start" and ends > now)]  # resumed: what is left
         await self.hub.publish(StageChange(platform=HUB_PLATFORM, room=self.room.name, sku=segment.sku))
         if self.on_state is not None:
             self.on_state(self)

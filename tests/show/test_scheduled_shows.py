@@ -178,3 +178,33 @@ async def test_a_scheduled_start_replaces_the_running_show_and_keeps_the_room_on
         stop = next(e for e in await show_actions(hub) if e["action"] == "show_stop")
         assert stop["actor"] == "scheduler" and stop["detail"]["reason"] == "replaced by evening"
         assert [r.status for r in await rows(hub)] == ["ended", "live"]
+
+
+async def test_a_resumed_show_goes_on_with_the_segment_its_schedule_says_not_from_the_start(shows: Path) -> None:
+    (shows / "shows" / "two.toml").write_text("""
+name = "two"
+room = "main"
+round_gap_s = 1
+[[segments]]
+sku = "TEA-001"
+minutes = 1
+[[segments]]
+sku = "SCARF-003"
+minutes = 1
+[[segments]]
+sku = "TEA-001"
+minutes = 1
+""", encoding="utf-8")
+    async with show_hub(shows) as hub:
+        live = await show_service(hub).start_show(ROOM, "two")
+        assert live.run.segment_index in (-1, 0)
+        async with hub.storage.engine.begin() as conn:  # as if it had begun 80 s ago, in another process
+            await conn.execute(broadcasts.update().values(started_ts=time.time() - 80, data={
+                "show": "two", "ends_ts": time.time() + 100, "actor": "operator"}))
+    async with show_hub(shows) as hub:
+        live = show_service(hub).rooms.get(ROOM)
+        await wait_for(lambda: live.run is not None and live.run.segment_index >= 0, timeout=10)
+        assert live.run.segment_index == 1 and live.run.segment.sku == "SCARF-003"  # 80 s in: the second
+        left = live.run.segment_ends - live.run.clock.now()
+        assert 35 <= left <= 41  # of its 60 s, about 40 are left
+        assert 95 <= live.run.remaining_s() <= 101  # and of the show's 180 s, about 100
