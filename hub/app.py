@@ -56,6 +56,7 @@ class Hub:
         self.storage: Any = None
         self.scheduler: Any = None
         self.web: Any = None
+        self.cluster: Any = None  # hub.cluster.node.ClusterNode while [cluster] enabled
         self.web_enabled = config.web.enabled if web is None else web
         self.started_at: float | None = None
         self.ready = False
@@ -149,14 +150,14 @@ class Hub:
             self._start_connectors()
             if self.web_enabled:
                 await self._start_web()
+            if self.config.cluster.enabled:
+                await self._start_cluster()
         except BaseException:
             await self.stop()
             raise
         self.ready = True
-        # What exists now (modules, plugins, config, the catalog: about a million objects) lives as long
-        # as the hub. Freezing it takes it out of the cyclic collector's generations, so the full
-        # collections that a busy room's per-event allocations trigger no longer walk all of it each
-        # time (measured: about +4 % on the ingest benchmark). stop() gives it back to the collector.
+        # What exists now (about a million objects) lives as long as the hub: frozen, full collections
+        # no longer walk it (measured: +4 % on the ingest benchmark). stop() gives it back.
         gc.freeze()
         self._froze_gc = True
         log.info("hub %s ready (database %s, plugins: %s)", self.config.hub.name,
@@ -205,21 +206,43 @@ class Hub:
         self._stack.append(("scheduler", self.scheduler.stop))
 
     def _start_connectors(self) -> None:
-        loaded = set(self.plugins.loaded())
-        for name, (spec, cfg) in self.settings.connectors.items():
-            owner = self.registry.connectors[spec.type][0]
-            if owner not in loaded:  # its plugin failed to start: the connector has nothing to run on
-                log.error("connector %s not started: plugin %r failed", name, owner)
-                continue
-            try:
-                connector = spec.factory(name, cfg, self)
-                connector.type_name = spec.type  # type: ignore[attr-defined]
-            except Exception as exc:
-                self.report_error(exc, f"connector:{name}:create")
-                continue
-            self.connectors[name] = connector
-            self.create_task(connector.supervise(), name=f"connector:{name}")
+        """Every connector, except (in a cluster) those bound to a room: they run where the room runs."""
+        bound = {name for room in self.rooms for name in room.bindings} if self.config.cluster.enabled else set()
+        for name in self.settings.connectors:
+            if name not in bound:
+                self.start_connector(name)
         self._stack.append(("connectors", self._stop_connectors))
+
+    def start_connector(self, name: str) -> Connector | None:
+        """Create and supervise connector ``name`` (``[connectors.<name>]``) unless it runs already."""
+        if name in self.connectors and f"connector:{name}" in self._tasks:
+            return self.connectors[name]
+        spec, cfg = self.settings.connectors[name]
+        owner = self.registry.connectors[spec.type][0]
+        if owner not in self.plugins.loaded():  # its plugin failed to start: the connector has nothing to run on
+            log.error("connector %s not started: plugin %r failed", name, owner)
+            return None
+        try:
+            connector = spec.factory(name, cfg, self)
+            connector.type_name = spec.type  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.report_error(exc, f"connector:{name}:create")
+            return None
+        self.connectors[name] = connector
+        self.create_task(connector.supervise(), name=f"connector:{name}")
+        return connector
+
+    async def stop_connector(self, name: str) -> None:
+        """Stop connector ``name`` (its cursor is stored) and forget it (a cluster moved its room away)."""
+        await self._cancel_tasks([f"connector:{name}"])
+        self.connectors.pop(name, None)
+
+    async def _start_cluster(self) -> None:
+        from hub.cluster.node import ClusterNode
+
+        self.cluster = ClusterNode(self, self.config.cluster)
+        await self.cluster.start()
+        self._stack.append(("cluster", self.cluster.stop))
 
     async def _start_web(self) -> None:
         from hub.web import WebServer
@@ -257,7 +280,7 @@ class Hub:
                 if inspect.isawaitable(value):
                     await value
             except Exception as exc:
-                self._plugin_error_logged(PluginError(name, "shutdown", exc))
+                log.error("%s", PluginError(name, "shutdown", exc))
         self.rooms.close_all()
         # the scheduler's task stops cleanly in its own step, after this one
         await self._cancel_tasks([name for name in self._tasks if name != "scheduler"])
@@ -337,12 +360,6 @@ class Hub:
             log.error("%s: %s: %s", where, type(error).__name__, error,
                       exc_info=(type(error), error, error.__traceback__))
 
-    def _plugin_failed(self, error: PluginError) -> None:
-        self.plugins.record_failure(error)
-
-    def _plugin_error_logged(self, error: PluginError) -> None:
-        log.error("%s", error)
-
     # -- metrics and catalog ----------------------------------------------------------------------
 
     def metric(self, kind: type, name: str, documentation: str, labels: Iterable[str] = (), **kw: Any) -> Any:
@@ -374,27 +391,7 @@ class Hub:
     # -- status ---------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """What ``/api/v1/status`` shows, then what each hub slot object with a ``hub_status() -> dict``
-        method adds (triage adds its answer chains; keys of the core win). Never contains a secret."""
-        out = {
-            "name": self.config.hub.name,
-            "ready": self.ready,
-            "started_at": self.started_at,
-            "uptime_s": round(time.time() - self.started_at, 3) if self.started_at else 0,
-            "database": safe_database_url(self.config.database_url),
-            "plugins": {"loaded": self.plugins.loaded(),
-                        "failed": [{"name": f.name, "stage": f.stage, "error": self.config.redactor.redact(f.error)}
-                                   for f in self.plugins.failures()]},
-            "connectors": [c.status() for c in self.connectors.values()],
-            "rooms": [room.status() for room in self.rooms],
-            "bus": {"accepted": self.bus.accepted, "subscribers": self.bus.stats()},
-            "scheduler": self.scheduler.status() if self.scheduler is not None else {"running": False},
-        }
-        for key in self.slots:
-            if callable(contribute := getattr(self.slots.get(key), "hub_status", None)):
-                try:
-                    for name, value in (contribute() or {}).items():
-                        out.setdefault(name, value)
-                except Exception as exc:  # one plugin's bad status never hides the hub's
-                    log.warning("%s.hub_status() failed: %s", key.__name__, exc)
-        return out
+        """What ``/api/v1/status`` shows (:func:`hub.status.hub_status`). Never contains a secret."""
+        from hub.status import hub_status
+
+        return hub_status(self)

@@ -95,13 +95,20 @@ def init(force: bool) -> None:
 @click.option("--host", default=None, help="Address to bind (overrides [web] host).")
 @click.option("--port", default=None, type=click.IntRange(0, 65535),
               help="Port to bind (overrides [web] port; 0 picks a free one).")
-def run(config_path: Path, host: str | None, port: int | None) -> None:
+@click.option("--role", type=click.Choice(["all", "worker", "api"]), default=None,
+              help="In a cluster: worker runs rooms, api serves the API only, all both (turns [cluster] on).")
+@click.option("--node", default=None, help="This process's name in the cluster (overrides [cluster] node).")
+def run(config_path: Path, host: str | None, port: int | None, role: str | None, node: str | None) -> None:
     """Run the hub until SIGINT or SIGTERM; then stop cleanly, storing every accepted event."""
     config = load_or_exit(config_path)
     if host is not None:
         config.web.host = host
     if port is not None:
         config.web.port = port
+    if role is not None:
+        config.cluster.role, config.cluster.enabled = role, True  # type: ignore[assignment]
+    if node is not None:
+        config.cluster.node = node
     setup_logging(config.hub.log_level, config.redactor)
     hub = build_hub_or_exit(config)
     try:

@@ -32,7 +32,7 @@ from hub.errors import ConfigError
 from hub.secrets import Redactor, Secret, SecretValue, resolve_references
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./livehub.db"
-CORE_SECTIONS = ("hub", "web", "scheduler", "plugins", "connectors", "backends", "rooms")
+CORE_SECTIONS = ("hub", "web", "scheduler", "cluster", "plugins", "connectors", "backends", "rooms")
 
 
 class Strict(BaseModel):
@@ -130,6 +130,23 @@ class SchedulerSettings(Strict):
         return value
 
 
+class ClusterSettings(Strict):
+    """``[cluster]``: several hub processes sharing one database, each room run by one of them at a time
+    (docs/scale-out.md). Off by default: one process runs every room."""
+
+    enabled: bool = Field(False, description="share rooms with other processes on the same database")
+    role: Literal["all", "worker", "api"] = Field("all", description=(
+        "worker: runs rooms; api: serves the API and console only (runs no room); all: both"))
+    node: str = Field("", max_length=128, description="this process's name in the cluster (default host:pid)")
+    capacity: int = Field(8, ge=0, le=10_000, description="rooms this process runs at most")
+    lease_s: float = Field(6.0, ge=1.0, le=120.0, description=(
+        "a room's lease: another process takes the room once it has not been renewed this long "
+        "(renewed every lease_s / 3)"))
+    advertise_url: str = Field("", max_length=300, description=(
+        "how the other processes reach this one's web server (for viewers of its rooms); default its own "
+        "address"))
+
+
 class BackendChoice(Strict):
     """``[backends.<kind>]``: the chain to try, and (read by the answer chain, ``[backends.llm]``) the circuit
     breaker that makes it skip a backend that keeps failing (see docs/conversation.md, Circuit breaker)."""
@@ -159,6 +176,7 @@ class HubConfig:
     hub: HubSettings = field(default_factory=HubSettings)
     web: WebSettings = field(default_factory=WebSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     raw_plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw_connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw_backends: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -238,7 +256,8 @@ def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None =
         if isinstance(token, SecretValue):
             redactor.add(token.get())
     cfg = HubConfig(path=file, redactor=redactor)
-    for name, model in (("hub", HubSettings), ("web", WebSettings), ("scheduler", SchedulerSettings)):
+    for name, model in (("hub", HubSettings), ("web", WebSettings), ("scheduler", SchedulerSettings),
+                        ("cluster", ClusterSettings)):
         try:
             setattr(cfg, name, model.model_validate(raw.get(name, {})))
         except ValidationError as exc:

@@ -153,6 +153,24 @@ def livehub_shutdown(hub: Hub) -> Awaitable[None] | None:
     connectors have stopped and before the bus drains. Release what :func:`livehub_startup` opened."""
 
 
+@hookspec
+def livehub_room_acquired(room: str, hub: Hub) -> Awaitable[None] | None:
+    """In a cluster (``[cluster] enabled``), this process now runs ``room``: it holds the room's lease and
+    its platform connectors were just started here. Start what serves the room (the show runner resumes its
+    live broadcast where the schedule says). Not called in a single process, which runs every room from the
+    start. An exception is reported; the room stays here.
+    """
+
+
+@hookspec
+def livehub_room_released(room: str, reason: str, hub: Hub) -> Awaitable[None] | None:
+    """In a cluster, this process stops running ``room`` (``reason``: its lease was taken over or could not
+    be renewed, the process drains or stops). Stop what serves the room **at once**, outputs first (another
+    process may start the room within seconds: two hosts must never push to one stream key), without ending
+    its show (its next owner resumes it). Its platform connectors are stopped after this returns.
+    """
+
+
 # -- events (may return an awaitable) ----------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from hub import hookspecs  # noqa: E402
 
 KINDS = {
     "livehub_config_models": "registration", "livehub_startup": "lifecycle", "livehub_shutdown": "lifecycle",
+    "livehub_room_acquired": "lifecycle", "livehub_room_released": "lifecycle",
     "livehub_on_event": "event",
 }
 

@@ -8,9 +8,13 @@ database it then uses.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -56,9 +60,33 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
+MIGRATION_LOCK = 7_262_018
+"""The PostgreSQL advisory lock held while migrating: processes starting together migrate one at a time."""
+
+
+@contextlib.asynccontextmanager
+async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """For a SQLite file, an exclusive lock on ``<file>.migrating`` (processes of one machine share SQLite)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrating", "a+b") as lock:  # noqa: ASYNC230 - opening a lock file is instant
+        await asyncio.to_thread(fcntl.flock, lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
-    """Migrate the database behind ``engine`` to ``revision``; a no-op when it is already there."""
-    async with engine.begin() as conn:
+    """Migrate the database behind ``engine`` to ``revision``; a no-op when it is already there. Processes
+    that start together wait for each other (an advisory lock on PostgreSQL, a file lock on SQLite)."""
+    async with _file_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
         before = await conn.run_sync(_current)
         await conn.run_sync(_upgrade, revision)
         after = await conn.run_sync(_current)

@@ -155,6 +155,29 @@ recordings = sa.Table(  # a room's frames recorded to a file: what live clips ar
     sa.Index(None, "room", "started_ts"),
 )
 
+cluster_nodes = sa.Table(  # the hub processes sharing this database (hub/cluster): who runs, how full, draining
+    "cluster_nodes", metadata,
+    sa.Column("node", sa.String(128), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("host", sa.String(), nullable=False),
+    sa.Column("pid", sa.Integer(), nullable=False),
+    sa.Column("url", sa.String(), nullable=False),  # its web server, for viewers of its rooms
+    sa.Column("capacity", sa.Integer(), nullable=False),
+    sa.Column("rooms", sa.Integer(), nullable=False),
+    sa.Column("draining", sa.Boolean(), nullable=False),
+    sa.Column("started_ts", Timestamp, nullable=False),
+    sa.Column("heartbeat_ts", Timestamp, nullable=False),
+)
+
+room_leases = sa.Table(  # which process runs a room: a lease renewed while healthy, with a fencing token
+    "room_leases", metadata,
+    sa.Column("room", sa.String(), primary_key=True),
+    sa.Column("owner", sa.String(128)),  # None: free
+    sa.Column("token", sa.BigInteger(), nullable=False),  # +1 at every acquisition: the fencing token
+    sa.Column("acquired_ts", Timestamp, nullable=False),
+    sa.Column("expires_ts", Timestamp, nullable=False),
+)
+
 replies = sa.Table(
     "replies", metadata,
     _id(),

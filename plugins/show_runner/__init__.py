@@ -63,3 +63,21 @@ async def livehub_shutdown(hub: Any) -> None:
     service = show_service(hub)
     if service is not None:
         await service.stop()
+
+
+@hookimpl
+async def livehub_room_acquired(room: str, hub: Any) -> None:
+    from plugins.show_runner.service import show_service
+
+    service = show_service(hub)
+    if service is not None:
+        await service.room_acquired(room)
+
+
+@hookimpl
+async def livehub_room_released(room: str, reason: str, hub: Any) -> None:
+    from plugins.show_runner.service import show_service
+
+    service = show_service(hub)
+    if service is not None:
+        await service.room_released(room)

@@ -86,7 +86,9 @@ async def start_show(request: web.Request, service: ShowService, room: str) -> w
     number = isinstance(duration, int | float) and not isinstance(duration, bool)
     if duration is not None and (not number or duration <= 0):
         raise ShowError("duration_min: must be a number of minutes > 0", 400)
-    await service.start_show(room, show, duration_min=duration, actor=OPERATOR)
+    if await service.start_show(room, show, duration_min=duration, actor=OPERATOR) is None:
+        return json_response({"room": room, "show": show, "runs_elsewhere": True,  # the room's process starts it
+                              "detail": "another process of the cluster runs this room"}, 202)
     return json_response(control.room_state(service, room), 201)
 
 

@@ -34,6 +34,7 @@ from hub.clock import Clock, RealClock
 from hub.events import HUB_PLATFORM, StreamState
 from hub.interfaces import AnswerQueue, ShowControl
 from plugins.show_runner import broadcasts
+from plugins.show_runner import cluster as on_cluster
 from plugins.show_runner.bridge import RoomBridge, SpeechCalibration
 from plugins.show_runner.jobs import schedule_stop, unschedule_stop
 from plugins.show_runner.library import ShowLibrary
@@ -108,6 +109,7 @@ class ShowService(ShowControl):
         self.calibration = SpeechCalibration()
         self._lock = asyncio.Lock()
         self.stopping = False
+        self.reconciler: on_cluster.ShowReconciler | None = None  # in a cluster (plugins/show_runner/cluster.py)
         self.watchdog: Any = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -132,9 +134,13 @@ class ShowService(ShowControl):
             answers = self.hub.slots.get(AnswerQueue)
             if answers is not None and answers.speech_estimator is None:
                 answers.use_speech_estimator(self.calibration)
-            for room in self.settings.open_rooms:
-                await self.open_room(room)
-            await self._resume_broadcasts()
+            if self.hub.config.cluster.enabled:  # rooms open and shows resume where their lease is held
+                self.reconciler = on_cluster.ShowReconciler(self)
+                self.hub.create_task(self.reconciler.run(), name="show_runner:reconcile")
+            else:
+                for room in self.settings.open_rooms:
+                    await self.open_room(room)
+                await self._resume_broadcasts()
             from plugins.show_runner.watchdog import Watchdog
 
             self.watchdog = Watchdog(self)
@@ -253,12 +259,16 @@ class ShowService(ShowControl):
 
     async def start_show(self, room: str | None, show: str | Rundown, *, duration_min: float | None = None,
                          actor: str = "operator", replace: bool = False, resume: broadcasts.OnAir | None = None,
-                         **media: Any) -> LiveRoom:
-        """Start ``show`` on ``room`` (default: the rundown's room) now; see the module docstring."""
+                         **media: Any) -> LiveRoom | None:
+        """Start ``show`` on ``room`` (default: the rundown's room) now; see the module docstring. None when
+        another process of the cluster runs the room (it starts the show within a second)."""
         rundown = await self.rundown(show)
         room = room or rundown.room
         if not room:
             raise ShowError(f"show {rundown.name!r} names no room; give one", 400)
+        if resume is None and on_cluster.runs_elsewhere(self.hub, room):  # the process that runs the room starts it
+            await on_cluster.start_elsewhere(self, room, rundown, duration_min=duration_min, actor=actor, replace=replace)
+            return None
         async with self._lock:
             current = self.live(room)
             if current is not None and current.run is not None:
@@ -310,6 +320,8 @@ class ShowService(ShowControl):
     async def stop_show(self, room: str, *, actor: str = "operator", reason: str = "stopped",
                         broadcast: int | None = None) -> bool:
         """Stop the show on ``room`` (only broadcast ``broadcast``'s, if given); False when none runs."""
+        if on_cluster.runs_elsewhere(self.hub, room):
+            return await on_cluster.stop_elsewhere(self, room, actor=actor, reason=reason, broadcast=broadcast)
         live = self.live(room)
         if live is None or live.run is None or (broadcast is not None and live.broadcast != broadcast):
             return False
@@ -335,21 +347,37 @@ class ShowService(ShowControl):
         """Resume the shows still live in the database (called once, at start: before connectors and
         the web server, so a resumed show is running by the time anyone looks)."""
         for row in await broadcasts.live_rows(self.hub):
-            remaining = row.remaining_s(time.time())
             current = self.live(row.room)
             if current is not None and current.run is not None:  # a newer show already runs there
                 await broadcasts.record_end(self.hub, row.id, "superseded")
                 continue
-            if remaining is not None and remaining <= 0.5:
-                await broadcasts.record_end(self.hub, row.id, "ended while the hub was down")
-                continue
-            try:
-                await self.start_show(row.room, row.show, actor="hub", replace=True, resume=row)
-                log.info("resumed show %s on room %s (%s)", row.show, row.room,
-                         "open-ended" if remaining is None else f"{remaining:.0f} s left")
-            except Exception as exc:
-                self.hub.report_error(exc, f"show_runner:resume:{row.room}")
-                await broadcasts.record_end(self.hub, row.id, f"could not resume: {exc}")
+            await self.resume_row(row)
+
+    async def resume_row(self, row: broadcasts.OnAir) -> None:
+        """Resume the live broadcast ``row`` here (where its schedule says), or close it when its time is up."""
+        remaining = row.remaining_s(time.time())
+        if remaining is not None and remaining <= 0.5:
+            await broadcasts.record_end(self.hub, row.id, "ended while no process ran it")
+            return
+        try:
+            await self.start_show(row.room, row.show, actor="hub", replace=True, resume=row)
+            log.info("resumed show %s on room %s (%s)", row.show, row.room,
+                     "open-ended" if remaining is None else f"{remaining:.0f} s left")
+        except Exception as exc:
+            self.hub.report_error(exc, f"show_runner:resume:{row.room}")
+            await broadcasts.record_end(self.hub, row.id, f"could not resume: {exc}")
+
+    # -- a cluster's rooms (plugins/show_runner/cluster.py) ----------------------------------------------
+
+    async def room_acquired(self, room: str) -> None:
+        """This process runs ``room`` now: open it if it opens with the hub, resume its live broadcast."""
+        if room in self.settings.open_rooms:
+            await self.open_room(room)
+        if self.reconciler is not None:
+            await self.reconciler.reconcile(only=room)
+
+    async def room_released(self, room: str) -> None:
+        await on_cluster.release_room(self, room)
 
     # -- events and audit -----------------------------------------------------------------------
 

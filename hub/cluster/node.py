@@ -1,0 +1,237 @@
+"""This process as a member of the cluster: its heartbeat, the rooms it runs, their leases (hub/cluster/leases.py).
+
+Every ``lease_s / 3`` seconds the node
+
+1. **beats**: its row in ``cluster_nodes`` (role, address, capacity, rooms) and reads whether an operator asked
+   it to drain (``livehub drain``);
+2. **renews** the lease of every room it runs, naming its fencing token; a renewal refused (another process
+   owns the room now) stops the room at once; a renewal that cannot be made (the database is unreachable)
+   stops the room before its lease can expire, so its next owner never runs beside it;
+3. **drains** (one room per beat: stopped here, then its lease released so another process takes it at once),
+   or **takes** free and expired rooms up to its fair share (the configured rooms over the live workers) and its
+   ``capacity``. A node starts taking rooms at its second beat, and one per beat for its first ``lease_s``, so
+   processes started together share the rooms.
+
+Running a room here means: its platform connectors run here (they resume from their stored cursors), and the
+hook ``livehub_room_acquired`` tells the plugins (the show runner resumes the room's live broadcast where its
+schedule says); stopping it calls ``livehub_room_released`` first (outputs stop at once), then stops its
+connectors (their cursors are stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+import os
+import random
+import socket
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from hub.cluster.leases import LeaseStore
+
+log = logging.getLogger("livehub.cluster")
+
+
+@dataclass(slots=True)
+class Held:
+    token: int
+    expires_ts: float
+    since: float
+
+
+class ClusterNode:
+    """See the module docstring. ``hub.cluster`` while ``[cluster] enabled``."""
+
+    def __init__(self, hub: Any, settings: Any) -> None:
+        self.hub, self.settings = hub, settings
+        self.name = settings.node or f"{socket.gethostname()}:{os.getpid()}"
+        self.role = settings.role
+        self.store = LeaseStore(hub.storage.engine)
+        self.owned: dict[str, Held] = {}
+        self.draining = False
+        self.state, self.detail = "starting", ""
+        self.beats = 0
+        self.started = time.time()
+        self.taken = self.lost = 0
+        self._task: asyncio.Task[Any] | None = None
+        self._wake = asyncio.Event()
+
+    @property
+    def tick_s(self) -> float:
+        return self.settings.lease_s / 3
+
+    @property
+    def runs_rooms(self) -> bool:
+        return self.role != "api" and self.settings.capacity > 0
+
+    def wake(self) -> None:
+        """Look again now (an operator asked to drain, a room was added)."""
+        self._wake.set()
+
+    def owns(self, room: str) -> bool:
+        """Whether this process runs ``room`` now."""
+        return room in self.owned
+
+    def token(self, room: str) -> int | None:
+        """The fencing token of ``room``'s lease held here (None: not held)."""
+        held = self.owned.get(room)
+        return held.token if held is not None else None
+
+    def url(self) -> str:
+        if self.settings.advertise_url:
+            return self.settings.advertise_url.rstrip("/")
+        web = self.hub.web
+        port = getattr(web, "port", None) if web is not None else None
+        return f"http://{socket.gethostname()}:{port}" if port else ""
+
+    # -- running ----------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.store.ensure_rooms([room.name for room in self.hub.rooms if room.configured])
+        await self._beat()
+        self._task = self.hub.create_task(self.run(), name="cluster:node")
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+                if self.state != "ready":
+                    if self.state == "retrying":
+                        log.info("cluster node %s reaches the database again", self.name)
+                    self.state, self.detail = "ready", ""
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.state != "retrying":
+                    log.warning("cluster node %s cannot reach the database: %s", self.name, exc)
+                self.state, self.detail = "retrying", f"{type(exc).__name__}: {exc}"
+                await self._fence(time.time())
+            self._wake.clear()
+            try:  # the same pace while the database is away: leases must be renewed as soon as it is back
+                await asyncio.wait_for(self._wake.wait(), self.tick_s * random.uniform(0.8, 1.0))
+            except TimeoutError:
+                pass
+
+    async def tick(self) -> None:
+        await self._beat()
+        for room, held in list(self.owned.items()):
+            expires = await self.store.renew(room, self.name, held.token, self.settings.lease_s)
+            if expires is None:
+                await self._lose(room, "its lease was taken over")
+            else:
+                held.expires_ts = expires
+        await self._fence(time.time())
+        if self.draining:
+            if self.owned:
+                await self.give_up(next(iter(self.owned)), "draining")
+            return
+        if self.runs_rooms and self.beats >= 2:
+            await self._take()
+
+    async def _beat(self) -> None:
+        self.draining = await self.store.heartbeat(
+            self.name, role=self.role, host=socket.gethostname(), pid=os.getpid(), url=self.url(),
+            capacity=self.settings.capacity if self.runs_rooms else 0, rooms=len(self.owned))
+        self.beats += 1
+
+    async def _fence(self, now: float) -> None:
+        """Stop every room whose lease could expire before it is renewed again (its next owner must never find
+        it still running here)."""
+        for room, held in list(self.owned.items()):
+            if held.expires_ts - now < self.tick_s / 2:
+                await self._lose(room, "its lease could not be renewed in time")
+
+    async def _take(self) -> None:
+        now = time.time()
+        rooms = {room.name for room in self.hub.rooms if room.configured}
+        workers = [n for n in await self.store.nodes() if n["role"] != "api" and not n["draining"]
+                   and n["capacity"] > 0 and n["heartbeat_ts"] > now - self.settings.lease_s]
+        share = math.ceil(len(rooms) / max(1, len(workers)))
+        want = min(self.settings.capacity, share) - len(self.owned)
+        if time.time() - self.started < self.settings.lease_s:
+            want = min(want, 1)  # joining: one room per beat, so processes started together share the rooms
+        if want <= 0:
+            return
+        free = [lease for lease in await self.store.leases()
+                if lease.room in rooms and lease.room not in self.owned and lease.free(now)]
+        free.sort(key=lambda lease: zlib.crc32(f"{self.name}/{lease.room}".encode()))  # spread the contention
+        for lease in free:
+            token = await self.store.acquire(lease.room, self.name, self.settings.lease_s)
+            if token is None:
+                continue
+            await self._gain(lease.room, token)
+            want -= 1
+            if want <= 0:
+                return
+
+    # -- a room's start and stop here --------------------------------------------------------------------------
+
+    async def _gain(self, room: str, token: int) -> None:
+        self.owned[room] = Held(token, time.time() + self.settings.lease_s, time.time())
+        self.taken += 1
+        log.info("cluster node %s runs room %s (fencing token %d)", self.name, room, token)
+        self._gauge(room, 1.0)
+        for name in self.hub.rooms[room].bindings:
+            self.hub.start_connector(name)
+        await self._call("livehub_room_acquired", room=room)
+
+    async def _lose(self, room: str, reason: str, *, planned: bool = False) -> None:
+        if self.owned.pop(room, None) is None:
+            return
+        if not planned:
+            self.lost += 1
+        (log.info if planned else log.warning)("cluster node %s stops room %s: %s", self.name, room, reason)
+        self._gauge(room, 0.0)
+        await self._call("livehub_room_released", room=room, reason=reason)
+        for name in self.hub.rooms[room].bindings:
+            await self.hub.stop_connector(name)
+
+    async def give_up(self, room: str, reason: str) -> None:
+        """Stop ``room`` here and release its lease at once, for another process to take."""
+        held = self.owned.get(room)
+        if held is None:
+            return
+        await self._lose(room, reason, planned=True)
+        try:
+            await self.store.release(room, self.name, held.token)
+        except Exception as exc:  # it expires by itself
+            log.warning("lease of room %s not released: %s", room, exc)
+
+    def _gauge(self, room: str, value: float) -> None:
+        from prometheus_client import Gauge
+
+        self.hub.metric(Gauge, "livehub_room_owned", "1 while this process runs the room (holds its lease)",
+                        ["room", "node"]).labels(room, self.name).set(value)
+
+    async def _call(self, hook: str, **kwargs: Any) -> None:
+        for impl in getattr(self.hub.plugins.hook, hook).get_hookimpls():
+            try:
+                value = impl.function(**{arg: kwargs.get(arg, self.hub) for arg in impl.argnames})
+                if inspect.isawaitable(value):
+                    await value
+            except Exception as exc:  # one plugin's failure never keeps the room from moving
+                self.hub.report_error(exc, f"{hook}:{impl.plugin_name}:{kwargs.get('room')}")
+
+    async def stop(self) -> None:
+        """Stop every room here and release its lease (a stopping process hands its rooms over at once)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for room in list(self.owned):
+            await self.give_up(room, "the process is stopping")
+        try:
+            await self.store.forget(self.name)
+        except Exception as exc:
+            log.warning("cluster node %s not removed from the member list: %s", self.name, exc)
+        self.state = "stopped"
+
+    def status(self) -> dict[str, Any]:
+        return {"node": self.name, "role": self.role, "state": self.state, "detail": self.detail,
+                "draining": self.draining, "capacity": self.settings.capacity if self.runs_rooms else 0,
+                "rooms": {room: held.token for room, held in sorted(self.owned.items())},
+                "taken": self.taken, "lost": self.lost}

@@ -1,0 +1,198 @@
+"""#18's takeover acceptance, for real: three ``livehub run --role worker`` processes on one PostgreSQL server,
+twelve rooms each running a show; ``kill -9`` one worker → its rooms run elsewhere within 10 s, no room runs in
+two processes at any moment (each process's own view, sampled throughout, and the leases), and every moved show
+goes on with the segment its schedule says."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.processes import free_port, port_open
+
+pytestmark = pytest.mark.slow
+
+CATALOG = Path(__file__).resolve().parents[1] / "replay" / "catalog.json"
+ROOMS = [f"r{n:02d}" for n in range(1, 13)]
+SEGMENT_S = 12.0
+SHOW = """name = "loop"
+loop = true
+round_gap_s = 2
+idle_fill_s = 600
+[[segments]]
+sku = "TEA-001"
+minutes = 0.2
+lines = ["Tea."]
+[[segments]]
+sku = "MUG-002"
+minutes = 0.2
+lines = ["A mug."]
+[[segments]]
+sku = "SCARF-003"
+minutes = 0.2
+lines = ["A scarf."]
+"""
+SKUS = ["TEA-001", "MUG-002", "SCARF-003"]
+TOKEN = "cluster-test-token-5b1f"
+
+
+def write_config(folder: Path, database_url: str) -> Path:
+    (folder / "shows").mkdir(parents=True)
+    (folder / "shows" / "loop.toml").write_text(SHOW, encoding="utf-8")
+    rooms = "\n".join(f'[rooms.{room}]\nsize = "160x160"\nfps = 5\nvoices = ["espeak"]\nlocale = "en"\n'
+                      for room in ROOMS)
+    config = f"""
+[hub]
+database_url = "{database_url}"
+locale = "en"
+shutdown_timeout = 5
+[web]
+host = "127.0.0.1"
+token = {{env = "LIVEHUB_CLUSTER_TEST_TOKEN"}}
+[scheduler]
+enabled = false
+[cluster]
+enabled = true
+lease_s = 3
+capacity = 6
+[connectors.shop]
+type = "catalog_file"
+path = "{CATALOG}"
+[backends.voice]
+default = "espeak"
+[backends.llm]
+default = "catalog"
+[plugins.show_runner]
+shows_dir = "shows"
+record = false
+[plugins.triage]
+chat_enabled = false
+{rooms}"""
+    path = folder / "livehub.toml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+class Worker:
+    def __init__(self, config: Path, name: str) -> None:
+        self.name, self.port = name, free_port()
+        self.log = (config.parent / f"{name}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hub", "run", "-c", str(config), "--role", "worker", "--node", name,
+             "--port", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT, cwd=config.parent,
+            env={**os.environ, "LIVEHUB_CACHE_DIR": str(config.parent / "cache"), "LIVEHUB_CLUSTER_TEST_TOKEN": TOKEN})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.log.close()
+
+
+async def get(http: aiohttp.ClientSession, url: str) -> Any:
+    async with http.get(url, headers={"Authorization": f"Bearer {TOKEN}"},
+                        timeout=aiohttp.ClientTimeout(total=3)) as response:
+        return await response.json()
+
+
+async def running_shows(http: aiohttp.ClientSession, worker: Worker) -> dict[str, dict[str, Any]]:
+    """The rooms whose show runs in ``worker``, by its own account, with their state."""
+    rooms = await get(http, f"{worker.url}/api/v1/rooms")
+    return {r["name"]: r for r in rooms.get("rooms", rooms) if r.get("show")}
+
+
+async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(tmp_path: Path,
+                                                                              postgres_server: Any) -> None:
+    name = f"livehub_{uuid.uuid4().hex[:12]}"
+    url = postgres_server.create_database(name)
+    config = write_config(tmp_path, url)
+    workers = [Worker(config, f"w{n}") for n in range(1, 4)]
+    seen: list[dict[str, list[str]]] = []  # samples: room -> workers running its show
+    try:
+        deadline = time.monotonic() + 60
+        while not all(port_open(w.port) for w in workers):
+            assert time.monotonic() < deadline, "workers did not start"
+            assert all(w.process.poll() is None for w in workers), "a worker exited"
+            await asyncio.sleep(0.2)
+        async with aiohttp.ClientSession() as http:
+            starts = {}
+            for room in ROOMS:  # any process takes the request; the room's process starts the show
+                async with http.post(f"{workers[0].url}/api/v1/rooms/{room}/show/start", json={"show": "loop"},
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as response:
+                    assert response.status in (201, 202), await response.text()
+                starts[room] = time.time()
+
+            async def sample(alive: list[Worker]) -> dict[str, list[str]]:
+                views = await asyncio.gather(*(running_shows(http, w) for w in alive), return_exceptions=True)
+                where: dict[str, list[str]] = {}
+                for worker, view in zip(alive, views, strict=True):
+                    if isinstance(view, dict):
+                        for room in view:
+                            where.setdefault(room, []).append(worker.name)
+                seen.append(where)
+                return where
+
+            deadline = time.monotonic() + 45
+            while len(await sample(workers)) < len(ROOMS):
+                assert time.monotonic() < deadline, f"not every room runs: {seen[-1]}"
+                await asyncio.sleep(0.25)
+            placement = seen[-1]
+            victim = max(workers, key=lambda w: sum(w.name in names for names in placement.values()))
+            moved = sorted(room for room, names in placement.items() if victim.name in names)
+            assert moved, placement
+            await asyncio.sleep(4)  # let the shows go on a while
+            victim.process.send_signal(signal.SIGKILL)
+            killed_at = time.monotonic()
+            survivors = [w for w in workers if w is not victim]
+            while True:
+                where = await sample(survivors)
+                if all(room in where for room in ROOMS):
+                    break
+                assert time.monotonic() - killed_at < 10, f"not taken over within 10 s: {where}"
+                await asyncio.sleep(0.2)
+            takeover_s = time.monotonic() - killed_at
+            for _ in range(8):  # and they stay put
+                await sample(survivors)
+                await asyncio.sleep(0.25)
+            states = {}
+            for worker in survivors:
+                for room, state in (await running_shows(http, worker)).items():
+                    states[room] = await get(http, f"{worker.url}/api/v1/rooms/{room}/state")
+            cluster = await get(http, f"{survivors[0].url}/api/v1/cluster")
+    finally:
+        for worker in workers:
+            worker.stop()
+        postgres_server.drop_database(name)
+
+    twice = [(i, room, names) for i, where in enumerate(seen) for room, names in where.items() if len(names) > 1]
+    assert not twice, twice[:5]
+    assert takeover_s < 10
+    for room in moved:  # each moved show goes on with the segment its schedule says
+        segment = states[room]["segment"]
+        elapsed = time.time() - starts[room]
+        expected = int(elapsed // SEGMENT_S) % len(SKUS)
+        at_edge = min(elapsed % SEGMENT_S, SEGMENT_S - elapsed % SEGMENT_S) < 2.0
+        assert segment["sku"] == SKUS[expected] or at_edge, (room, segment, elapsed)
+    owners = {lease["room"]: lease["owner"] for lease in cluster["leases"]}
+    assert set(owners) == set(ROOMS) and victim.name not in owners.values() and None not in owners.values()
+    assert {n["node"] for n in cluster["nodes"] if n["alive"]} == {w.name for w in survivors}
+    print(json.dumps({"takeover_s": round(takeover_s, 2), "moved": moved}))
