@@ -234,8 +234,12 @@ class Hub:
 
     async def stop_connector(self, name: str) -> None:
         """Stop connector ``name`` (its cursor is stored) and forget it (a cluster moved its room away)."""
-        await self._cancel_tasks([f"connector:{name}"])
+        await self.cancel_task(f"connector:{name}")
         self.connectors.pop(name, None)
+
+    async def cancel_task(self, name: str) -> None:
+        """Cancel the hub's task ``name`` (if it runs) and wait for it to end."""
+        await self._cancel_tasks([name])
 
     async def _start_cluster(self) -> None:
         from hub.cluster.node import ClusterNode
@@ -332,12 +336,9 @@ class Hub:
         return self.bus.publish_nowait(event)
 
     async def publish_stored(self, events: Iterable[Event], *, timeout: float | None = None) -> list[Event]:
-        """Publish ``events`` in order and return once they are stored (committed to the database), so
-        that acknowledging them to the outside world is safe against ``kill -9``. Returns the events the
-        database refused (normally none). With no :class:`~hub.interfaces.EventStore` (no recorder), it
-        returns once the bus accepted them. Raises :class:`TimeoutError` when they are not stored within
-        ``timeout`` seconds (they stay queued and are written once the database is back) and
-        :class:`hub.bus.BusClosed` when the hub stops first."""
+        """Publish ``events`` in order; return once they are stored (safe to acknowledge against ``kill -9``):
+        the events the database refused (normally none); without an EventStore, once the bus accepted them.
+        TimeoutError when not stored within ``timeout`` s (they stay queued); BusClosed when the hub stops."""
         events = list(events)
         for event in events:
             await self.bus.publish(event)

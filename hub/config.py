@@ -145,6 +145,12 @@ class ClusterSettings(Strict):
     advertise_url: str = Field("", max_length=300, description=(
         "how the other processes reach this one's web server (for viewers of its rooms); default its own "
         "address"))
+    redis_url: str | Secret = Field("", description=(
+        "redis://host:6379/0: the streams that hand webhooks to the process running their room "
+        "(hub/cluster/streams.py); empty: webhooks reach only the process that runs the room"))
+
+    def redis(self) -> str:
+        return self.redis_url.get() if isinstance(self.redis_url, SecretValue) else self.redis_url
 
 
 class BackendChoice(Strict):

@@ -79,6 +79,12 @@ class Connector:
         """Probe connectivity once for ``livehub check``; return a one-line description or raise."""
         return "no connectivity check"
 
+    async def accept_handoff(self, kind: str, data: Any) -> None:
+        """Ingest what another process of the cluster received for this connector (a webhook it checked and
+        handed over through the room's stream, hub/cluster/streams.py); return once it is stored. Optional:
+        only connectors whose platform calls the hub (webhooks) implement it. Must be idempotent."""
+        raise NotImplementedError(f"{type(self).__name__} takes no hand-offs")
+
     async def wait_ready(self, timeout: float | None = None) -> bool:
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)

@@ -18,6 +18,35 @@ import pytest
 from tests.environment import unavailable
 from tests.llama import llama_server  # noqa: F401  (a session fixture, used by name)
 from tests.pgserver import PostgresNotInstalled, PostgresServer
+from tests.redisserver import RedisNotInstalled, RedisServer
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A private Redis server for the whole test session (see tests/redisserver.py)."""
+    try:
+        server = RedisServer()
+    except RedisNotInstalled as exc:
+        unavailable(str(exc), "cluster suite: install redis-server first")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """A Redis database of the session's server for one test, emptied first."""
+    import redis
+
+    url = redis_server.database()
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -14,17 +14,22 @@ In this order, and nothing is ingested unless every step passes:
    (the platform gives 2 s, 3 s for gifts): **200** ``{"err_no": 0}`` once stored, **503** when the
    database is slower (the push fails; the platform's retry or the gift look-back brings it again, and
    the repeat is recognised by ``msg_id``).
+
+In a cluster, the process the push reaches may not run the room: it checks the push the same way and hands it
+to the room's process through the room's Redis stream (hub/cluster/streams.py), answering 200 once Redis has
+it (**404** without ``[cluster] redis_url``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from aiohttp import web
 
 from connectors.douyin.client import MSG_TYPES, SIGNED_HEADERS, verify_push
-from connectors.douyin.connector import DouyinConnector
+from connectors.douyin.connector import DouyinConnector, push_secret_of
 from hub.bus import BusClosed
 from hub.jsonbody import JsonBodyError
 from hub.jsonbody import loads as load_json
@@ -38,12 +43,14 @@ RESPONSES = {"200": "Stored (or a repeat of a stored push)", "400": "Missing hea
              "413": "Body too large", "503": "Not stored within the deadline: the platform pushes again"}
 
 
-def connector_for(request: web.Request, room_id: str) -> DouyinConnector | None:
+def connector_for(request: web.Request, room_id: str) -> tuple[str, Any, DouyinConnector | None] | None:
+    """The ``open_platform`` connector of ``room_id``: its name, settings and running object (None when
+    another process of the cluster runs its room)."""
     hub = request.app[HUB_KEY]
-    for connector in hub.connectors.values():
-        if (isinstance(connector, DouyinConnector) and connector.config.mode == "open_platform"
-                and connector.config.room_id == room_id):
-            return connector
+    for name, (spec, config) in hub.settings.connectors.items():
+        if (spec.factory is DouyinConnector and config.mode == "open_platform" and config.room_id == room_id):
+            running = hub.connectors.get(name)
+            return name, config, running if isinstance(running, DouyinConnector) else None
     return None
 
 
@@ -52,21 +59,23 @@ async def push(request: web.Request) -> web.Response:
     missing = [name for name, value in headers.items() if not value]
     if missing:
         return json_error(400, f"missing headers: {', '.join(missing)}")
-    connector = connector_for(request, headers["x-roomid"] or "")
-    if connector is None:
+    found = connector_for(request, headers["x-roomid"] or "")
+    hub = request.app[HUB_KEY]
+    if found is None or (found[2] is None and getattr(hub.cluster, "streams", None) is None):
         return json_error(404, "no open_platform connector for this x-roomid")
+    name, config, connector = found
     if (request.content_length or 0) > MAX_BODY:
         return _refuse(connector, 413, "body", "the body is larger than 1 MiB")
     body = await request.content.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
         return _refuse(connector, 413, "body", "the body is larger than 1 MiB")
-    if not verify_push(headers, body, connector.push_secret()):  # type: ignore[arg-type]
+    if not verify_push(headers, body, push_secret_of(config)):  # type: ignore[arg-type]
         return _refuse(connector, 401, "signature", "x-signature does not match")
     try:
         sent_ms = int(headers["x-timestamp"] or "")
     except ValueError:
         return _refuse(connector, 401, "stale", "x-timestamp is not a number")
-    if abs(time.time() * 1000 - sent_ms) > connector.config.max_skew_s * 1000:
+    if abs(time.time() * 1000 - sent_ms) > config.max_skew_s * 1000:
         return _refuse(connector, 401, "stale", "x-timestamp is too far from now")
     msg_type = headers["x-msg-type"] or ""
     if msg_type not in MSG_TYPES:
@@ -80,13 +89,17 @@ async def push(request: web.Request) -> web.Response:
     if not isinstance(items, list):
         return _refuse(connector, 400, "json", "the body must be a JSON array of items")
     try:
-        async with asyncio.timeout(connector.config.ack_deadline_s):
-            await connector.accept_push(msg_type, items)
-    except (TimeoutError, BusClosed):
+        async with asyncio.timeout(config.ack_deadline_s):
+            if connector is not None:
+                await connector.accept_push(msg_type, items)
+            else:  # the room runs in another process: hand it over, answer once Redis has it
+                await hub.cluster.hand(config.room, name, "push", {"msg_type": msg_type, "items": items})
+    except (TimeoutError, BusClosed, OSError, ConnectionError):
         return _refuse(connector, 503, "not_stored", "not stored in time; push again")
     return json_response({"err_no": 0, "err_msg": "success"})
 
 
-def _refuse(connector: DouyinConnector, status: int, why: str, message: str) -> web.Response:
-    connector.counts[f"refused:{why}"] += 1
+def _refuse(connector: DouyinConnector | None, status: int, why: str, message: str) -> web.Response:
+    if connector is not None:
+        connector.counts[f"refused:{why}"] += 1
     return json_error(status, message)

@@ -75,6 +75,12 @@ class DouyinSettings(PlatformSettings):
         return self
 
 
+def push_secret_of(config: DouyinSettings) -> str:
+    """The secret pushes are signed with (``push_secret``, else ``secret``)."""
+    secret = config.push_secret or config.secret
+    return secret.get() if secret is not None else ""
+
+
 class DouyinConnector(PlatformConnector):
     platform = PLATFORM
     can_send_chat = False
@@ -89,8 +95,7 @@ class DouyinConnector(PlatformConnector):
         self.webcast: WebcastClient | None = None
 
     def push_secret(self) -> str:
-        secret = self.config.push_secret or self.config.secret
-        return secret.get() if secret is not None else ""
+        return push_secret_of(self.config)
 
     async def send_chat(self, message: ChatMessage) -> str | None:  # never called: no bot chat
         raise NotImplementedError("Douyin has no bot chat")
@@ -162,6 +167,12 @@ class DouyinConnector(PlatformConnector):
             self.unmapped[msg_type] += 1
             return False
         return await self.ingest(event)
+
+    async def accept_handoff(self, kind: str, data: Any) -> None:
+        """A push another process of the cluster verified and handed over (``kind`` "push")."""
+        if kind != "push" or not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            raise ValueError(f"not a Douyin push hand-off: {kind!r}")
+        await self.accept_push(str(data.get("msg_type", "")), data["items"])
 
     async def accept_push(self, msg_type: str, items: list[Any]) -> None:
         """A verified push: publish its items, return once they are stored (TimeoutError past the

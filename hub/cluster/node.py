@@ -60,6 +60,11 @@ class ClusterNode:
         self.taken = self.lost = 0
         self._task: asyncio.Task[Any] | None = None
         self._wake = asyncio.Event()
+        self.streams: Any = None
+        if settings.redis():
+            from hub.cluster.streams import RoomStreams
+
+            self.streams = RoomStreams(settings.redis(), self.name, claim_idle_s=settings.lease_s)
 
     @property
     def tick_s(self) -> float:
@@ -179,6 +184,8 @@ class ClusterNode:
         for name in self.hub.rooms[room].bindings:
             self.hub.start_connector(name)
         await self._call("livehub_room_acquired", room=room)
+        if self.streams is not None:
+            self.hub.create_task(self.streams.consume(room, self._handoff(room)), name=f"cluster:stream:{room}")
 
     async def _lose(self, room: str, reason: str, *, planned: bool = False) -> None:
         if self.owned.pop(room, None) is None:
@@ -187,6 +194,7 @@ class ClusterNode:
             self.lost += 1
         (log.info if planned else log.warning)("cluster node %s stops room %s: %s", self.name, room, reason)
         self._gauge(room, 0.0)
+        await self.hub.cancel_task(f"cluster:stream:{room}")
         await self._call("livehub_room_released", room=room, reason=reason)
         for name in self.hub.rooms[room].bindings:
             await self.hub.stop_connector(name)
@@ -201,6 +209,23 @@ class ClusterNode:
             await self.store.release(room, self.name, held.token)
         except Exception as exc:  # it expires by itself
             log.warning("lease of room %s not released: %s", room, exc)
+
+    # -- hand-offs (hub/cluster/streams.py) --------------------------------------------------------------------
+
+    async def hand(self, room: str, target: str, kind: str, data: Any) -> str:
+        """Hand ``data`` for connector ``target`` to the process that runs ``room`` (RuntimeError without Redis)."""
+        if self.streams is None:
+            raise RuntimeError("no [cluster] redis_url: webhooks reach only the process that runs their room")
+        return await self.streams.hand(room, target, kind, data)
+
+    def _handoff(self, room: str) -> Any:
+        async def handle(target: str, kind: str, data: Any) -> None:
+            connector = self.hub.connectors.get(target)
+            if connector is None or not self.owns(room):
+                raise LookupError(f"connector {target!r} does not run here")
+            await connector.accept_handoff(kind, data)
+
+        return handle
 
     def _gauge(self, room: str, value: float) -> None:
         from prometheus_client import Gauge
@@ -228,10 +253,15 @@ class ClusterNode:
             await self.store.forget(self.name)
         except Exception as exc:
             log.warning("cluster node %s not removed from the member list: %s", self.name, exc)
+        if self.streams is not None:
+            await self.streams.close()
         self.state = "stopped"
 
     def status(self) -> dict[str, Any]:
         return {"node": self.name, "role": self.role, "state": self.state, "detail": self.detail,
                 "draining": self.draining, "capacity": self.settings.capacity if self.runs_rooms else 0,
                 "rooms": {room: held.token for room, held in sorted(self.owned.items())},
-                "taken": self.taken, "lost": self.lost}
+                "taken": self.taken, "lost": self.lost,
+                "handoffs": None if self.streams is None else {
+                    "handled": self.streams.handled, "failed": self.streams.failed, "claimed": self.streams.claimed,
+                    "dropped": self.streams.dropped}}

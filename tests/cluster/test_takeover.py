@@ -175,7 +175,7 @@ async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(
                 await asyncio.sleep(0.25)
             states = {}
             for worker in survivors:
-                for room, state in (await running_shows(http, worker)).items():
+                for room in await running_shows(http, worker):
                     states[room] = await get(http, f"{worker.url}/api/v1/rooms/{room}/state")
             cluster = await get(http, f"{survivors[0].url}/api/v1/cluster")
     finally:
