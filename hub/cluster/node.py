@@ -92,7 +92,11 @@ class ClusterNode:
             return self.settings.advertise_url.rstrip("/")
         web = self.hub.web
         port = getattr(web, "port", None) if web is not None else None
-        return f"http://{socket.gethostname()}:{port}" if port else ""
+        if not port:
+            return ""
+        host = self.hub.config.web.host
+        host = socket.gethostname() if host in ("", "0.0.0.0", "::") else host
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     # -- running ----------------------------------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ class WebServer:
                 self._route_refused(plugin, route, f"already served by plugin {taken[key]!r}")
                 continue
             try:
-                app.router.add_route(route.method, route.path, self._guard(route.handler, route.auth))
+                app.router.add_route(route.method, route.path, self._guard(self._room_local(route), route.auth))
             except (ValueError, RuntimeError, TypeError) as exc:
                 self._route_refused(plugin, route, str(exc))
                 continue
@@ -166,6 +166,15 @@ class WebServer:
     def _route_refused(self, plugin: str, route: WebRoute, reason: str) -> None:
         error = PluginError(plugin, "mount routes", f"{route.method} {route.path} not mounted: {reason}")
         self.hub.report_error(error, "web:routes")
+
+    def _room_local(self, route: WebRoute) -> Handler:
+        """A route about one ``{room}``, in a cluster: answered by the process that runs the room
+        (hub/cluster/forward.py), after this process checked the token."""
+        if "{room}" not in route.path or not self.hub.config.cluster.enabled:
+            return route.handler
+        from hub.cluster.forward import room_forwarder
+
+        return room_forwarder(self.hub, route.handler)
 
     def _guard(self, handler: Handler, auth: bool) -> Handler:
         """``handler`` behind the authorisation hook when ``auth`` is set."""
