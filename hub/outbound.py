@@ -15,7 +15,9 @@ Channels' shapes (:data:`CHANNEL_LIMITS`): an ``email`` has a subject and a body
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.errors import BackendError
@@ -40,6 +42,9 @@ CHANNEL_LIMITS: dict[str, tuple[int, int]] = {
 }
 """Characters allowed per channel kind: (subject, body); a subject limit of 0 means no subject."""
 VARIANT_NAMES = "ABCDEFGH"
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+"""What is replaced in a name made into a file name."""
+_SLOTS: dict[tuple[int, str], asyncio.Semaphore] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,22 @@ class ContentGenerator:
         """The variants for ``request`` (at most ``request.variants``), each within the channel's limits or
         longer (the base cuts them)."""
         raise NotImplementedError
+
+    def render_slots(self) -> asyncio.Semaphore:
+        """At most ``config.workers`` (1 without it) costly renders of this generator at a time in the hub, shared
+        by every campaign: a big campaign never takes more of the machine than that from the live rooms."""
+        key = (id(self.hub), self.name)
+        if key not in _SLOTS:
+            _SLOTS[key] = asyncio.Semaphore(int(getattr(self.config, "workers", 1)))
+        return _SLOTS[key]
+
+    def media_folder(self, campaign: str) -> Path:
+        """Where the files of ``campaign`` go: ``config.folder`` (relative: to the config file's folder) /
+        the campaign's name made safe."""
+        path = Path(getattr(self.config, "folder", "media")).expanduser()
+        if not path.is_absolute():
+            path = (self.hub.config.path.parent if self.hub.config.path else Path.cwd()) / path
+        return path / SAFE_NAME.sub("_", campaign)
 
     async def edition(self, request: ContentRequest) -> str:
         """What besides the request makes this generator's pieces differ (optional; "" by default): a

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hub.outbound import VARIANT_NAMES, ContentGenerator, ContentPiece, ContentRequest
+from hub.outbound import SAFE_NAME, VARIANT_NAMES, ContentGenerator, ContentPiece, ContentRequest
 from plugins.content_clip.cut import ClipShape, cut_clip
 from plugins.content_clip.windows import ClipWindow, windows_for
-
-SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 class LiveClipSettings(BaseModel):
@@ -63,16 +59,6 @@ class LiveClipGenerator(ContentGenerator):
     kind = "live_clip"
     timeout_s = 1800.0
     config: LiveClipSettings
-    _pools: ClassVar[dict[int, asyncio.Semaphore]] = {}
-
-    def _pool(self) -> asyncio.Semaphore:
-        return self._pools.setdefault(id(self.hub), asyncio.Semaphore(self.config.workers))
-
-    def folder(self, campaign: str) -> Path:
-        path = Path(self.config.folder).expanduser()
-        if not path.is_absolute():
-            path = (self.hub.config.path.parent if self.hub.config.path else Path.cwd()) / path
-        return path / SAFE.sub("_", campaign)
 
     async def windows(self, request: ContentRequest) -> list[ClipWindow]:
         c = self.config
@@ -91,14 +77,15 @@ class LiveClipGenerator(ContentGenerator):
         for n, window in enumerate(await self.windows(request)):
             recording = window.recording
             captions = recording.captions_between(window.start, window.end)
-            out = self.folder(request.campaign) / (f"{SAFE.sub('_', request.product.sku)}-clip-{recording.id}-"
-                                                   f"{round(window.start * 1000)}-{self.config.size}.mp4")
+            name = (f"{SAFE_NAME.sub('_', request.product.sku)}-clip-{recording.id}-{round(window.start * 1000)}-"
+                    f"{self.config.size}.mp4")
+            out = self.media_folder(request.campaign) / name
             made = out.with_suffix(".json")  # what the clip was cut from: the same cut is not made again
             manifest = {"recording": recording.id, "source": recording.path, "start": window.start,
                         "end": window.end, "stage_ts": window.stage_ts, "settings": self.config.model_dump()}
             seconds = await asyncio.to_thread(_made, made, out, manifest)
             if seconds is None:
-                async with self._pool():
+                async with self.render_slots():
                     await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
                     seconds, cover = await asyncio.to_thread(
                         cut_clip, recording.path, out, window.start, window.end, shape, captions,

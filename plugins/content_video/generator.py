@@ -11,17 +11,14 @@ each yields to the event loop between frames, so a big campaign never starves a 
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.outbound import VARIANT_NAMES, ContentGenerator, ContentPiece, ContentRequest
+from hub.outbound import SAFE_NAME, VARIANT_NAMES, ContentGenerator, ContentPiece, ContentRequest
 from hub.prompts import prompt_library
 from hub.review import ReviewContext, review_output
-
-SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 class PitchVideoSettings(BaseModel):
@@ -41,19 +38,6 @@ class PitchVideoGenerator(ContentGenerator):
     kind = "pitch_video"
     timeout_s = 1800.0
     config: PitchVideoSettings
-    _pools: ClassVar[dict[int, asyncio.Semaphore]] = {}
-
-    def _pool(self) -> asyncio.Semaphore:
-        key = id(self.hub)
-        if key not in self._pools:
-            self._pools[key] = asyncio.Semaphore(self.config.workers)
-        return self._pools[key]
-
-    def folder(self, campaign: str) -> Path:
-        path = Path(self.config.folder).expanduser()
-        if not path.is_absolute():
-            path = (self.hub.config.path.parent if self.hub.config.path else Path.cwd()) / path
-        return path / SAFE.sub("_", campaign)
 
     async def generate(self, request: ContentRequest) -> list[ContentPiece]:
         product, shop = request.product, request.shop
@@ -71,12 +55,13 @@ class PitchVideoGenerator(ContentGenerator):
             videos, cover, seconds = {}, "", 0.0
             for size in self.config.sizes:
                 width, height = (int(v) for v in size.lower().split("x"))
-                out = self.folder(request.campaign) / f"{SAFE.sub('_', product.sku)}-{VARIANT_NAMES[n]}-{size}.mp4"
+                name = f"{SAFE_NAME.sub('_', product.sku)}-{VARIANT_NAMES[n]}-{size}.mp4"
+                out = self.media_folder(request.campaign) / name
                 said = out.with_suffix(".txt")  # the words of the video: the same words, the same video
                 if await asyncio.to_thread(_same, said, out, outcome.text):
                     seconds = float(said.read_text(encoding="utf-8").split("\n", 1)[0])  # noqa: ASYNC240
                 else:
-                    async with self._pool():
+                    async with self.render_slots():
                         seconds, still = await self._render(outcome.text, product.sku, request.locale,
                                                             (width, height), out)
                     if still is not None:
