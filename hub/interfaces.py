@@ -125,12 +125,15 @@ class ShowControl(Protocol):
     and raises :class:`ValueError` listing every problem; :meth:`define_show` saves it (True when new).
     :meth:`open_room` puts a room on air (media and voice) without a show; :meth:`start_show` starts a
     defined show (by name or parsed) on a room, opening it if needed; :meth:`show_on` names the show
-    running on a room (None when none).
+    running on a room (None when none); :meth:`rundown` reads a defined show (its ``segments`` each have a
+    ``sku`` and ``minutes``; a LookupError-like error with status 404 when there is none).
     """
 
     provided_by: ClassVar[str] = "show_runner"
 
     def parse_show(self, data: Mapping[str, Any], source: str = "api") -> Any: ...
+
+    async def rundown(self, show: Any) -> Any: ...
 
     async def define_show(self, show: Any) -> bool: ...
 

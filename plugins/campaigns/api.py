@@ -45,8 +45,8 @@ async def campaign_options(request: web.Request) -> web.Response:
             channel = channels.setdefault(made, {"backends": [], "configured": False})
             channel["backends"].append(name)
             channel["configured"] = channel["configured"] or name in configured
-    return json_response({"kinds": kinds, "channels": channels, "rules": ["all", "low_stock", "on_promotion"],
-                          "approval": ["manual", "auto"]})
+    return json_response({"kinds": kinds, "channels": channels,
+                          "rules": ["all", "low_stock", "on_promotion", "next_show"], "approval": ["manual", "auto"]})
 
 
 async def list_campaigns(request: web.Request) -> web.Response:

@@ -28,8 +28,9 @@ class Campaign(BaseModel):
 
     room: str | None = Field(None, description="the room whose shop the products come from (default: the first)")
     products: list[str] = Field(default_factory=list, max_length=500, description="SKUs; or use a rule")
-    rule: Literal["all", "low_stock", "on_promotion"] | None = Field(
-        None, description="the products chosen when the campaign runs, instead of a list")
+    rule: Literal["all", "low_stock", "on_promotion", "next_show"] | None = Field(
+        None, description="the products chosen when the campaign runs, instead of a list (next_show: those of the "
+                          "next scheduled show, of the campaign's room or before_show room if given)")
     low_stock_below: int = Field(20, ge=1, description="the rule low_stock: products with fewer than this")
     segments: list[str] = Field(default_factory=lambda: [""], min_length=1, max_length=50,
                                 description='the audiences ("" for everyone): segments of the built-in CRM')
@@ -44,7 +45,7 @@ class Campaign(BaseModel):
     @model_validator(mode="after")
     def _products_or_rule(self) -> Campaign:
         if not self.products and self.rule is None:
-            raise ValueError("products (a list of SKUs) or rule (all, low_stock, on_promotion)")
+            raise ValueError("products (a list of SKUs) or rule (all, low_stock, on_promotion, next_show)")
         unknown = [c for c in self.channels if c not in CHANNEL_LIMITS]
         if unknown:
             raise ValueError(f"channels: unknown {', '.join(unknown)} (known: {', '.join(CHANNEL_LIMITS)})")

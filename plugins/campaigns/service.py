@@ -71,16 +71,38 @@ class CampaignService:
                 return built
         raise CampaignError(f"no content generator makes {kind!r} (content backends: {', '.join(names) or 'none'})")
 
-    def _products(self, campaign: Campaign, catalog: Any) -> tuple[list[Product], list[str]]:
-        if campaign.rule == "all":
+    async def _products(self, campaign: Campaign, catalog: Any) -> tuple[list[Product], list[str]]:
+        if campaign.rule == "next_show":
+            campaign = campaign.model_copy(update={"products": await self._next_show_skus(campaign)})
+        elif campaign.rule == "all":
             return list(catalog.products), []
         if campaign.rule == "low_stock":
             return [p for p in catalog.products if p.stock is not None and 0 < p.stock < campaign.low_stock_below], []
         if campaign.rule == "on_promotion":
             return [p for p in catalog.products if p.promo_price is not None], []
-        found = [catalog.by_sku(sku) for sku in campaign.products]
-        missing = [sku for sku, p in zip(campaign.products, found, strict=True) if p is None]
+        found = [catalog.by_sku(sku) for sku in dict.fromkeys(campaign.products)]
+        missing = [sku for sku, p in zip(dict.fromkeys(campaign.products), found, strict=True) if p is None]
         return [p for p in found if p is not None], missing
+
+    async def _next_show_skus(self, campaign: Campaign) -> list[str]:
+        """The SKUs of the next scheduled ``show.start`` (of the campaign's room, if it names one)."""
+        from hub.interfaces import ShowControl
+
+        control, scheduler = self.hub.slots.get(ShowControl), self.hub.scheduler
+        if control is None or scheduler is None:
+            raise CampaignError("rule next_show needs the show runner and the scheduler")
+        room = (campaign.before_show.room if campaign.before_show is not None else None) or campaign.room
+        for schedule in await scheduler.list():  # soonest first
+            args = schedule.get("args") or {}
+            if schedule.get("job_type") != "show.start" or not args.get("show"):
+                continue
+            try:
+                rundown = await control.rundown(args["show"])
+            except Exception:
+                continue  # a schedule of a show deleted since
+            if room is None or (args.get("room") or rundown.room) == room:
+                return [segment.sku for segment in rundown.segments]
+        raise CampaignError("rule next_show: no show is scheduled" + (f" on room {room!r}" if room else ""))
 
     async def run(self, name: str, trigger: str) -> dict[str, Any]:
         """Run campaign ``name``; the run's record (id, status, counts)."""
@@ -97,7 +119,7 @@ class CampaignService:
             catalog = self.hub.catalog(room)
             if catalog is None or not catalog.products:
                 raise CampaignError(f"no catalog for room {room!r}" if room else "no shop catalog loaded")
-            products, unknown = self._products(campaign, catalog)
+            products, unknown = await self._products(campaign, catalog)
             counts["unknown_products"] = len(unknown)
             locale = campaign.locale or (catalog.shop.locale if catalog.shop is not None else "zh-CN")
             for product in products:

@@ -128,3 +128,28 @@ async def test_livehub_campaign_drives_a_running_hub(tmp_path, cli) -> None:  # 
         assert "CUP-002" in listed and (await livehub("approve", item)).stdout.strip() == "approved"
         refused = await livehub("approve", item)
         assert refused.returncode == 1 and "not awaiting approval" in refused.stderr
+
+
+async def test_the_rule_next_show_takes_the_products_of_the_next_scheduled_show(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    catalog = tmp_path / "catalog.json"
+    write_catalog(catalog, "168.00")
+    config = {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", "locale": "en"},
+              "web": {"enabled": True, "port": 0}, "scheduler": {"enabled": True},
+              "connectors": {"shop": {"type": "catalog_file", "path": str(catalog)}}}
+    async with running_hub(config=config) as hub:
+        await wait_for(lambda: hub.connectors["shop"].state == "ready", timeout=10)
+        await call(hub, "PUT", "/campaigns/tomorrow", {"rule": "next_show", "channels": ["post"], "variants": 1})
+        failed = (await call(hub, "POST", "/campaigns/tomorrow/run"))[1]
+        assert failed["status"] == "failed" and "no show is scheduled" in failed["error"]
+        for name, sku in (("later", "TEA-001"), ("tomorrow", "CUP-002")):
+            assert (await call(hub, "POST", "/shows", {"name": name, "room": "main", "segments": [
+                {"sku": sku, "minutes": 5}, {"sku": sku, "minutes": 5}]}))[0] in (200, 201)
+        now = datetime.now(UTC)
+        await hub.scheduler.add("show.start", {"show": "later", "room": "main"}, at=now + timedelta(days=2))
+        await hub.scheduler.add("show.start", {"show": "tomorrow", "room": "main"}, at=now + timedelta(days=1))
+        run = (await call(hub, "POST", "/campaigns/tomorrow/run"))[1]
+        assert run["status"] == "done", run
+        items = (await call(hub, "GET", f"/campaign-items?run={run['id']}"))[1]["items"]
+        assert [i["sku"] for i in items] == ["CUP-002"]  # the soonest show's products, each once
