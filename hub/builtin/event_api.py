@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from hub.bus import BusClosed
+from hub.cluster.streams import EVENTS_TARGET
 from hub.events import EVENT_TYPES, PLATFORM_EVENT_TYPES, Event, EventFormatError, from_dict, to_dict
 from hub.hookspecs import hookimpl
 from hub.jsonbody import JsonBodyError, encodable
@@ -201,8 +202,15 @@ async def post_events(request: web.Request) -> web.Response:
     except InvalidEvent as exc:
         return json_error(400, f"invalid event at index {exc.index}: {exc}", index=exc.index, field=exc.field,
                           reason=exc.reason)
+    here, elsewhere = _by_process(hub, parsed)
     try:
-        refused = await hub.publish_stored(parsed, timeout=STORE_TIMEOUT_S)
+        for room, events in elsewhere.items():  # a cluster: the room's process takes them (docs/scale-out.md)
+            async with asyncio.timeout(STORE_TIMEOUT_S):
+                await hub.cluster.hand(room, EVENTS_TARGET, "events", [to_dict(e) for e in events])
+        refused = await hub.publish_stored(here, timeout=STORE_TIMEOUT_S)
+    except (OSError, ConnectionError) as exc:
+        return json_error(503, f"the events could not be handed to their room's process ({type(exc).__name__}): "
+                               "not acknowledged; send them again", headers={"Retry-After": "5"})
     except BusClosed:
         return json_error(503, "the hub is stopping: the events are not acknowledged; send them again "
                                "(with the same ids or message_ids, a re-sent event is stored once)")
@@ -216,6 +224,23 @@ async def post_events(request: web.Request) -> web.Response:
         return json_error(422, f"the database refused {len(indices)} of {len(parsed)} events (the others "
                                "are stored)", indices=indices, accepted=len(parsed) - len(indices))
     return json_response({"accepted": len(parsed), "ids": [e.id for e in parsed]}, 202)
+
+
+def _by_process(hub: Hub, events: list[Event]) -> tuple[list[Event], dict[str, list[Event]]]:
+    """The events this process ingests, and (in a cluster with Redis) those of configured rooms another
+    process runs, by room."""
+    cluster = hub.cluster
+    if cluster is None or cluster.streams is None:
+        return events, {}
+    here: list[Event] = []
+    elsewhere: dict[str, list[Event]] = {}
+    for event in events:
+        room = hub.rooms.get(event.room)
+        if room is not None and room.configured and not cluster.owns(event.room):
+            elsewhere.setdefault(event.room, []).append(event)
+        else:
+            here.append(event)
+    return here, elsewhere
 
 
 # -- GET /api/v1/events/ws -------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.cluster.leases import LeaseStore
+from hub.cluster.streams import EVENTS_TARGET
 
 log = logging.getLogger("livehub.cluster")
 
@@ -224,6 +225,13 @@ class ClusterNode:
 
     def _handoff(self, room: str) -> Any:
         async def handle(target: str, kind: str, data: Any) -> None:
+            if target == EVENTS_TARGET:  # POST /api/v1/events reached another process
+                from hub.events import from_dict
+
+                refused = await self.hub.publish_stored([from_dict(item) for item in data])
+                if refused:
+                    log.error("room %s: the database refused %d handed-over events", room, len(refused))
+                return
             connector = self.hub.connectors.get(target)
             if connector is None or not self.owns(room):
                 raise LookupError(f"connector {target!r} does not run here")

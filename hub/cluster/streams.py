@@ -28,6 +28,9 @@ from typing import Any
 log = logging.getLogger("livehub.cluster")
 
 GROUP = "owner"
+EVENTS_TARGET = "@events"
+"""The target of platform events posted to ``POST /api/v1/events`` of a process that does not run their room:
+the room's process publishes them (and acknowledges once they are stored)."""
 MAXLEN = 100_000
 MAX_ATTEMPTS = 5
 """Times an entry is handled before it is given up (acknowledged and logged as dropped): a poison entry."""

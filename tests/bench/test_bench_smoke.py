@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_KEYS = ("ingest_events_per_s", "ingest_stored_events_per_s", "ingest_p99_delay_ms_at_5000", "reply_first_audio_p95_ms",
+ALL_KEYS = ("cluster_events_per_s_2_workers_ratio", "cluster_takeover_p95_s",
+            "ingest_events_per_s", "ingest_stored_events_per_s", "ingest_p99_delay_ms_at_5000",
+            "reply_first_audio_p95_ms",
             "reply_overhead_p95_ms", "avatar_720p25_cpu_cores", "rss_growth_pct_1m_events",
             "llm_calls_per_question", "simulcast_3_to_1_cpu_ratio", "douyin_decode_msgs_per_s",
             "tiktok_decode_msgs_per_s", "bilibili_decode_msgs_per_s", "twitch_decode_msgs_per_s",

@@ -122,3 +122,32 @@ async def test_douyin_pushes_reaching_another_process_are_stored_once_by_the_roo
             await b.events_stored(timeout=5)
             ids = await stored_ids(b, "comment")
             assert ids.count("dy-h2") == 1 and ids.count("dy-h1") == 1
+
+
+async def test_events_posted_to_a_process_that_does_not_run_their_room_are_published_by_the_one_that_does(
+        tmp_path: Path, db_url: str, redis_url: str) -> None:
+    import aiohttp
+
+    from hub.testing import collect
+
+    def config(node: str, capacity: int) -> dict[str, Any]:
+        return {"hub": {"database_url": db_url, "name": node}, "web": {"enabled": True, "port": 0},
+                "rooms": {"main": {}, "other": {}},
+                "cluster": {"enabled": True, "node": node, "lease_s": 1.5, "capacity": capacity,
+                            "redis_url": redis_url}}
+
+    async with running_hub(config=config("a", 2)) as a:
+        await wait_for(lambda: a.cluster.owns("main") and a.cluster.owns("other"), timeout=10)
+        async with running_hub(config=config("b", 0)) as b:
+            with collect(a, types={"comment"}) as in_a, collect(b, types={"comment"}) as in_b:
+                body = [{"type": "comment", "platform": "web", "room": "main", "message_id": f"m{n}",
+                         "user": {"id": "u1", "name": "Ann"}, "text": f"hello {n}"} for n in range(3)]
+                async with aiohttp.ClientSession() as http, http.post(
+                        f"http://127.0.0.1:{b.web.port}/api/v1/events", json=body) as response:
+                    assert response.status == 202, await response.text()
+                    assert (await response.json())["accepted"] == 3
+                await wait_for(lambda: len(in_a) == 3, timeout=10)
+                assert [e.message_id for e in in_a] == ["m0", "m1", "m2"] and not in_b
+            await a.events_stored(timeout=5)
+            rows = await a.storage.recent_events(limit=10, type="comment", room="main")
+            assert sorted(r["message_id"] for r in rows) == ["m0", "m1", "m2"]

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,11 +16,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.processes import free_port, port_open
+from tests.cluster.processes import TOKEN, Worker, get, wait_serving, write_config
 
 pytestmark = pytest.mark.slow
 
-CATALOG = Path(__file__).resolve().parents[1] / "replay" / "catalog.json"
 ROOMS = [f"r{n:02d}" for n in range(1, 13)]
 SEGMENT_S = 12.0
 SHOW = """name = "loop"
@@ -44,74 +40,6 @@ minutes = 0.2
 lines = ["A scarf."]
 """
 SKUS = ["TEA-001", "MUG-002", "SCARF-003"]
-TOKEN = "cluster-test-token-5b1f"
-
-
-def write_config(folder: Path, database_url: str) -> Path:
-    (folder / "shows").mkdir(parents=True)
-    (folder / "shows" / "loop.toml").write_text(SHOW, encoding="utf-8")
-    rooms = "\n".join(f'[rooms.{room}]\nsize = "160x160"\nfps = 5\nvoices = ["espeak"]\nlocale = "en"\n'
-                      for room in ROOMS)
-    config = f"""
-[hub]
-database_url = "{database_url}"
-locale = "en"
-shutdown_timeout = 5
-[web]
-host = "127.0.0.1"
-token = {{env = "LIVEHUB_CLUSTER_TEST_TOKEN"}}
-[scheduler]
-enabled = false
-[cluster]
-enabled = true
-lease_s = 3
-capacity = 6
-[connectors.shop]
-type = "catalog_file"
-path = "{CATALOG}"
-[backends.voice]
-default = "espeak"
-[backends.llm]
-default = "catalog"
-[plugins.show_runner]
-shows_dir = "shows"
-record = false
-[plugins.triage]
-chat_enabled = false
-{rooms}"""
-    path = folder / "livehub.toml"
-    path.write_text(config, encoding="utf-8")
-    return path
-
-
-class Worker:
-    def __init__(self, config: Path, name: str) -> None:
-        self.name, self.port = name, free_port()
-        self.log = (config.parent / f"{name}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "run", "-c", str(config), "--role", "worker", "--node", name,
-             "--port", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT, cwd=config.parent,
-            env={**os.environ, "LIVEHUB_CACHE_DIR": str(config.parent / "cache"), "LIVEHUB_CLUSTER_TEST_TOKEN": TOKEN})
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.log.close()
-
-
-async def get(http: aiohttp.ClientSession, url: str) -> Any:
-    async with http.get(url, headers={"Authorization": f"Bearer {TOKEN}"},
-                        timeout=aiohttp.ClientTimeout(total=3)) as response:
-        return await response.json()
 
 
 async def running_shows(http: aiohttp.ClientSession, worker: Worker) -> dict[str, dict[str, Any]]:
@@ -124,15 +52,11 @@ async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(
                                                                               postgres_server: Any) -> None:
     name = f"livehub_{uuid.uuid4().hex[:12]}"
     url = postgres_server.create_database(name)
-    config = write_config(tmp_path, url)
+    config = write_config(tmp_path, url, ROOMS, show=SHOW)
     workers = [Worker(config, f"w{n}") for n in range(1, 4)]
     seen: list[dict[str, list[str]]] = []  # samples: room -> workers running its show
     try:
-        deadline = time.monotonic() + 60
-        while not all(port_open(w.port) for w in workers):
-            assert time.monotonic() < deadline, "workers did not start"
-            assert all(w.process.poll() is None for w in workers), "a worker exited"
-            await asyncio.sleep(0.2)
+        await wait_serving(workers)
         async with aiohttp.ClientSession() as http:
             starts = {}
             for room in ROOMS:  # any process takes the request; the room's process starts the show
