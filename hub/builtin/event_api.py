@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+from collections import deque
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -256,21 +257,45 @@ def free_subscriber_name(bus: EventBus) -> str:
 
 
 class EventStream:
-    """Sends bus events to one WebSocket once its handshake is done; gives up quietly once it closes."""
+    """Sends events to one WebSocket once its handshake is done: this process's bus events, and in a cluster
+    with Redis the other processes' (hub/cluster/feed.py); gives up quietly once it closes."""
 
     def __init__(self, ws: web.WebSocketResponse, hub: Hub) -> None:
         self.ws = ws
         self.redact = hub.config.redactor.redact
         self.open = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._remote: deque[dict[str, Any]] = deque(maxlen=STREAM_QUEUE_SIZE)  # oldest dropped for a slow client
+        self._more = asyncio.Event()
 
     async def send(self, event: Event) -> None:
+        await self._send_text(dumps(to_dict(event)))
+
+    async def _send_text(self, text: str) -> None:
         await self.open.wait()
         if self.ws.closed or not self.ws.prepared:
             return
         try:
-            await self.ws.send_str(self.redact(dumps(to_dict(event))))
+            async with self._lock:
+                await self.ws.send_str(self.redact(text))
         except (ConnectionError, RuntimeError):
             pass  # the client went away; the handler's receive loop ends and unsubscribes
+
+    def remote(self, wanted: frozenset[str] | None) -> Any:
+        """The listener of another process's events (a dict each), filtered like the bus subscription."""
+        def deliver(event: dict[str, Any]) -> None:
+            if wanted is None or event.get("type") in wanted:
+                self._remote.append(event)
+                self._more.set()
+
+        return deliver
+
+    async def send_remote(self) -> None:
+        while True:
+            await self._more.wait()
+            self._more.clear()
+            while self._remote:
+                await self._send_text(dumps(self._remote.popleft()))
 
 
 async def events_ws(request: web.Request) -> web.StreamResponse:
@@ -286,6 +311,9 @@ async def events_ws(request: web.Request) -> web.StreamResponse:
     # Subscribe before the handshake: every event published after the client sees it is delivered.
     sub = hub.bus.subscribe(free_subscriber_name(hub.bus), stream.send, types=wanted,
                             maxsize=STREAM_QUEUE_SIZE, overflow="drop_oldest")
+    feed = getattr(hub.cluster, "feed", None)
+    stop_listening = feed.listen(stream.remote(wanted)) if feed is not None else None
+    remote = asyncio.create_task(stream.send_remote()) if feed is not None else None
     try:
         await ws.prepare(request)
         if hub.web is not None:
@@ -295,6 +323,11 @@ async def events_ws(request: web.Request) -> web.StreamResponse:
             pass  # the stream is one-way: what a client sends is ignored (protocol pings are answered)
     finally:
         stream.open.set()
+        if stop_listening is not None:
+            stop_listening()
+        if remote is not None:
+            remote.cancel()
+            await asyncio.gather(remote, return_exceptions=True)
         await hub.bus.unsubscribe(sub, timeout=1.0)
     return ws
 

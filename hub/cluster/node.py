@@ -62,6 +62,8 @@ class ClusterNode:
         self._task: asyncio.Task[Any] | None = None
         self._wake = asyncio.Event()
         self.streams: Any = None
+        self.feed: Any = None  # hub.cluster.feed.EventFeed, with Redis
+        self._feed_sub: Any = None
         if settings.redis():
             from hub.cluster.streams import RoomStreams
 
@@ -105,6 +107,14 @@ class ClusterNode:
         await self.store.ensure_rooms([room.name for room in self.hub.rooms if room.configured])
         await self._beat()
         self._task = self.hub.create_task(self.run(), name="cluster:node")
+        if self.streams is not None:  # the other processes' events, for this one's watchers (hub/cluster/feed.py)
+            from hub.cluster.feed import EventFeed
+
+            self.feed = EventFeed(self.streams.redis, self.name)
+            self._feed_sub = self.hub.bus.subscribe("cluster:feed", self.feed.take, maxsize=5000,
+                                                    overflow="drop_oldest")
+            self.hub.create_task(self.feed.flush_loop(), name="cluster:feed:out")
+            self.hub.create_task(self.feed.read_loop(), name="cluster:feed:in")
 
     async def run(self) -> None:
         while True:
@@ -259,6 +269,10 @@ class ClusterNode:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        await self.hub.cancel_task("cluster:feed:out")
+        await self.hub.cancel_task("cluster:feed:in")
+        if self._feed_sub is not None:
+            await self.hub.bus.unsubscribe(self._feed_sub, timeout=1.0)
         for room in list(self.owned):
             await self.give_up(room, "the process is stopping")
         try:

@@ -22,7 +22,7 @@ TOKEN_ENV = "LIVEHUB_CLUSTER_TEST_TOKEN"
 
 
 def write_config(folder: Path, database_url: str, rooms: list[str], *, show: str | None = None,
-                 lease_s: float = 3.0, capacity: int = 6, media: bool = True) -> Path:
+                 lease_s: float = 3.0, capacity: int = 6, media: bool = True, redis_url: str = "") -> Path:
     """``livehub.toml`` in ``folder``: the rooms (tiny media, espeak), the shop, the cluster on, a show file."""
     (folder / "shows").mkdir(parents=True, exist_ok=True)
     if show is not None:
@@ -42,6 +42,7 @@ enabled = false
 enabled = true
 lease_s = {lease_s}
 capacity = {capacity}
+redis_url = "{redis_url}"
 [connectors.shop]
 type = "catalog_file"
 path = "{CATALOG}"

@@ -151,3 +151,27 @@ async def test_events_posted_to_a_process_that_does_not_run_their_room_are_publi
             await a.events_stored(timeout=5)
             rows = await a.storage.recent_events(limit=10, type="comment", room="main")
             assert sorted(r["message_id"] for r in rows) == ["m0", "m1", "m2"]
+
+
+async def test_a_watcher_of_any_process_sees_the_events_of_rooms_another_process_runs(
+        tmp_path: Path, redis_url: str, db_url: str) -> None:
+    import aiohttp
+
+    def config(node: str, capacity: int) -> dict[str, Any]:
+        return {"hub": {"database_url": db_url, "name": node}, "web": {"enabled": True, "port": 0},
+                "rooms": {"main": {}},
+                "cluster": {"enabled": True, "node": node, "lease_s": 1.5, "capacity": capacity,
+                            "redis_url": redis_url}}
+
+    async with running_hub(config=config("a", 1)) as a:
+        await wait_for(lambda: a.cluster.owns("main"), timeout=10)
+        async with running_hub(config=config("b", 0)) as b, aiohttp.ClientSession() as http:
+            async with http.ws_connect(f"http://127.0.0.1:{b.web.port}/api/v1/events/ws?types=comment") as ws:
+                await asyncio.sleep(0.3)  # the feed is read from the moment b started
+                body = [{"type": "comment", "platform": "web", "room": "main", "message_id": "w1",
+                         "user": {"id": "u1", "name": "Ann"}, "text": "is it silk?"}]
+                async with http.post(f"http://127.0.0.1:{a.web.port}/api/v1/events", json=body) as response:
+                    assert response.status == 202
+                message = await asyncio.wait_for(ws.receive_json(), 10)
+                assert (message["type"], message["room"], message["text"]) == ("comment", "main", "is it silk?")
+            assert b.cluster.feed.received >= 1 and a.cluster.feed.sent >= 1

@@ -1,6 +1,8 @@
 """#18's takeover acceptance, for real: three ``livehub run --role worker`` processes on one PostgreSQL server,
-twelve rooms each running a show; ``kill -9`` one worker → its rooms run elsewhere within 10 s, no room runs in
-two processes at any moment (each process's own view, sampled throughout, and the leases), and every moved show
+twelve rooms each running a show while events flow to every room through every process (handed to the room's
+process through Redis); ``kill -9`` one worker → its rooms run elsewhere within 10 s, no room runs in
+two processes at any moment (each process's own view, sampled throughout, and the leases), every event
+acknowledged (before or after the kill) is stored once, and every moved show
 goes on with the segment its schedule says; any process answers about any room (forwarded to its process)."""
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
 from tests.cluster.processes import TOKEN, Worker, get, wait_serving, write_config
 
@@ -48,11 +51,42 @@ async def running_shows(http: aiohttp.ClientSession, worker: Worker) -> dict[str
     return {r["name"]: r for r in rooms.get("rooms", rooms) if r.get("show")}
 
 
-async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(tmp_path: Path,
-                                                                              postgres_server: Any) -> None:
+async def post_events(http: aiohttp.ClientSession, workers: list[Worker], acked: list[str]) -> None:
+    """Comments to every room, through every process in turn (dead ones too: their requests just fail)."""
+    n = 0
+    while True:
+        worker = workers[n % len(workers)]
+        body = [{"type": "comment", "platform": "standin", "room": ROOMS[(n * 5 + k) % len(ROOMS)],
+                 "message_id": f"e{n}-{k}", "user": {"id": f"u{k}", "name": f"viewer {k}"}, "text": f"hi {n}"}
+                for k in range(5)]
+        try:
+            async with http.post(f"{worker.url}/api/v1/events", json=body, headers={"Authorization": f"Bearer {TOKEN}"},
+                                 timeout=aiohttp.ClientTimeout(total=5)) as response:
+                if response.status == 202:
+                    acked.extend(item["message_id"] for item in body)
+        except (aiohttp.ClientError, TimeoutError):
+            pass  # not acknowledged: the platform would send it again
+        n += 1
+        await asyncio.sleep(0.03)
+
+
+async def stored_ids(url: str) -> list[str]:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(sa.text("SELECT message_id FROM events WHERE platform = 'standin'"))
+            return [row[0] for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(
+        tmp_path: Path, postgres_server: Any, redis_server: Any) -> None:
     name = f"livehub_{uuid.uuid4().hex[:12]}"
     url = postgres_server.create_database(name)
-    config = write_config(tmp_path, url, ROOMS, show=SHOW)
+    config = write_config(tmp_path, url, ROOMS, show=SHOW, redis_url=redis_server.database())
     workers = [Worker(config, f"w{n}") for n in range(1, 4)]
     seen: list[dict[str, list[str]]] = []  # samples: room -> workers running its show
     try:
@@ -79,6 +113,8 @@ async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(
             while len(await sample(workers)) < len(ROOMS):
                 assert time.monotonic() < deadline, f"not every room runs: {seen[-1]}"
                 await asyncio.sleep(0.25)
+            acked: list[str] = []  # events some process answered 202 for: stored, or handed to Redis
+            posting = asyncio.create_task(post_events(http, workers, acked))
             placement = seen[-1]
             victim = max(workers, key=lambda w: sum(w.name in names for names in placement.values()))
             moved = sorted(room for room, names in placement.items() if victim.name in names)
@@ -97,6 +133,12 @@ async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(
             for _ in range(8):  # and they stay put
                 await sample(survivors)
                 await asyncio.sleep(0.25)
+            posting.cancel()
+            await asyncio.gather(posting, return_exceptions=True)
+            deadline = time.monotonic() + 30
+            while not set(acked) <= set(stored := await stored_ids(url)):
+                assert time.monotonic() < deadline, f"{len(set(acked) - set(stored))} acknowledged events lost"
+                await asyncio.sleep(0.5)
             # any process answers about any room: the one asked forwards to the room's process
             states = {room: await get(http, f"{survivors[0].url}/api/v1/rooms/{room}/state") for room in ROOMS}
             cluster = await get(http, f"{survivors[0].url}/api/v1/cluster")
@@ -105,6 +147,7 @@ async def test_kill_9_moves_a_workers_rooms_within_10_s_never_running_one_twice(
             worker.stop()
         postgres_server.drop_database(name)
 
+    assert len(acked) > 100 and len(stored) == len(set(stored))  # every acknowledged event, each stored once
     twice = [(i, room, names) for i, where in enumerate(seen) for room, names in where.items() if len(names) > 1]
     assert not twice, twice[:5]
     assert takeover_s < 10

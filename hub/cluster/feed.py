@@ -1,0 +1,85 @@
+"""The hub events of every process, for watchers connected to any process (the console's live log, the events
+WebSocket): a Redis stream ``livehub:events`` every process appends its bus events to and reads the others'.
+
+Each process subscribes to its own bus (a ``drop_oldest`` queue: a slow Redis loses feed entries, it never slows
+the room) and appends what it sees in batches every ``flush_s`` (one pipeline round trip); it reads the stream
+from the moment it starts and hands the other processes' events to its listeners (``listen``). They never go on
+this process's bus: nothing here acts on another process's room (no triage, no reply), they are only shown. The
+stream is capped (``MAXLEN ~``): it is a live feed, not a store (the database is).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from hub.events import Event, to_dict
+
+log = logging.getLogger("livehub.cluster")
+
+FEED_KEY = "livehub:events"
+FEED_MAXLEN = 10_000
+Listener = Callable[[dict[str, Any]], None]
+
+
+class EventFeed:
+    def __init__(self, redis: Any, node: str, *, flush_s: float = 0.05) -> None:
+        self.redis, self.node, self.flush_s = redis, node, flush_s
+        self.listeners: list[Listener] = []
+        self.sent = self.received = 0
+        self._pending: list[str] = []
+        self._flushed = asyncio.Event()
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(event_dict)`` for every event another process publishes; returns the way to stop."""
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener) if listener in self.listeners else None
+
+    async def take(self, event: Event) -> None:
+        """A bus subscriber's handler: queue ``event`` for the stream."""
+        self._pending.append(json.dumps(to_dict(event), ensure_ascii=False, default=str))
+
+    async def flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_s)
+            if not self._pending:
+                continue
+            batch, self._pending = self._pending, []
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for item in batch:
+                        pipe.xadd(FEED_KEY, {"node": self.node, "event": item}, maxlen=FEED_MAXLEN, approximate=True)
+                    await pipe.execute()
+                self.sent += len(batch)
+            except Exception as exc:  # a live feed: what Redis missed is gone, the database has it
+                log.debug("event feed: %d events not sent: %s", len(batch), exc)
+
+    async def read_loop(self) -> None:
+        last = "$"
+        while True:
+            try:
+                found = await self.redis.xread({FEED_KEY: last}, count=500, block=1000)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("event feed: not read: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
+            for _, entries in found or []:
+                for entry_id, fields in entries:
+                    last = entry_id
+                    if fields.get("node") == self.node:
+                        continue
+                    try:
+                        event = json.loads(fields.get("event") or "{}")
+                    except ValueError:
+                        continue
+                    self.received += 1
+                    for listener in list(self.listeners):
+                        try:
+                            listener(event)
+                        except Exception as exc:  # one watcher's failure is its own
+                            log.debug("event feed listener failed: %s", exc)
