@@ -7,8 +7,8 @@ twelve rooms, on this machine.
   to each room's own process (``POST /api/v1/events``, batches of ``batch``, two requests in flight per
   process; a request is answered once its events are stored) and taken in by its triage; events per second
   from the first post to the last acknowledgement. The value is the 2-worker rate over the 1-worker rate
-  (the goal is 1.8); the rates themselves are in the details. The load generator is this process, on the
-  same cores as the workers and PostgreSQL.
+  (the goal is 1.8); the rates themselves, and the cores each side used (workers, PostgreSQL, the load
+  generator: this process, on the same cores), are in the details.
 * :func:`takeover` — ``cluster_takeover_p95_s``: three workers, ``lease_s = 3``; the worker running the most
   rooms is killed (``SIGKILL``) and started again, ``kills`` times; per kill, the seconds until every room
   has a lease held by a live process. The value is the p95 (the goal is under 10 s).
@@ -17,6 +17,7 @@ twelve rooms, on this machine.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 import uuid
@@ -61,13 +62,38 @@ async def _all_owned(http: aiohttp.ClientSession, worker: Any, alive: set[str], 
         await asyncio.sleep(0.05)
 
 
+def _cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` used so far (0 for one that is gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 def _comments(room: str, start: int, count: int, run: str) -> list[dict[str, Any]]:
     return [{"type": "comment", "platform": "bench", "room": room, "message_id": f"{run}-{room}-{n}",
              "user": {"id": f"u{n % 500}", "name": f"viewer {n % 500}"}, "text": f"hello number {n}"}
             for n in range(start, start + count)]
 
 
-async def _rate(folder: Path, server: Any, workers: int, events: int, batch: int) -> float:
+async def _rate(folder: Path, server: Any, workers: int, events: int, batch: int) -> dict[str, float]:
     from tests.cluster.processes import TOKEN, owners
 
     started, _ = await _cluster(folder, server, workers, capacity=len(ROOMS))
@@ -91,9 +117,14 @@ async def _rate(folder: Path, server: Any, workers: int, events: int, batch: int
                         if response.status != 202:
                             raise RuntimeError(f"{worker}: {response.status} {await response.text()}")
 
+            groups = {"workers": [w.process.pid for w in started], "postgres": _postgres_pids(),
+                      "load_generator": [os.getpid()]}
+            cpu = {name: _cpu_s(pids) for name, pids in groups.items()}
             begin = time.perf_counter()
             await asyncio.gather(*(post(w.name) for w in started for _ in range(2)))
-            return per_room * len(ROOMS) / (time.perf_counter() - begin)
+            seconds = time.perf_counter() - begin
+            used = {f"{name}_cores": round((_cpu_s(pids) - cpu[name]) / seconds, 2) for name, pids in groups.items()}
+            return {"events_per_s": round(per_room * len(ROOMS) / seconds, 1), **used}
     finally:
         for worker in started:
             worker.stop()
@@ -102,14 +133,18 @@ async def _rate(folder: Path, server: Any, workers: int, events: int, batch: int
 async def throughput(events: int = 24_000, batch: int = 200, workers: tuple[int, ...] = (1, 2, 3)) -> dict[str, Any]:
     server = _server()
     try:
-        rates = {}
+        runs = {}
         for n in workers:
             with tempfile.TemporaryDirectory(prefix="livehub-bench-cluster-") as folder:
-                rates[n] = round(await _rate(Path(folder), server, n, events, batch), 1)
+                runs[n] = await _rate(Path(folder), server, n, events, batch)
     finally:
         server.stop()
+    rates = {n: run["events_per_s"] for n, run in runs.items()}
     return {"value": round(rates[2] / rates[1], 3) if 1 in rates and 2 in rates else None,
-            "events_per_s": {f"{n}_workers": rate for n, rate in rates.items()}, "events": events, "batch": batch}
+            "events_per_s": {f"{n}_workers": rate for n, rate in rates.items()},
+            "cpu_cores": {f"{n}_workers": {k: v for k, v in run.items() if k.endswith("_cores")}
+                          for n, run in runs.items()},
+            "cores": os.cpu_count(), "events": events, "batch": batch}
 
 
 async def takeover(kills: int = 5) -> dict[str, Any]:

@@ -78,7 +78,7 @@ METRICS: dict[str, Metric] = {
                                               {"questions": 60, "videos": 100}, "<= 1.5"),
     "cluster_events_per_s_2_workers_ratio": Metric("bench.cluster:throughput",
                                                    {"events": 3000, "workers": (1, 2)},
-                                                   {"events": 24_000, "workers": (1, 2, 3)}, ">= 1.8"),
+                                                   {"events": 60_000, "workers": (1, 2, 3)}, ">= 1.8"),
     "cluster_takeover_p95_s": Metric("bench.cluster:takeover", {"kills": 1}, {"kills": 5}, "< 10"),
     "crm_outage_reply_p95_ratio": Metric("bench.crm_outage:run", {"questions": 15}, {"questions": 60}, "<= 1.2"),
     "platform_reply_p95_ms": Metric("bench.platform_reply:run", {"rounds": 1}, {"rounds": 3}, "<= 100"),

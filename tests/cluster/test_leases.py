@@ -38,9 +38,9 @@ class Watcher:
 
 
 @asynccontextmanager
-async def member(db_url: str, node: str, **cluster: Any) -> AsyncIterator[tuple[Hub, Watcher]]:
+async def member(db_url: str, node: str, *, web: bool = False, **cluster: Any) -> AsyncIterator[tuple[Hub, Watcher]]:
     watcher = Watcher()
-    config = config_for_tests({"hub": {"database_url": db_url, "name": node},
+    config = config_for_tests({"hub": {"database_url": db_url, "name": node}, "web": {"enabled": web, "port": 0},
                                "cluster": {"enabled": True, "node": node, "lease_s": 1.5, "capacity": 4, **cluster},
                                "rooms": {room: {} for room in ROOMS}})
     hub = Hub(load_config(data=config, env=False), builtins=CORE_PLUGINS, autoload=False,
@@ -129,3 +129,30 @@ async def test_a_process_that_cannot_reach_the_database_stops_its_rooms_before_t
         assert all(lease.expires_ts > lost_at - 0.01 for lease in leases.values())
         assert hub.cluster.state == "retrying"
         assert {why for _, why in watcher.released} == {"its lease could not be renewed in time"}
+
+
+async def test_an_api_process_runs_no_room_and_the_cli_shows_and_drains_the_cluster(db_url: str) -> None:
+    from click.testing import CliRunner
+
+    from hub.builtin.cluster_api import cluster, drain_command
+
+    async with member(db_url, "w", capacity=4) as (worker, running), \
+            member(db_url, "api", role="api", web=True) as (api, idle):
+        await wait_for(lambda: running.running == set(ROOMS), timeout=10)
+        assert not idle.running and not api.cluster.owned
+        assert worker.metrics.get_sample_value("livehub_room_owned", {"room": "r1", "node": "w"}) == 1.0
+        url = f"http://127.0.0.1:{api.web.port}"
+
+        async def livehub(*args: str) -> str:  # the command calls the API of the hub running in this loop
+            command = {"cluster": cluster, "drain": drain_command}[args[0]]  # `livehub cluster`, `livehub drain`
+            result = await asyncio.to_thread(CliRunner().invoke, command, [*args[1:], "--url", url])
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        status = await livehub("cluster", "status")
+        assert "w  all  4/4 rooms" in status and "api  api  0/0 rooms" in status and "4/4 rooms running" in status
+        await livehub("drain", "w")
+        await wait_for(lambda: not running.running, timeout=10)  # nobody else runs rooms here: they wait
+        assert "0/4 rooms running; not running: r1, r2, r3, r4" in await livehub("cluster", "status")
+        await livehub("drain", "w", "--undo")
+        await wait_for(lambda: running.running == set(ROOMS), timeout=10)
