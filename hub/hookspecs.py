@@ -157,8 +157,9 @@ def livehub_shutdown(hub: Hub) -> Awaitable[None] | None:
 def livehub_room_acquired(room: str, hub: Hub) -> Awaitable[None] | None:
     """In a cluster (``[cluster] enabled``), this process now runs ``room``: it holds the room's lease and
     its platform connectors were just started here. Start what serves the room (the show runner resumes its
-    live broadcast where the schedule says). Not called in a single process, which runs every room from the
-    start. An exception is reported; the room stays here.
+    live broadcast where the schedule says). Called in a task of its own, so however long starting takes, the
+    process renews its leases on time. Not called in a single process, which runs every room from the start.
+    An exception is reported; the room stays here.
     """
 
 
@@ -167,7 +168,8 @@ def livehub_room_released(room: str, reason: str, hub: Hub) -> Awaitable[None] |
     """In a cluster, this process stops running ``room`` (``reason``: its lease was taken over or could not
     be renewed, the process drains or stops). Stop what serves the room **at once**, outputs first (another
     process may start the room within seconds: two hosts must never push to one stream key), without ending
-    its show (its next owner resumes it). Its platform connectors are stopped after this returns.
+    its show (its next owner resumes it). Its platform connectors are stopped after this returns; an
+    implementation still running after ``lease_s / 3`` is logged as too slow.
     """
 
 

@@ -31,7 +31,15 @@ class EventFeed:
         self.listeners: list[Listener] = []
         self.sent = self.received = 0
         self._pending: list[str] = []
-        self._flushed = asyncio.Event()
+        self._last = "$"
+
+    async def begin(self) -> None:
+        """Read from the stream's end as it is now (what other processes add from here on is delivered)."""
+        try:
+            newest = await self.redis.xrevrange(FEED_KEY, count=1)
+            self._last = newest[0][0] if newest else "0-0"
+        except Exception as exc:
+            log.debug("event feed: no start position: %s", exc)
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(event_dict)`` for every event another process publishes; returns the way to stop."""
@@ -58,7 +66,7 @@ class EventFeed:
                 log.debug("event feed: %d events not sent: %s", len(batch), exc)
 
     async def read_loop(self) -> None:
-        last = "$"
+        last = self._last
         while True:
             try:
                 found = await self.redis.xread({FEED_KEY: last}, count=500, block=1000)

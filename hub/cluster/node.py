@@ -111,6 +111,7 @@ class ClusterNode:
             from hub.cluster.feed import EventFeed
 
             self.feed = EventFeed(self.streams.redis, self.name)
+            await self.feed.begin()
             self._feed_sub = self.hub.bus.subscribe("cluster:feed", self.feed.take, maxsize=5000,
                                                     overflow="drop_oldest")
             self.hub.create_task(self.feed.flush_loop(), name="cluster:feed:out")
@@ -119,7 +120,8 @@ class ClusterNode:
     async def run(self) -> None:
         while True:
             try:
-                await self.tick()
+                # a beat that hangs (a database that no longer answers) must not outlive the leases it renews
+                await asyncio.wait_for(self.tick(), self.settings.lease_s / 2)
                 if self.state != "ready":
                     if self.state == "retrying":
                         log.info("cluster node %s reaches the database again", self.name)
@@ -198,19 +200,32 @@ class ClusterNode:
         self._gauge(room, 1.0)
         for name in self.hub.rooms[room].bindings:
             self.hub.start_connector(name)
-        await self._call("livehub_room_acquired", room=room)
+        # the plugins start the room in a task of its own: however long that takes, leases are renewed (and
+        # fenced) on time here
+        self.hub.create_task(self._call("livehub_room_acquired", room=room), name=f"cluster:acquire:{room}")
         if self.streams is not None:
             self.hub.create_task(self.streams.consume(room, self._handoff(room)), name=f"cluster:stream:{room}")
 
     async def _lose(self, room: str, reason: str, *, planned: bool = False) -> None:
+        """Stop ``room`` here, in a task of its own that a beat given up on (a timeout) does not cancel."""
+        if room not in self.owned:
+            return
+        task = self.hub.create_task(self._stop_room(room, reason, planned), name=f"cluster:release:{room}")
+        await asyncio.shield(task)
+
+    async def _stop_room(self, room: str, reason: str, planned: bool) -> None:
         if self.owned.pop(room, None) is None:
             return
         if not planned:
             self.lost += 1
         (log.info if planned else log.warning)("cluster node %s stops room %s: %s", self.name, room, reason)
         self._gauge(room, 0.0)
+        await self.hub.cancel_task(f"cluster:acquire:{room}")
         await self.hub.cancel_task(f"cluster:stream:{room}")
-        await self._call("livehub_room_released", room=room, reason=reason)
+        try:  # outputs stop at once; a plugin that takes longer must not hold the other rooms' renewals
+            await asyncio.wait_for(self._call("livehub_room_released", room=room, reason=reason), self.tick_s)
+        except TimeoutError:
+            log.error("room %s: stopping it took longer than %.1f s", room, self.tick_s)
         for name in self.hub.rooms[room].bindings:
             await self.hub.stop_connector(name)
 

@@ -82,16 +82,25 @@ class ShowReconciler:
     def __init__(self, service: Any, interval_s: float = 1.0) -> None:
         self.service, self.hub, self.interval_s = service, service.hub, interval_s
         self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look again now (this process just took a room)."""
+        self._wake.set()
 
     async def run(self) -> None:
         while True:
+            self._wake.clear()
             try:
                 await self.reconcile()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database is away: the cluster node fences the rooms meanwhile
                 log.warning("shows not reconciled: %s", exc)
-            await asyncio.sleep(self.interval_s)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+            except TimeoutError:
+                pass
 
     async def reconcile(self, only: str | None = None) -> None:
         async with self._lock:
@@ -114,4 +123,5 @@ class ShowReconciler:
                 current = service.live(room)
                 if current is not None and current.run is not None and current.broadcast == row.id:
                     continue
+                log.debug("resuming show %s on room %s", row.show, room)
                 await service.resume_row(row)

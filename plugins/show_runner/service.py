@@ -374,7 +374,7 @@ class ShowService(ShowControl):
         if room in self.settings.open_rooms:
             await self.open_room(room)
         if self.reconciler is not None:
-            await self.reconciler.reconcile(only=room)
+            self.reconciler.wake()  # its task resumes the room's live broadcast now
 
     async def room_released(self, room: str) -> None:
         await on_cluster.release_room(self, room)
