@@ -32,7 +32,7 @@ from hub.errors import ConfigError
 from hub.secrets import Redactor, Secret, SecretValue, resolve_references
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./livehub.db"
-CORE_SECTIONS = ("hub", "web", "scheduler", "cluster", "plugins", "connectors", "backends", "rooms")
+CORE_SECTIONS = ("hub", "web", "scheduler", "cluster", "tenants", "plugins", "connectors", "backends", "rooms")
 
 
 class Strict(BaseModel):
@@ -153,6 +153,15 @@ class ClusterSettings(Strict):
         return self.redis_url.get() if isinstance(self.redis_url, SecretValue) else self.redis_url
 
 
+class TenantSettings(Strict):
+    """``[tenants.<name>]``: a merchant served by this hub, with its own API token and rooms (docs/scale-out.md,
+    Tenants). The ``[web] token`` is the operator's (admin) token and sees every tenant."""
+
+    token: Secret = Field(description="the tenant's API token: it reaches only the tenant's rooms")
+    rooms: list[str] = Field(min_length=1, description="the rooms of this tenant ([rooms.<name>] tables)")
+    title: str = Field("", max_length=80)
+
+
 class BackendChoice(Strict):
     """``[backends.<kind>]``: the chain to try, and (read by the answer chain, ``[backends.llm]``) the circuit
     breaker that makes it skip a backend that keeps failing (see docs/conversation.md, Circuit breaker)."""
@@ -183,6 +192,7 @@ class HubConfig:
     web: WebSettings = field(default_factory=WebSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    tenants: dict[str, TenantSettings] = field(default_factory=dict)
     raw_plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw_connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw_backends: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -274,10 +284,33 @@ def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None =
             problems.append(f"{name}: must be a table of tables ([{name}.<name>])")
             continue
         setattr(cfg, "raw_" + name if name != "rooms" else name, table)
+    problems += _tenants(cfg, raw.get("tenants", {}))
     _register_url_password(cfg, redactor)
     if problems:
         raise ConfigError(problems, file=cfg.source)
     return cfg
+
+
+def _tenants(cfg: HubConfig, table: Any) -> list[str]:
+    """Validate ``[tenants.<name>]`` into ``cfg.tenants``; the problems found."""
+    if not isinstance(table, dict) or any(not isinstance(v, dict) for v in table.values()):
+        return ["tenants: must be a table of tables ([tenants.<name>])"]
+    problems, owner = [], {}
+    for name, data in table.items():
+        try:
+            tenant = cfg.tenants[name] = TenantSettings.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(format_validation_error(exc, f"tenants.{name}"))
+            continue
+        for room in tenant.rooms:
+            if room not in cfg.rooms:
+                problems.append(f"tenants.{name}.rooms: no [rooms.{room}] table")
+            elif room in owner:
+                problems.append(f"tenants.{name}.rooms: room {room!r} belongs to tenant {owner[room]!r} already")
+            owner[room] = name
+    if cfg.tenants and cfg.web.token is None:
+        problems.append("tenants: a [web] token (the operator's) is needed once tenants have tokens")
+    return problems
 
 
 def _register_url_password(cfg: HubConfig, redactor: Redactor) -> None:

@@ -98,6 +98,9 @@ class WebRoute:
     """An HTTP route the web server mounts.
 
     ``auth`` True means the bearer token is required (through :func:`hub.hookspecs.livehub_authorize`).
+    ``tenants`` True lets a tenant's token call it too: the handler shows and changes only that tenant's data
+    (:func:`hub.web.common.request_tenant_rooms`); routes about one ``{room}`` allow tenants anyway, each its
+    own rooms. Any other ``auth`` route answers a tenant's token 403.
     ``summary`` and ``responses`` go into the OpenAPI document; paths under ``/api/v1`` are listed there.
     """
 
@@ -109,6 +112,7 @@ class WebRoute:
     tags: tuple[str, ...] = ()
     request_schema: dict[str, Any] | None = None
     responses: dict[str, str] = field(default_factory=lambda: {"200": "OK"})
+    tenants: bool = False
 
 
 JobFunc = Callable[..., Awaitable[Any]]

@@ -27,9 +27,11 @@ def livehub_room_models() -> list[Any]:
 
 async def list_rooms(request: web.Request) -> web.Response:
     from hub.web import HUB_KEY
+    from hub.web.common import request_tenant_rooms
 
     hub = request.app[HUB_KEY]
-    return web.json_response({"rooms": [room.status() for room in hub.rooms]})
+    mine = request_tenant_rooms(request)  # a tenant's token: its own rooms only
+    return web.json_response({"rooms": [room.status() for room in hub.rooms if mine is None or room.name in mine]})
 
 
 async def get_room(request: web.Request) -> web.Response:
@@ -44,7 +46,7 @@ async def get_room(request: web.Request) -> web.Response:
 
 @hookimpl
 def livehub_register_routes() -> list[WebRoute]:
-    return [WebRoute("GET", "/api/v1/rooms", list_rooms, tags=("rooms",),
+    return [WebRoute("GET", "/api/v1/rooms", list_rooms, tags=("rooms",), tenants=True,
                      summary="Every room: state, settings' locale and visibility, bound connectors, slots"),
             WebRoute("GET", "/api/v1/rooms/{room}", get_room, tags=("rooms",), summary="One room",
                      responses={"200": "OK", "404": "No such room"})]

@@ -10,6 +10,10 @@ How a request to an ``auth=True`` route is judged:
   loopback address. Requests from any other peer are refused. Put a token in place before exposing the
   hub through a reverse proxy on the same machine: the proxy's requests come from loopback too.
 
+**Tenants** (``[tenants.<name>] token``): a tenant's token is accepted too, and the request is marked with the
+tenant (:data:`TENANT`): the web server then lets it reach only routes about the tenant's own rooms
+(docs/scale-out.md, Tenants). The ``[web] token`` is the operator's and reaches everything.
+
 The answer is final (True or False), since this plugin is the built-in default. A plugin registered
 later (every third-party plugin) is asked first and can allow or refuse before this one is consulted.
 """
@@ -22,7 +26,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from hub.hookspecs import hookimpl
-from hub.web.common import is_loopback_peer
+from hub.web.common import TENANT, is_loopback_peer
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -60,4 +64,12 @@ def livehub_authorize(request: web.Request, hub: Hub) -> bool:
     if configured is None:
         return is_loopback_peer(request)
     presented = presented_token(request)
-    return presented is not None and token_matches(presented, configured.get())
+    if presented is None:
+        return False
+    if token_matches(presented, configured.get()):
+        return True
+    for name, tenant in hub.config.tenants.items():
+        if token_matches(presented, tenant.token.get()):
+            request[TENANT] = name
+            return True
+    return False

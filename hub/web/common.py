@@ -25,6 +25,16 @@ if TYPE_CHECKING:
 
 HUB_KEY: web.AppKey[Hub] = web.AppKey("livehub.hub")
 """Where route handlers find the hub: ``request.app[HUB_KEY]``."""
+TENANT = "livehub.tenant"
+"""``request[TENANT]``: the tenant whose token authorised the request (absent: the operator's token)."""
+
+
+def request_tenant_rooms(request: Any) -> set[str] | None:
+    """The rooms the request may see: its tenant's, or None (every room: the operator's token)."""
+    tenant = request.get(TENANT)
+    if tenant is None:
+        return None
+    return set(request.app[HUB_KEY].config.tenants[tenant].rooms)
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "*"})

@@ -36,6 +36,7 @@ from hub.web.common import (
     format_url,
     json_error,
     json_response,
+    request_tenant_rooms,
     unauthorized,
 )
 from hub.web.openapi import API_PREFIX, build_document
@@ -152,7 +153,8 @@ class WebServer:
                 self._route_refused(plugin, route, f"already served by plugin {taken[key]!r}")
                 continue
             try:
-                app.router.add_route(route.method, route.path, self._guard(self._room_local(route), route.auth))
+                app.router.add_route(route.method, route.path,
+                                     self._guard(self._room_local(route), route.auth, self._tenant_ok(route)))
             except (ValueError, RuntimeError, TypeError) as exc:
                 self._route_refused(plugin, route, str(exc))
                 continue
@@ -176,14 +178,28 @@ class WebServer:
 
         return room_forwarder(self.hub, route.handler)
 
-    def _guard(self, handler: Handler, auth: bool) -> Handler:
-        """``handler`` behind the authorisation hook when ``auth`` is set."""
+    @staticmethod
+    def _tenant_ok(route: WebRoute) -> bool:
+        """Whether a tenant's token may call ``route``: routes about one ``{room}`` (its own rooms only) and
+        those that say they show a tenant only its own (``WebRoute.tenants``)."""
+        return "{room}" in route.path or route.tenants
+
+    def _guard(self, handler: Handler, auth: bool, tenant_ok: bool = False) -> Handler:
+        """``handler`` behind the authorisation hook when ``auth`` is set; a tenant's token reaches only
+        the routes ``tenant_ok`` allows, and of those only its own rooms (another room is "not found")."""
         if not auth:
             return handler
 
         async def authorised_only(request: web.Request) -> web.StreamResponse:
             if not await self.authorize(request):
                 return unauthorized()
+            rooms = request_tenant_rooms(request)
+            if rooms is not None:
+                if not tenant_ok:
+                    return json_error(403, "this route is the hub operator's: a tenant's token does not reach it")
+                room = request.match_info.get("room")
+                if room is not None and room not in rooms:
+                    return json_error(404, "no such room")
             return await handler(request)
 
         return authorised_only

@@ -1,0 +1,79 @@
+"""Tenants: a tenant's token reaches only routes about its own rooms (every other API route answers it 403), and
+a walk of every mounted route with one tenant's token finds nothing of another tenant's (#18 item 4, first
+part: room-scoped routes and the room list; the other routes are the operator's until they filter by tenant)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aiohttp
+import pytest
+
+from hub.config import load_config
+from hub.errors import ConfigError
+from hub.events import Comment, User
+from hub.secrets import SecretValue
+from hub.testing import running_hub
+
+ADMIN, ACME, BOLT = "admin-token-1f0c", "acme-token-77aa", "bolt-token-93bd"
+SECRET_WORDS = "ACME-SECRET-7731"
+
+
+def config(tmp_path: Any) -> dict[str, Any]:
+    return {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
+            "web": {"enabled": True, "port": 0, "token": SecretValue(ADMIN, "test")},
+            "rooms": {"acme-live": {"title": "Acme"}, "bolt-live": {"title": "Bolt"}},
+            "tenants": {"acme": {"token": SecretValue(ACME, "test"), "rooms": ["acme-live"]},
+                        "bolt": {"token": SecretValue(BOLT, "test"), "rooms": ["bolt-live"]}}}
+
+
+def test_tenants_are_checked_at_start() -> None:
+    data = {"web": {"token": SecretValue(ADMIN, "t")}, "rooms": {"a": {}},
+            "tenants": {"x": {"token": SecretValue("t1", "t"), "rooms": ["a", "nope"]},
+                        "y": {"token": SecretValue("t2", "t"), "rooms": ["a"]}}}
+    with pytest.raises(ConfigError) as caught:
+        load_config(data=data, env=False)
+    text = str(caught.value)
+    assert "tenants.x.rooms: no [rooms.nope] table" in text and "belongs to tenant 'x' already" in text
+    with pytest.raises(ConfigError, match="a \\[web\\] token"):
+        load_config(data={"rooms": {"a": {}}, "tenants": {"x": {"token": SecretValue("t1", "t"), "rooms": ["a"]}}},
+                    env=False)
+
+
+async def test_a_walk_of_every_route_with_one_tenants_token_finds_nothing_of_another(tmp_path: Any) -> None:
+    async with running_hub(config=config(tmp_path)) as hub:
+        await hub.publish_stored([Comment(platform="web", room="acme-live", user=User(id="u1", name="Ann"),
+                                          message_id="c1", text=f"{SECRET_WORDS} how much?")])
+        base = f"http://127.0.0.1:{hub.web.port}"
+        routes = [route for _, route in hub.web.mounted if route.auth]
+        assert len(routes) > 50
+        seen: dict[str, int] = {}
+        async with aiohttp.ClientSession() as http:
+            async def call(method: str, path: str, token: str) -> tuple[int, str]:
+                async with http.request(method, base + path, headers={"Authorization": f"Bearer {token}"},
+                                        json={} if method in ("POST", "PUT", "PATCH") else None) as response:
+                    return response.status, await response.text()
+
+            for route in routes:
+                path = route.path.replace("{room}", "acme-live")
+                path = re.sub(r"\{[^}]+\}", "x", path)
+                if route.path.endswith("/ws"):
+                    continue  # a WebSocket: the same guard, checked below
+                status, body = await call(route.method, path, BOLT)
+                seen[f"{route.method} {route.path}"] = status
+                assert SECRET_WORDS not in body and "acme-live" not in body.replace(path, ""), (route.path, status)
+                allowed = (403, 404) if "{room}" in route.path or not route.tenants else (200,)
+                assert status in allowed, (route.method, route.path, status, body[:200])
+            # its own rooms: reachable; the room list: only its own
+            status, body = await call("GET", "/api/v1/rooms", BOLT)
+            assert status == 200 and "bolt-live" in body and "acme-live" not in body
+            assert (await call("GET", "/api/v1/rooms/bolt-live", BOLT))[0] == 200
+            assert (await call("GET", "/api/v1/rooms/acme-live", ACME))[0] == 200
+            status, body = await call("GET", "/api/v1/rooms", ADMIN)  # the operator sees every tenant
+            assert status == 200 and "acme-live" in body and "bolt-live" in body
+            assert (await call("GET", "/api/v1/events?room=acme-live", ADMIN))[0] in (200, 404, 405)
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:  # every event: the operator's only
+                await http.ws_connect(f"{base}/api/v1/events/ws?token={BOLT}")
+            assert refused.value.status == 403
+        assert sum(1 for status in seen.values() if status == 404) >= 5  # the room-scoped ones: another's room
