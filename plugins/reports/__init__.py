@@ -54,9 +54,9 @@ def livehub_register_commands(cli: Any) -> None:
 def livehub_register_routes() -> list[WebRoute]:
     from plugins.reports.service import get_report, get_report_html, list_reports
 
-    return [WebRoute("GET", "/api/v1/reports", list_reports, tags=("reports",),
+    return [WebRoute("GET", "/api/v1/reports", list_reports, tags=("reports",), tenants=True,
                      summary="The latest broadcasts (?room=), whose reports can be read"),
-            WebRoute("GET", "/api/v1/reports/{id}", get_report, tags=("reports",),
+            WebRoute("GET", "/api/v1/reports/{id}", get_report, tags=("reports",), tenants=True,
                      summary="A broadcast's report figures (JSON)"),
-            WebRoute("GET", "/api/v1/reports/{id}/html", get_report_html, tags=("reports",),
+            WebRoute("GET", "/api/v1/reports/{id}/html", get_report_html, tags=("reports",), tenants=True,
                      summary="A broadcast's report as a self-contained HTML page with charts")]

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.events import Event, StreamState
 from hub.storage.tables import broadcasts
-from hub.web import HUB_KEY, json_error, json_response
+from hub.web import HUB_KEY
+from hub.web.common import json_error, json_response, request_tenant_rooms
 from plugins.reports import figures
 from plugins.reports.recorder import DecisionRecorder
 from plugins.reports.render import render
@@ -119,6 +120,9 @@ async def list_reports(request: web.Request) -> web.Response:
                       broadcasts.c.started_ts, broadcasts.c.ended_ts).order_by(broadcasts.c.id.desc()).limit(50)
     if request.query.get("room"):
         query = query.where(broadcasts.c.room == request.query["room"])
+    mine = request_tenant_rooms(request)
+    if mine is not None:  # a tenant's token: its own rooms' broadcasts only
+        query = query.where(broadcasts.c.room.in_(sorted(mine)))
     async with hub.storage.engine.connect() as conn:
         rows = [dict(r._mapping) for r in await conn.execute(query)]
     return json_response({"broadcasts": rows})
@@ -133,7 +137,10 @@ async def _report(request: web.Request) -> dict[str, Any] | web.Response:
     if service is not None:
         await service.recorder.flush()
     report = await figures.compute(request.app[HUB_KEY].storage, broadcast_id)
-    return json_error(404, "no such broadcast") if report is None else report
+    mine = request_tenant_rooms(request)
+    if report is None or (mine is not None and report["broadcast"]["room"] not in mine):  # another tenant: none
+        return json_error(404, "no such broadcast")
+    return report
 
 
 async def get_report(request: web.Request) -> web.Response:

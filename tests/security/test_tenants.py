@@ -1,10 +1,13 @@
 """Tenants: a tenant's token reaches only routes about its own rooms (every other API route answers it 403), and
 a walk of every mounted route with one tenant's token finds nothing of another tenant's (#18 item 4, first
-part: room-scoped routes and the room list; the other routes are the operator's until they filter by tenant)."""
+part: room-scoped routes, the room list and the post-show reports; the other routes are the operator's until
+they filter by tenant)."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from typing import Any
 
 import aiohttp
@@ -14,6 +17,7 @@ from hub.config import load_config
 from hub.errors import ConfigError
 from hub.events import Comment, User
 from hub.secrets import SecretValue
+from hub.storage.tables import broadcasts
 from hub.testing import running_hub
 
 ADMIN, ACME, BOLT = "admin-token-1f0c", "acme-token-77aa", "bolt-token-93bd"
@@ -45,6 +49,13 @@ async def test_a_walk_of_every_route_with_one_tenants_token_finds_nothing_of_ano
     async with running_hub(config=config(tmp_path)) as hub:
         await hub.publish_stored([Comment(platform="web", room="acme-live", user=User(id="u1", name="Ann"),
                                           message_id="c1", text=f"{SECRET_WORDS} how much?")])
+        ids = {}
+        async with hub.storage.engine.begin() as conn:  # a past show of each tenant, with its report
+            for room in ("acme-live", "bolt-live"):
+                result = await conn.execute(broadcasts.insert().values(
+                    room=room, title=f"{room} show", status="ended", started_ts=time.time() - 600,
+                    ended_ts=time.time() - 60, data={}))
+                ids[room] = int(result.inserted_primary_key[0])
         base = f"http://127.0.0.1:{hub.web.port}"
         routes = [route for _, route in hub.web.mounted if route.auth]
         assert len(routes) > 50
@@ -63,13 +74,19 @@ async def test_a_walk_of_every_route_with_one_tenants_token_finds_nothing_of_ano
                 status, body = await call(route.method, path, BOLT)
                 seen[f"{route.method} {route.path}"] = status
                 assert SECRET_WORDS not in body and "acme-live" not in body.replace(path, ""), (route.path, status)
-                allowed = (403, 404) if "{room}" in route.path or not route.tenants else (200,)
+                allowed = (403, 404) if "{room}" in route.path or not route.tenants else (200, 404)
                 assert status in allowed, (route.method, route.path, status, body[:200])
             # its own rooms: reachable; the room list: only its own
             status, body = await call("GET", "/api/v1/rooms", BOLT)
             assert status == 200 and "bolt-live" in body and "acme-live" not in body
             assert (await call("GET", "/api/v1/rooms/bolt-live", BOLT))[0] == 200
             assert (await call("GET", "/api/v1/rooms/acme-live", ACME))[0] == 200
+            status, body = await call("GET", "/api/v1/reports", BOLT)
+            assert status == 200 and [b["room"] for b in json.loads(body)["broadcasts"]] == ["bolt-live"]
+            assert (await call("GET", f"/api/v1/reports/{ids['acme-live']}", BOLT))[0] == 404
+            assert (await call("GET", f"/api/v1/reports/{ids['acme-live']}/html", BOLT))[0] == 404
+            status, body = await call("GET", f"/api/v1/reports/{ids['acme-live']}", ACME)
+            assert status == 200 and SECRET_WORDS not in body  # (its own: the report has counts, not texts)
             status, body = await call("GET", "/api/v1/rooms", ADMIN)  # the operator sees every tenant
             assert status == 200 and "acme-live" in body and "bolt-live" in body
             assert (await call("GET", "/api/v1/events?room=acme-live", ADMIN))[0] in (200, 404, 405)
