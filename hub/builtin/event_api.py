@@ -36,7 +36,7 @@ from hub.hookspecs import hookimpl
 from hub.jsonbody import JsonBodyError, encodable
 from hub.jsonbody import loads as load_json
 from hub.specs import WebRoute
-from hub.web.common import HUB_KEY, dumps, json_error, json_response
+from hub.web.common import HUB_KEY, dumps, json_error, json_response, request_tenant_rooms
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -260,8 +260,9 @@ class EventStream:
     """Sends events to one WebSocket once its handshake is done: this process's bus events, and in a cluster
     with Redis the other processes' (hub/cluster/feed.py); gives up quietly once it closes."""
 
-    def __init__(self, ws: web.WebSocketResponse, hub: Hub) -> None:
+    def __init__(self, ws: web.WebSocketResponse, hub: Hub, rooms: set[str] | None = None) -> None:
         self.ws = ws
+        self.rooms = rooms  # a tenant's: only events of these rooms
         self.redact = hub.config.redactor.redact
         self.open = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -269,7 +270,8 @@ class EventStream:
         self._more = asyncio.Event()
 
     async def send(self, event: Event) -> None:
-        await self._send_text(dumps(to_dict(event)))
+        if self.rooms is None or event.room in self.rooms:
+            await self._send_text(dumps(to_dict(event)))
 
     async def _send_text(self, text: str) -> None:
         await self.open.wait()
@@ -284,7 +286,8 @@ class EventStream:
     def remote(self, wanted: frozenset[str] | None) -> Any:
         """The listener of another process's events (a dict each), filtered like the bus subscription."""
         def deliver(event: dict[str, Any]) -> None:
-            if wanted is None or event.get("type") in wanted:
+            if (wanted is None or event.get("type") in wanted) and (self.rooms is None
+                                                                     or event.get("room") in self.rooms):
                 self._remote.append(event)
                 self._more.set()
 
@@ -307,7 +310,7 @@ async def events_ws(request: web.Request) -> web.StreamResponse:
     if hub.bus.closed:
         return json_error(503, "the hub is stopping")
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
-    stream = EventStream(ws, hub)
+    stream = EventStream(ws, hub, request_tenant_rooms(request))
     # Subscribe before the handshake: every event published after the client sees it is delivered.
     sub = hub.bus.subscribe(free_subscriber_name(hub.bus), stream.send, types=wanted,
                             maxsize=STREAM_QUEUE_SIZE, overflow="drop_oldest")
@@ -342,7 +345,7 @@ def livehub_register_routes() -> list[WebRoute]:
                             "422": "The database refused some events (the others are stored)",
                             "503": "Not stored in time (database down) or the hub is stopping: send "
                                    "again with the same ids"}),
-        WebRoute("GET", "/api/v1/events/ws", events_ws, tags=TAGS,
+        WebRoute("GET", "/api/v1/events/ws", events_ws, tags=TAGS, tenants=True,
                  summary="WebSocket streaming every hub event as JSON (?types=comment,reply to filter; "
                          "?token= accepted)",
                  responses={"101": "Switching to the WebSocket protocol", "400": "Unknown event type"}),

@@ -32,8 +32,15 @@ async def get_plugins(request: web.Request) -> web.Response:
 
 
 async def get_connectors(request: web.Request) -> web.Response:
+    from hub.web.common import request_tenant_rooms
+
     hub = request.app[HUB_KEY]
-    return json_response([c.status() for c in hub.connectors.values()])
+    mine = request_tenant_rooms(request)
+    if mine is None:
+        return json_response([c.status() for c in hub.connectors.values()])
+    shops = {hub.shop(room).name for room in mine if hub.shop(room) is not None}  # a tenant: its rooms' own
+    bound = {name for room in mine for name in hub.rooms[room].bindings}
+    return json_response([c.status() for name, c in hub.connectors.items() if name in bound | shops])
 
 
 @hookimpl
@@ -43,6 +50,6 @@ def livehub_register_routes() -> list[WebRoute]:
                  "connectors, bus and scheduler", tags=TAGS),
         WebRoute("GET", "/api/v1/plugins", get_plugins, tags=TAGS,
                  summary="Every plugin with its source, state, hooks and what it provides"),
-        WebRoute("GET", "/api/v1/connectors", get_connectors, tags=TAGS,
+        WebRoute("GET", "/api/v1/connectors", get_connectors, tags=TAGS, tenants=True,
                  summary="Every configured connector with its state and last error"),
     ]

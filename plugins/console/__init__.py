@@ -41,6 +41,6 @@ def livehub_register_routes() -> list[WebRoute]:
         WebRoute("GET", "/api/v1/audit", api.get_audit, tags=("audit",),
                  summary="The newest audit log entries, newest first (?limit=1..500, default 50)",
                  responses={"200": "{entries: [{id, ts, actor, action, target, detail}]}", "400": "Bad limit"}),
-        WebRoute("GET", "/api/v1/catalog", api.get_catalog, tags=("catalog",),
+        WebRoute("GET", "/api/v1/catalog", api.get_catalog, tags=("catalog",), tenants=True,
                  summary="The shop and its products (the catalog connector's last good load)"),
     ]

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.web import HUB_KEY, json_error, json_response, static_file
+from hub.web.common import request_tenant_rooms
 from hub.web.pages import security_headers
 
 STATIC = Path(__file__).with_name("static")
@@ -61,6 +62,9 @@ async def get_catalog(request: web.Request) -> web.StreamResponse:
     ``{"shop": {...} | null, "products": [{sku, link, name, price, ...}]}``."""
     hub = request.app[HUB_KEY]
     room = request.query.get("room")
+    mine = request_tenant_rooms(request)
+    if mine is not None and room not in mine:  # a tenant's token: the shop of one of its rooms only
+        return json_error(404, "no such room: a tenant names one of its rooms (?room=)", field="room")
     if room is not None and hub.rooms.get(room) is None:
         return json_error(404, f"no room {room!r}", field="room")
     catalog = hub.catalog(room)
