@@ -82,6 +82,7 @@ class CrmConnector(Connector):
 
     def __init__(self, name: str, config: Any, hub: Hub) -> None:
         super().__init__(name, config, hub)
+        self._client: Any = None  # the wire client (client.py), made at first use: see make_client
         self._wake = asyncio.Event()
         self.counts: dict[str, int] = {state: 0 for state in outbox_store.STATES}
         self._counting = asyncio.Lock()  # a write stored while the counts are read is counted exactly once
@@ -239,8 +240,24 @@ class CrmConnector(Connector):
                 break
         return out
 
-    async def close(self) -> None:  # noqa: B027 - optional, not abstract
-        """Close what :meth:`send` opened (an HTTP session); called when the delivery loop ends or retries."""
+    def make_client(self) -> Any:
+        """The CRM's wire client (its ``client.py``), made at first use of :attr:`client` and closed by
+        :meth:`close`; optional (a CRM without one never asks for :attr:`client`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no wire client")
+
+    @property
+    def client(self) -> Any:
+        """The wire client, made once (:meth:`make_client`) and again after :meth:`close`."""
+        if self._client is None:
+            self._client = self.make_client()
+        return self._client
+
+    async def close(self) -> None:
+        """Close what :meth:`send` opened (the wire client's HTTP session); called when the delivery loop ends
+        or retries. A subclass that opens more closes it too and calls this."""
+        client, self._client = self._client, None
+        if client is not None and (close := getattr(client, "close", None)) is not None:
+            await close()
 
     async def _deliver(self, writes: list[CrmWrite]) -> None:
         storage = self.hub.storage

@@ -74,20 +74,11 @@ class HubSpotCrm(CrmConnector):
 
     def __init__(self, name: str, config: HubSpotSettings, hub: Any) -> None:
         super().__init__(name, config, hub)
-        self._client: HubSpotClient | None = None
         self._contact_ids: dict[str, str] = {}
 
-    @property
-    def client(self) -> HubSpotClient:
-        if self._client is None:
-            c = self.config
-            self._client = HubSpotClient(c.api_base, c.token.get(), version=c.api_version, timeout_s=c.timeout_s)
-        return self._client
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
+    def make_client(self) -> HubSpotClient:
+        c = self.config
+        return HubSpotClient(c.api_base, c.token.get(), version=c.api_version, timeout_s=c.timeout_s)
 
     def status(self) -> dict[str, Any]:
         out = super().status()

@@ -84,24 +84,15 @@ class SalesforceCrm(CrmConnector):
 
     def __init__(self, name: str, config: SalesforceSettings, hub: Any) -> None:
         super().__init__(name, config, hub)
-        self._client: SalesforceClient | None = None
         self._contact_ids: dict[str, str] = {}
 
-    @property
-    def client(self) -> SalesforceClient:
-        if self._client is None:
-            c = self.config
-            self._client = SalesforceClient(
-                c.token_url, c.client_id, client_secret=c.client_secret.get() if c.client_secret else None,
-                private_key=c.private_key.get() if c.private_key else None, username=c.username,
-                api_version=c.api_version, instance_url=c.instance_url, token_ttl_s=c.token_ttl_s,
-                timeout_s=c.timeout_s)
-        return self._client
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
+    def make_client(self) -> SalesforceClient:
+        c = self.config
+        return SalesforceClient(
+            c.token_url, c.client_id, client_secret=c.client_secret.get() if c.client_secret else None,
+            private_key=c.private_key.get() if c.private_key else None, username=c.username,
+            api_version=c.api_version, instance_url=c.instance_url, token_ttl_s=c.token_ttl_s,
+            timeout_s=c.timeout_s)
 
     def status(self) -> dict[str, Any]:
         out = super().status()
