@@ -46,6 +46,7 @@ class HubSettings(Strict):
     database_url: str | Secret = DEFAULT_DATABASE_URL
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     prompts_dir: Path | None = None
+    tenants_dir: Path | None = None  # one file per tenant, <name>.toml: token, title, [rooms.*], [connectors.*]
     locale: str = "zh-CN"
     shutdown_timeout: float = Field(30.0, gt=0)
 
@@ -266,6 +267,7 @@ def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None =
         if section not in CORE_SECTIONS:
             problems.append(f"{section}: unknown section (known sections: {', '.join(CORE_SECTIONS)})")
     raw = resolve_references(raw, base_dir=base_dir, redactor=redactor, problems=problems)
+    _merge_tenant_files(raw, base_dir, redactor, problems)
     if env:
         _apply_env_overrides(raw)
         token = raw.get("web", {}).get("token")
@@ -289,6 +291,48 @@ def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None =
     if problems:
         raise ConfigError(problems, file=cfg.source)
     return cfg
+
+
+TENANT_FILE_KEYS = ("token", "title", "rooms", "connectors")
+
+
+def _merge_tenant_files(raw: dict[str, Any], base_dir: Path, redactor: Redactor, problems: list[str]) -> None:
+    """``[hub] tenants_dir``: each ``<name>.toml`` there is a tenant (its token, title, rooms and connectors,
+    references resolved from its own folder), merged into ``raw``; a room or connector defined twice, or a
+    connector bound to another tenant's room, is a problem naming the file."""
+    folder = (raw.get("hub") or {}).get("tenants_dir")
+    if not folder:
+        return
+    folder = Path(folder) if Path(folder).is_absolute() else base_dir / folder
+    if not folder.is_dir():
+        problems.append(f"hub.tenants_dir: no folder {folder}")
+        return
+    tenants, rooms, connectors = (raw.setdefault(key, {}) for key in ("tenants", "rooms", "connectors"))
+    for file in sorted(folder.glob("*.toml")):
+        try:
+            data = resolve_references(parse_toml(file), base_dir=file.parent, redactor=redactor, problems=problems,
+                                      path=file.name)
+        except ConfigError as exc:
+            problems.append(f"{file}: {exc}")
+            continue
+        name, mine = file.stem, data.get("rooms") or {}
+        unknown = sorted(set(data) - set(TENANT_FILE_KEYS))
+        if unknown:
+            problems.append(f"{file}: unknown key(s) {', '.join(unknown)} (known: {', '.join(TENANT_FILE_KEYS)})")
+        if name in tenants:
+            problems.append(f"{file}: tenant {name!r} is defined twice")
+        for room, table in mine.items():
+            if room in rooms:
+                problems.append(f"{file}: rooms.{room}: a room of that name is defined already")
+            rooms[room] = table
+        for connector, table in (data.get("connectors") or {}).items():
+            bound = table.get("room") if isinstance(table, dict) else None
+            if connector in connectors:
+                problems.append(f"{file}: connectors.{connector}: a connector of that name is defined already")
+            elif bound is not None and bound not in mine:
+                problems.append(f"{file}: connectors.{connector}.room: {bound!r} is not a room of this tenant")
+            connectors[connector] = table
+        tenants[name] = {"token": data.get("token"), "title": data.get("title", ""), "rooms": list(mine)}
 
 
 def _tenants(cfg: HubConfig, table: Any) -> list[str]:

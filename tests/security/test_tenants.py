@@ -103,3 +103,46 @@ async def test_a_walk_of_every_route_with_one_tenants_token_finds_nothing_of_ano
             assert (await call("GET", "/api/v1/catalog?room=acme-live", BOLT))[0] == 404
             assert (await call("GET", "/api/v1/catalog?room=bolt-live", BOLT))[0] == 200
         assert sum(1 for status in seen.values() if status == 404) >= 5  # the room-scoped ones: another's room
+
+
+def test_a_tenant_in_its_own_file_brings_its_token_rooms_and_connectors(tmp_path: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACME_TOKEN_FOR_TEST", ACME)
+    (tmp_path / "tenants").mkdir()
+    (tmp_path / "tenants" / "acme.toml").write_text("""
+token = {env = "ACME_TOKEN_FOR_TEST"}
+title = "Acme Tea"
+[rooms.acme-live]
+title = "Acme"
+[connectors.acme-shop]
+type = "catalog_file"
+path = "acme.json"
+""", encoding="utf-8")
+    (tmp_path / "livehub.toml").write_text("""
+[hub]
+tenants_dir = "tenants"
+[web]
+token = {env = "ADMIN_TOKEN_FOR_TEST"}
+[rooms.main]
+""", encoding="utf-8")
+    monkeypatch.setenv("ADMIN_TOKEN_FOR_TEST", ADMIN)
+    cfg = load_config(tmp_path / "livehub.toml", env=False)
+    assert cfg.tenants["acme"].rooms == ["acme-live"] and cfg.tenants["acme"].token.get() == ACME
+    assert cfg.tenants["acme"].title == "Acme Tea" and set(cfg.rooms) == {"main", "acme-live"}
+    assert cfg.raw_connectors["acme-shop"]["type"] == "catalog_file"
+    assert ACME not in cfg.redactor.redact(f"token {ACME}")  # a tenant's token is a secret like any other
+
+    (tmp_path / "tenants" / "bolt.toml").write_text("""
+token = {env = "ACME_TOKEN_FOR_TEST"}
+colour = "red"
+[rooms.main]
+[connectors.bolt-douyin]
+type = "douyin"
+room = "acme-live"
+""", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "livehub.toml", env=False)
+    text = str(caught.value)
+    assert "bolt.toml: unknown key(s) colour" in text
+    assert "bolt.toml: rooms.main: a room of that name is defined already" in text
+    assert "bolt.toml: connectors.bolt-douyin.room: 'acme-live' is not a room of this tenant" in text
