@@ -208,10 +208,12 @@ async def post_events(request: web.Request) -> web.Response:
         for room, events in elsewhere.items():  # a cluster: the room's process takes them (docs/scale-out.md)
             async with asyncio.timeout(STORE_TIMEOUT_S):
                 await hub.cluster.hand(room, EVENTS_TARGET, "events", [to_dict(e) for e in events])
-        refused = await hub.publish_stored(here, timeout=STORE_TIMEOUT_S)
-    except (OSError, ConnectionError) as exc:
+    except (OSError, ConnectionError) as exc:  # TimeoutError included: Redis did not take them in time
         return json_error(503, f"the events could not be handed to their room's process ({type(exc).__name__}): "
-                               "not acknowledged; send them again", headers={"Retry-After": "5"})
+                               "not acknowledged; send them again (with the same ids or message_ids, a re-sent "
+                               "event is stored once)", headers={"Retry-After": "5"})
+    try:
+        refused = await hub.publish_stored(here, timeout=STORE_TIMEOUT_S)
     except BusClosed:
         return json_error(503, "the hub is stopping: the events are not acknowledged; send them again "
                                "(with the same ids or message_ids, a re-sent event is stored once)")
