@@ -159,7 +159,8 @@ class Subscription:
             self._fail_waiters()
             return len(self.queue)
         try:
-            await asyncio.wait_for(asyncio.shield(self.task), timeout)
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(self.task)
         except TimeoutError:
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)

@@ -71,7 +71,8 @@ async def _probe(hub) -> list[tuple[str, bool, str]]:
         label = f"connector {name} ({spec.type})"
         try:
             connector = spec.factory(name, cfg, hub)
-            detail = await asyncio.wait_for(connector.check(), CONNECT_TIMEOUT_S)
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                detail = await connector.check()
             results.append((label, True, detail))
         except TimeoutError:
             results.append((label, False, f"no answer within {CONNECT_TIMEOUT_S:.0f} s"))

@@ -188,7 +188,8 @@ class CrmConnector(Connector):
                     due = await outbox_store.next_due(self.hub.storage, self.name)
                     wait = None if due is None else max(0.0, due - time.time()) + 0.01
                     try:
-                        await asyncio.wait_for(self._wake.wait(), wait)
+                        async with asyncio.timeout(wait):
+                            await self._wake.wait()
                         await asyncio.sleep(self.linger_s)  # writes stored together go together
                     except TimeoutError:
                         pass  # a waiting write fell due

@@ -118,7 +118,8 @@ class ContentGenerator:
     async def make(self, request: ContentRequest) -> list[ContentPiece]:
         """:meth:`generate` under the base's timeout and limits; BackendError when it fails."""
         try:
-            pieces = await asyncio.wait_for(self.generate(request), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                pieces = await self.generate(request)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -119,7 +119,8 @@ class Channel:
             await asyncio.sleep(wait)
         for attempt in range(self.config.retries + 1):
             try:
-                receipt = await asyncio.wait_for(self.deliver(message), self.config.timeout_s)
+                async with asyncio.timeout(self.config.timeout_s):
+                    receipt = await self.deliver(message)
             except ChannelRejected:
                 self._count("rejected")
                 raise

@@ -169,7 +169,8 @@ class Outbox:
         failures = limited = 0
         while True:
             try:
-                platform_id = await asyncio.wait_for(self.send(message), self.timeout)
+                async with asyncio.timeout(self.timeout):
+                    platform_id = await self.send(message)
             except asyncio.CancelledError:
                 raise
             except ChatRejected as exc:

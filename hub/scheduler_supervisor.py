@@ -192,7 +192,8 @@ class SchedulerSupervisor:
                         return
                     delay = self.failed(exc)
                 try:
-                    await asyncio.wait_for(stopping.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await stopping.wait()
                     return
                 except TimeoutError:
                     self.restarts += 1

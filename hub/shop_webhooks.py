@@ -104,7 +104,8 @@ class WebhookInbox:
     async def wait_idle(self, timeout: float | None = None) -> bool:
         """Until every queued delivery is applied (True) or ``timeout`` passes (False)."""
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
             return True
         except TimeoutError:
             return False

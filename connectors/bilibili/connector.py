@@ -158,7 +158,8 @@ class BilibiliConnector(PlatformConnector):
                 task.cancel()
             await asyncio.gather(beat, consume, return_exceptions=True)
             with contextlib.suppress(Exception):  # stop the game (best effort, quickly)
-                await asyncio.wait_for(api.end(game.game_id), 2.0)
+                async with asyncio.timeout(2.0):
+                    await api.end(game.game_id)
             self.game_id = ""
 
     async def _project_heartbeat(self, api: OpenLiveApi, game_id: str) -> None:

@@ -117,7 +117,8 @@ async def open_feed(session: aiohttp.ClientSession, url: str, auth_body: bytes, 
             with contextlib.suppress(BaseException):
                 await beat
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(ws.close(), 2.0)
+            async with asyncio.timeout(2.0):
+                await ws.close()
 
 
 async def _auth_reply(ws: aiohttp.ClientWebSocketResponse, timeout: float) -> None:

@@ -130,7 +130,8 @@ class DouyinConnector(PlatformConnector):
             raise AuthFailed(f"douyin open platform: {exc}") from exc
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):  # the hub stops: stop pushing (best effort, quickly)
-                await asyncio.wait_for(asyncio.gather(*(client.stop_task(room, t) for t in self.config.msg_types)), 2)
+                async with asyncio.timeout(2):
+                    await asyncio.gather(*(client.stop_task(room, t) for t in self.config.msg_types))
             raise
 
     async def look_back(self, client: OpenPlatformClient) -> None:

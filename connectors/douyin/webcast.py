@@ -173,7 +173,8 @@ class WebcastClient:
             with contextlib.suppress(BaseException):
                 await beat
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), 2.0)
+                async with asyncio.timeout(2.0):
+                    await ws.close()
 
     async def _heartbeat(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         payload = hb_payload()

@@ -115,7 +115,8 @@ class KuaishouConnector(PlatformConnector):
         finally:
             if not ended:
                 with contextlib.suppress(Exception):  # best effort, quickly: the platform ends it anyway
-                    await asyncio.wait_for(client.disconnect(opened.token), 2)
+                    async with asyncio.timeout(2):
+                        await client.disconnect(opened.token)
 
     async def ingest_answer(self, answer: PollAnswer) -> int:
         """Publish an answer's items, then move the cursor past them; returns how many were new."""

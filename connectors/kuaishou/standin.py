@@ -210,7 +210,8 @@ class KuaishouStandin(Standin):
             self.figures["held_polls"] += 1
             self.changed.clear()
             try:
-                await asyncio.wait_for(self.changed.wait(), left)
+                async with asyncio.timeout(left):
+                    await self.changed.wait()
             except TimeoutError:
                 break
         if session.reconnect:  # the platform ends the session: the client connects again

@@ -262,7 +262,8 @@ class TikTokClient:
                 with contextlib.suppress(BaseException):
                     await beat
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), 2.0)
+                async with asyncio.timeout(2.0):
+                    await ws.close()
 
     async def _heartbeat(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         seq = 0

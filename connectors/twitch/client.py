@@ -218,7 +218,8 @@ class EventSubClient:
         if sock is None:
             return
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(sock.ws.close(), 2.0)
+            async with asyncio.timeout(2.0):
+                await sock.ws.close()
         if sock.reader is not None:
             sock.reader.cancel()
             await asyncio.gather(sock.reader, return_exceptions=True)
@@ -236,7 +237,8 @@ class EventSubClient:
                 if current is None and pending is None:
                     raise EventSubError("the session ended during a reconnect")
                 try:
-                    sock, item = await asyncio.wait_for(self._queue.get(), wait)
+                    async with asyncio.timeout(wait):
+                        sock, item = await self._queue.get()
                 except TimeoutError:
                     raise KeepaliveTimeout(f"nothing for {wait:g} s (keepalive {self.keepalive_s} s)") from None
                 if isinstance(item, BaseException):

@@ -232,7 +232,8 @@ class EventSubServer:
                     last = time.monotonic()
                 session.wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(session.wake.wait(), min(0.25, session.keepalive / 4))
+                    async with asyncio.timeout(min(0.25, session.keepalive / 4)):
+                        await session.wake.wait()
                 continue
             client = session.client
             assert client is not None
@@ -242,7 +243,8 @@ class EventSubServer:
             except (ConnectionError, RuntimeError):  # the socket went (or moved): not delivered
                 session.wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(session.wake.wait(), 0.05)
+                    async with asyncio.timeout(0.05):
+                        await session.wake.wait()
                 continue
             client.offset += 1
             session.sent += 1

@@ -103,7 +103,8 @@ class EventRecorder(EventStore):
         if timeout is None:
             await sub.reached(mark)
         else:
-            await asyncio.wait_for(sub.reached(mark), timeout)
+            async with asyncio.timeout(timeout):
+                await sub.reached(mark)
         refused = self._refused
         return [event for event in events if event.id in refused] if refused else []
 

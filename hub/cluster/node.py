@@ -121,7 +121,8 @@ class ClusterNode:
         while True:
             try:
                 # a beat that hangs (a database that no longer answers) must not outlive the leases it renews
-                await asyncio.wait_for(self.tick(), self.settings.lease_s / 2)
+                async with asyncio.timeout(self.settings.lease_s / 2):
+                    await self.tick()
                 if self.state != "ready":
                     if self.state == "retrying":
                         log.info("cluster node %s reaches the database again", self.name)
@@ -135,7 +136,8 @@ class ClusterNode:
                 await self._fence(time.time())
             self._wake.clear()
             try:  # the same pace while the database is away: leases must be renewed as soon as it is back
-                await asyncio.wait_for(self._wake.wait(), self.tick_s * random.uniform(0.8, 1.0))
+                async with asyncio.timeout(self.tick_s * random.uniform(0.8, 1.0)):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 
@@ -223,7 +225,8 @@ class ClusterNode:
         await self.hub.cancel_task(f"cluster:acquire:{room}")
         await self.hub.cancel_task(f"cluster:stream:{room}")
         try:  # outputs stop at once; a plugin that takes longer must not hold the other rooms' renewals
-            await asyncio.wait_for(self._call("livehub_room_released", room=room, reason=reason), self.tick_s)
+            async with asyncio.timeout(self.tick_s):
+                await self._call("livehub_room_released", room=room, reason=reason)
         except TimeoutError:
             log.error("room %s: stopping it took longer than %.1f s", room, self.tick_s)
         for name in self.hub.rooms[room].bindings:

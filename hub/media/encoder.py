@@ -237,7 +237,8 @@ class ThreadedEncoder:
             flush = exc is None or isinstance(exc, asyncio.CancelledError)
             closing = asyncio.wrap_future(worker.submit(lambda: encoder.close(flush=flush)))
             try:
-                await asyncio.wait_for(asyncio.shield(closing), self.write_timeout)
+                async with asyncio.timeout(self.write_timeout):
+                    await asyncio.shield(closing)
             except Exception as error:  # closing a broken connection fails too; the first error counts
                 log.debug("%s: close after %s: %s", self.name, type(exc).__name__, type(error).__name__)
         worker.shutdown()

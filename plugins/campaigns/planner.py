@@ -58,7 +58,8 @@ class CampaignPlanner:
                 log.warning("campaigns: shows not looked at: %s", exc)
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                async with asyncio.timeout(self.interval_s):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

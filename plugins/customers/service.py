@@ -68,7 +68,8 @@ class CustomerService:
             self._subscription = None
         if self._task is not None:
             try:  # what is queued is stored before the CRM connectors stop
-                await asyncio.wait_for(self._queue.join(), 5.0)
+                async with asyncio.timeout(5.0):
+                    await self._queue.join()
             except TimeoutError:
                 log.warning("customers: %d room events not written to the CRM outbox at shutdown",
                             self._queue.qsize())

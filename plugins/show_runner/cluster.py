@@ -98,7 +98,8 @@ class ShowReconciler:
             except Exception as exc:  # the database is away: the cluster node fences the rooms meanwhile
                 log.warning("shows not reconciled: %s", exc)
             try:
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                async with asyncio.timeout(self.interval_s):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

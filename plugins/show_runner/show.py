@@ -323,9 +323,11 @@ class ShowRun:
         queued = bridge.expect(reply.id)
         try:
             await self.hub.publish(reply)
-            line = await asyncio.wait_for(queued, self.line_timeout_s)
+            async with asyncio.timeout(self.line_timeout_s):
+                line = await queued
             if line.done is not None:
-                await asyncio.wait_for(asyncio.shield(line.done), self.line_timeout_s)
+                async with asyncio.timeout(self.line_timeout_s):
+                    await asyncio.shield(line.done)
         except TimeoutError:
             return False
         finally:
