@@ -24,12 +24,15 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hub.errors import ConfigError
 from hub.secrets import Redactor, Secret, SecretValue, resolve_references
+
+if TYPE_CHECKING:
+    from hub.tenants import TenantSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./livehub.db"
 CORE_SECTIONS = ("hub", "web", "scheduler", "cluster", "tenants", "plugins", "connectors", "backends", "rooms")
@@ -154,15 +157,6 @@ class ClusterSettings(Strict):
         return self.redis_url.get() if isinstance(self.redis_url, SecretValue) else self.redis_url
 
 
-class TenantSettings(Strict):
-    """``[tenants.<name>]``: a merchant served by this hub, with its own API token and rooms (docs/scale-out.md,
-    Tenants). The ``[web] token`` is the operator's (admin) token and sees every tenant."""
-
-    token: Secret = Field(description="the tenant's API token: it reaches only the tenant's rooms")
-    rooms: list[str] = Field(min_length=1, description="the rooms of this tenant ([rooms.<name>] tables)")
-    title: str = Field("", max_length=80)
-
-
 class BackendChoice(Strict):
     """``[backends.<kind>]``: the chain to try, and (read by the answer chain, ``[backends.llm]``) the circuit
     breaker that makes it skip a backend that keeps failing (see docs/conversation.md, Circuit breaker)."""
@@ -193,7 +187,7 @@ class HubConfig:
     web: WebSettings = field(default_factory=WebSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
-    tenants: dict[str, TenantSettings] = field(default_factory=dict)
+    tenants: dict[str, TenantSettings] = field(default_factory=dict)  # hub/tenants.py
     raw_plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw_connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw_backends: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -267,7 +261,9 @@ def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None =
         if section not in CORE_SECTIONS:
             problems.append(f"{section}: unknown section (known sections: {', '.join(CORE_SECTIONS)})")
     raw = resolve_references(raw, base_dir=base_dir, redactor=redactor, problems=problems)
-    _merge_tenant_files(raw, base_dir, redactor, problems)
+    from hub.tenants import merge_tenant_files, validate_tenants
+
+    merge_tenant_files(raw, base_dir, redactor, problems)
     if env:
         _apply_env_overrides(raw)
         token = raw.get("web", {}).get("token")
@@ -286,75 +282,11 @@ def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None =
             problems.append(f"{name}: must be a table of tables ([{name}.<name>])")
             continue
         setattr(cfg, "raw_" + name if name != "rooms" else name, table)
-    problems += _tenants(cfg, raw.get("tenants", {}))
+    problems += validate_tenants(cfg, raw.get("tenants", {}))
     _register_url_password(cfg, redactor)
     if problems:
         raise ConfigError(problems, file=cfg.source)
     return cfg
-
-
-TENANT_FILE_KEYS = ("token", "title", "rooms", "connectors")
-
-
-def _merge_tenant_files(raw: dict[str, Any], base_dir: Path, redactor: Redactor, problems: list[str]) -> None:
-    """``[hub] tenants_dir``: each ``<name>.toml`` there is a tenant (its token, title, rooms and connectors,
-    references resolved from its own folder), merged into ``raw``; a room or connector defined twice, or a
-    connector bound to another tenant's room, is a problem naming the file."""
-    folder = (raw.get("hub") or {}).get("tenants_dir")
-    if not folder:
-        return
-    folder = Path(folder) if Path(folder).is_absolute() else base_dir / folder
-    if not folder.is_dir():
-        problems.append(f"hub.tenants_dir: no folder {folder}")
-        return
-    tenants, rooms, connectors = (raw.setdefault(key, {}) for key in ("tenants", "rooms", "connectors"))
-    for file in sorted(folder.glob("*.toml")):
-        try:
-            data = resolve_references(parse_toml(file), base_dir=file.parent, redactor=redactor, problems=problems,
-                                      path=file.name)
-        except ConfigError as exc:
-            problems.append(f"{file}: {exc}")
-            continue
-        name, mine = file.stem, data.get("rooms") or {}
-        unknown = sorted(set(data) - set(TENANT_FILE_KEYS))
-        if unknown:
-            problems.append(f"{file}: unknown key(s) {', '.join(unknown)} (known: {', '.join(TENANT_FILE_KEYS)})")
-        if name in tenants:
-            problems.append(f"{file}: tenant {name!r} is defined twice")
-        for room, table in mine.items():
-            if room in rooms:
-                problems.append(f"{file}: rooms.{room}: a room of that name is defined already")
-            rooms[room] = table
-        for connector, table in (data.get("connectors") or {}).items():
-            bound = table.get("room") if isinstance(table, dict) else None
-            if connector in connectors:
-                problems.append(f"{file}: connectors.{connector}: a connector of that name is defined already")
-            elif bound is not None and bound not in mine:
-                problems.append(f"{file}: connectors.{connector}.room: {bound!r} is not a room of this tenant")
-            connectors[connector] = table
-        tenants[name] = {"token": data.get("token"), "title": data.get("title", ""), "rooms": list(mine)}
-
-
-def _tenants(cfg: HubConfig, table: Any) -> list[str]:
-    """Validate ``[tenants.<name>]`` into ``cfg.tenants``; the problems found."""
-    if not isinstance(table, dict) or any(not isinstance(v, dict) for v in table.values()):
-        return ["tenants: must be a table of tables ([tenants.<name>])"]
-    problems, owner = [], {}
-    for name, data in table.items():
-        try:
-            tenant = cfg.tenants[name] = TenantSettings.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(format_validation_error(exc, f"tenants.{name}"))
-            continue
-        for room in tenant.rooms:
-            if room not in cfg.rooms:
-                problems.append(f"tenants.{name}.rooms: no [rooms.{room}] table")
-            elif room in owner:
-                problems.append(f"tenants.{name}.rooms: room {room!r} belongs to tenant {owner[room]!r} already")
-            owner[room] = name
-    if cfg.tenants and cfg.web.token is None:
-        problems.append("tenants: a [web] token (the operator's) is needed once tenants have tokens")
-    return problems
 
 
 def _register_url_password(cfg: HubConfig, redactor: Redactor) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -44,6 +43,7 @@ from hub.shop_changes import (
     WebhookRefused,
 )
 from hub.shop_events import ChangePublisher
+from hub.shop_pictures import PictureCache, read_http_picture
 from hub.shop_state import CatalogState, first_error
 from hub.shop_webhooks import WebhookInbox, webhook_address
 
@@ -89,7 +89,8 @@ class CatalogConnector(Connector):
         self.catalog: Catalog | None = None  # the last good catalog
         self.problems: list[ProductProblem] = []  # products skipped by the last sync or webhook
         self.counts: dict[str, int] = dict.fromkeys(
-            ("syncs", "webhooks", "refused", "duplicates", "malformed", "applied", "ignored_stale", "skipped"), 0)
+            ("syncs", "webhooks", "shared", "refused", "duplicates", "malformed", "applied", "ignored_stale",
+             "skipped"), 0)
         self.last_sync: float | None = None
         self.last_sync_s: float | None = None
         self._shop: Shop | None = None
@@ -97,7 +98,7 @@ class CatalogConnector(Connector):
         self.inbox = WebhookInbox(self.inbox_limit, self.seen_limit)
         self._journal: list[Change] | None = None  # changes applied while a full sync runs
         self._subscribed = False
-        self._images: OrderedDict[str, bytes | None] = OrderedDict()
+        self._images = PictureCache()
         self.events = ChangePublisher(self)
 
     # -- what a subclass provides -----------------------------------------------------------------
@@ -127,17 +128,7 @@ class CatalogConnector(Connector):
 
     async def read_image(self, ref: str) -> bytes:
         """The bytes of picture ``ref`` (a product's ``image``): an http(s) URL by default."""
-        import aiohttp
-
-        if not ref.startswith(("http://", "https://")):
-            raise ValueError(f"not an http(s) address: {ref!r}")
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(ref) as resp:
-            resp.raise_for_status()
-            data = await resp.content.read(8 * 1024 * 1024 + 1)
-            if len(data) > 8 * 1024 * 1024:
-                raise ValueError(f"{ref}: larger than 8 MiB")
-            return data
+        return await read_http_picture(ref)
 
     async def close(self) -> None:
         """Release the connector's client (called when ``run`` ends: on stop and before each retry; open
@@ -251,26 +242,33 @@ class CatalogConnector(Connector):
 
     # -- webhooks --------------------------------------------------------------------------------
 
-    def receive_webhook(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
-        """Handle one delivery in the HTTP request: verify, de-duplicate, queue. Returns (status, answer)."""
+    def receive_webhook(self, headers: Mapping[str, str],
+                        body: bytes) -> tuple[int, dict[str, Any], WebhookDelivery | None]:
+        """Handle one delivery in the HTTP request: verify, de-duplicate, queue. Returns (status, answer, the
+        delivery if it was new and queued: a cluster shares it with its other processes)."""
         try:
             delivery = self.verify_webhook(headers, body)
         except WebhookRefused as exc:
             self.counts["refused"] += 1
             self.events.count("refused")
-            return 401, {"error": f"webhook refused: {exc}"}
+            return 401, {"error": f"webhook refused: {exc}"}, None
         if delivery is None:
-            return 200, {"ok": True, "ignored": True}
+            return 200, {"ok": True, "ignored": True}, None
         self.counts["webhooks"] += 1
         outcome = self.inbox.offer(delivery)
         if outcome == "duplicate":
             self.counts["duplicates"] += 1
             self.events.count("duplicate")
-            return 200, {"ok": True, "duplicate": True}
+            return 200, {"ok": True, "duplicate": True}, None
         if outcome == "full":
-            return 503, {"error": "webhook queue full; deliver again later"}
+            return 503, {"error": "webhook queue full; deliver again later"}, None
         self.events.count("accepted")
-        return 200, {"ok": True}
+        return 200, {"ok": True}, delivery
+
+    def offer_shared(self, delivery: WebhookDelivery) -> None:
+        """A delivery another process of the cluster verified and accepted: queued here too, unless seen."""
+        if self.inbox.offer(delivery) == "accepted":
+            self.counts["shared"] += 1
 
     async def wait_applied(self, timeout: float | None = None) -> bool:
         """Wait until every queued delivery is applied (True) or ``timeout`` passes (False)."""
@@ -375,18 +373,11 @@ class CatalogConnector(Connector):
         ref = product.image or (product.images[0] if product.images else None)
         if not ref:
             return None
-        if ref in self._images:
-            self._images.move_to_end(ref)
-            return self._images[ref]
-        try:
-            data: bytes | None = await self.read_image(ref)
-        except Exception as exc:  # a missing picture never stops a show
+
+        def failed(exc: Exception) -> None:  # a missing picture never stops a show
             log.warning("shop %s: cannot read picture %s of %s: %s", self.name, ref, product.sku, exc)
-            data = None
-        self._images[ref] = data
-        while len(self._images) > 256:
-            self._images.popitem(last=False)
-        return data
+
+        return await self._images.get(ref, self.read_image, failed)
 
     # -- status ------------------------------------------------------------------------------------
 

@@ -203,6 +203,11 @@ async def post_events(request: web.Request) -> web.Response:
     except InvalidEvent as exc:
         return json_error(400, f"invalid event at index {exc.index}: {exc}", index=exc.index, field=exc.field,
                           reason=exc.reason)
+    mine = request_tenant_rooms(request)
+    foreign = [index for index, event in enumerate(parsed) if mine is not None and event.room not in mine]
+    if foreign:  # nothing is taken: a tenant posts to its own rooms only
+        return json_error(403, f"event at index {foreign[0]}: room {parsed[foreign[0]].room!r} is not one of "
+                               "this tenant's rooms; no event was accepted", index=foreign[0], field="room")
     here, elsewhere = _by_process(hub, parsed)
     try:
         for room, events in elsewhere.items():  # a cluster: the room's process takes them (docs/scale-out.md)
@@ -340,9 +345,11 @@ async def events_ws(request: web.Request) -> web.StreamResponse:
 @hookimpl
 def livehub_register_routes() -> list[WebRoute]:
     return [
-        WebRoute("POST", "/api/v1/events", post_events, tags=TAGS, request_schema=REQUEST_SCHEMA,
-                 summary="Publish one event or a list of events; 202 once all are stored in the database",
+        WebRoute("POST", "/api/v1/events", post_events, tags=TAGS, request_schema=REQUEST_SCHEMA, tenants=True,
+                 summary="Publish one event or a list of events; 202 once all are stored in the database (a "
+                         "tenant's token: events of its own rooms only)",
                  responses={"202": "All events stored", "400": "An invalid event (nothing published)",
+                            "403": "A tenant's event names another room (nothing published)",
                             "413": "Too many events",
                             "422": "The database refused some events (the others are stored)",
                             "503": "Not stored in time (database down) or the hub is stopping: send "

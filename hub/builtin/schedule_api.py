@@ -7,6 +7,8 @@
 * ``livehub schedule add|list|remove`` call that API on a running hub, so the command line never opens
   the database behind the hub's back. ``add --show NAME [--room R] [--duration MIN]`` is short for the
   ``show.start`` job type of the show runner.
+* A tenant's token (docs/scale-out.md) sees, adds and removes only schedules whose ``args.room`` is one of
+  its rooms.
 * ``audit.note`` writes a line to the audit log when it fires: a harmless job to try schedules with.
 """
 
@@ -27,7 +29,7 @@ from hub.jsonbody import JsonBodyError
 from hub.jsonbody import loads as load_json
 from hub.scheduler_supervisor import SchedulerUnavailable
 from hub.specs import JobType, WebRoute
-from hub.web.common import HUB_KEY, json_error, json_response
+from hub.web.common import HUB_KEY, json_error, json_response, request_tenant_rooms
 
 TAGS = ("scheduler",)
 UNAVAILABLE = "The scheduler is disabled, stopped or reconnecting to its database (retrying)"
@@ -87,11 +89,19 @@ def unavailable(exc: SchedulerUnavailable) -> web.Response:
     return json_error(503, str(exc), headers={"Retry-After": "5"}, state=exc.state)
 
 
+def schedule_room(schedule: dict[str, Any]) -> Any:
+    """The room a schedule's job acts on (its ``args.room``), None when it names none."""
+    args = schedule.get("args")
+    return args.get("room") if isinstance(args, dict) else None
+
+
 async def list_schedules(request: web.Request) -> web.Response:
+    mine = request_tenant_rooms(request)
     try:
-        return json_response(await running_scheduler(request).list())
+        schedules = await running_scheduler(request).list()
     except SchedulerUnavailable as exc:
         return unavailable(exc)
+    return json_response(schedules if mine is None else [s for s in schedules if schedule_room(s) in mine])
 
 
 def parse_new_schedule(body: Any) -> dict[str, Any]:
@@ -123,6 +133,9 @@ async def add_schedule(request: web.Request) -> web.Response:
         body = load_json(await request.read())
     except JsonBodyError as exc:
         return json_error(400, f"the body is not acceptable JSON: {exc}", field="body")
+    mine = request_tenant_rooms(request)
+    if mine is not None and (not isinstance(body, dict) or schedule_room(body) not in mine):
+        return json_error(403, "a tenant schedules jobs on its own rooms: name one in args.room", field="args.room")
     try:
         created = await scheduler.add_described(**parse_new_schedule(body))
     except SchedulerUnavailable as exc:
@@ -134,8 +147,13 @@ async def add_schedule(request: web.Request) -> web.Response:
 
 async def remove_schedule(request: web.Request) -> web.Response:
     schedule_id = request.match_info["schedule_id"]
+    scheduler, mine = running_scheduler(request), request_tenant_rooms(request)
     try:
-        removed = await running_scheduler(request).remove(schedule_id)
+        if mine is not None:  # another tenant's schedule is no schedule at all
+            found = await scheduler.get(schedule_id)
+            if found is None or schedule_room(found) not in mine:
+                return json_error(404, f"no schedule with id {schedule_id!r}")
+        removed = await scheduler.remove(schedule_id)
     except SchedulerUnavailable as exc:
         return unavailable(exc)
     if removed:
@@ -146,14 +164,17 @@ async def remove_schedule(request: web.Request) -> web.Response:
 @hookimpl
 def livehub_register_routes() -> list[WebRoute]:
     return [
-        WebRoute("GET", "/api/v1/schedules", list_schedules, tags=TAGS,
-                 summary="Pending schedules, soonest first: id, job_type, args, trigger, next_fire_time",
+        WebRoute("GET", "/api/v1/schedules", list_schedules, tags=TAGS, tenants=True,
+                 summary="Pending schedules, soonest first: id, job_type, args, trigger, next_fire_time "
+                         "(a tenant's token: those whose args.room is one of its rooms)",
                  responses={"200": "The schedules", "503": UNAVAILABLE}),
-        WebRoute("POST", "/api/v1/schedules", add_schedule, tags=TAGS, request_schema=REQUEST_SCHEMA,
-                 summary="Schedule a job type with JSON args: once (at), by cron, or every interval_s",
+        WebRoute("POST", "/api/v1/schedules", add_schedule, tags=TAGS, request_schema=REQUEST_SCHEMA, tenants=True,
+                 summary="Schedule a job type with JSON args: once (at), by cron, or every interval_s (a "
+                         "tenant's token: only jobs whose args.room is one of its rooms)",
                  responses={"201": "The new schedule", "400": "Bad job type, args or trigger",
+                            "403": "A tenant's job names none of its rooms",
                             "503": UNAVAILABLE}),
-        WebRoute("DELETE", "/api/v1/schedules/{schedule_id}", remove_schedule, tags=TAGS,
+        WebRoute("DELETE", "/api/v1/schedules/{schedule_id}", remove_schedule, tags=TAGS, tenants=True,
                  summary="Remove a schedule",
                  responses={"204": "Removed", "404": "No such schedule", "503": UNAVAILABLE}),
     ]

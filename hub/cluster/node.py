@@ -64,6 +64,7 @@ class ClusterNode:
         self.streams: Any = None
         self.feed: Any = None  # hub.cluster.feed.EventFeed, with Redis
         self._feed_sub: Any = None
+        self.shops: Any = None  # hub.cluster.shops.ShopFanout, with Redis
         if settings.redis():
             from hub.cluster.streams import RoomStreams
 
@@ -116,6 +117,13 @@ class ClusterNode:
                                                     overflow="drop_oldest")
             self.hub.create_task(self.feed.flush_loop(), name="cluster:feed:out")
             self.hub.create_task(self.feed.read_loop(), name="cluster:feed:in")
+            from hub.cluster.shops import (
+                ShopFanout,  # shop webhooks reach every process (hub/cluster/shops.py)
+            )
+
+            self.shops = ShopFanout(self.streams.redis, self.name)
+            await self.shops.begin()
+            self.hub.create_task(self.shops.read_loop(self._offer_shop), name="cluster:shops:in")
 
     async def run(self) -> None:
         while True:
@@ -267,6 +275,13 @@ class ClusterNode:
 
         return handle
 
+    def _offer_shop(self, connector: str, delivery: Any) -> None:
+        from hub.shop import CatalogConnector
+
+        shop = self.hub.connectors.get(connector)
+        if isinstance(shop, CatalogConnector):
+            shop.offer_shared(delivery)
+
     def _gauge(self, room: str, value: float) -> None:
         from prometheus_client import Gauge
 
@@ -289,6 +304,7 @@ class ClusterNode:
             await asyncio.gather(self._task, return_exceptions=True)
         await self.hub.cancel_task("cluster:feed:out")
         await self.hub.cancel_task("cluster:feed:in")
+        await self.hub.cancel_task("cluster:shops:in")
         if self._feed_sub is not None:
             await self.hub.bus.unsubscribe(self._feed_sub, timeout=1.0)
         for room in list(self.owned):
@@ -308,4 +324,6 @@ class ClusterNode:
                 "taken": self.taken, "lost": self.lost,
                 "handoffs": None if self.streams is None else {
                     "handled": self.streams.handled, "failed": self.streams.failed, "claimed": self.streams.claimed,
-                    "dropped": self.streams.dropped}}
+                    "dropped": self.streams.dropped},
+                "shop_deliveries": None if self.shops is None else {
+                    "shared": self.shops.shared, "received": self.shops.received}}

@@ -19,7 +19,7 @@ from hub.errors import ConfigError
 from hub.events import Comment, User
 from hub.secrets import SecretValue
 from hub.storage.tables import broadcasts
-from hub.testing import running_hub
+from hub.testing import STARTER_CATALOG, running_hub
 
 ADMIN, ACME, BOLT = "admin-token-1f0c", "acme-token-77aa", "bolt-token-93bd"
 SECRET_WORDS = "ACME-SECRET-7731"
@@ -28,7 +28,11 @@ SECRET_WORDS = "ACME-SECRET-7731"
 def config(tmp_path: Any) -> dict[str, Any]:
     return {"hub": {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"},
             "web": {"enabled": True, "port": 0, "token": SecretValue(ADMIN, "test")},
-            "rooms": {"acme-live": {"title": "Acme"}, "bolt-live": {"title": "Bolt"}},
+            "scheduler": {"enabled": True},
+            "connectors": {"acme-shop": {"type": "catalog_file", "path": str(STARTER_CATALOG)},
+                           "bolt-shop": {"type": "catalog_file", "path": str(STARTER_CATALOG)}},
+            "rooms": {"acme-live": {"title": "Acme", "shop": "acme-shop"},
+                      "bolt-live": {"title": "Bolt", "shop": "bolt-shop"}},
             "tenants": {"acme": {"token": SecretValue(ACME, "test"), "rooms": ["acme-live"]},
                         "bolt": {"token": SecretValue(BOLT, "test"), "rooms": ["bolt-live"]}}}
 
@@ -75,7 +79,8 @@ async def test_a_walk_of_every_route_with_one_tenants_token_finds_nothing_of_ano
                 status, body = await call(route.method, path, BOLT)
                 seen[f"{route.method} {route.path}"] = status
                 assert SECRET_WORDS not in body and "acme-live" not in body.replace(path, ""), (route.path, status)
-                allowed = (403, 404) if "{room}" in route.path or not route.tenants else (200, 404)
+                # a tenant's route answers its own (200), or refuses another's room or shop: 400, 403 or 404
+                allowed = (403, 404) if "{room}" in route.path or not route.tenants else (200, 400, 403, 404)
                 assert status in allowed, (route.method, route.path, status, body[:200])
             # its own rooms: reachable; the room list: only its own
             status, body = await call("GET", "/api/v1/rooms", BOLT)
@@ -146,3 +151,56 @@ room = "acme-live"
     assert "bolt.toml: unknown key(s) colour" in text
     assert "bolt.toml: rooms.main: a room of that name is defined already" in text
     assert "bolt.toml: connectors.bolt-douyin.room: 'acme-live' is not a room of this tenant" in text
+
+
+async def test_a_tenant_sees_and_changes_only_the_shops_schedules_and_events_of_its_own_rooms(tmp_path: Any) -> None:
+    async with running_hub(config=config(tmp_path)) as hub:
+        base = f"http://127.0.0.1:{hub.web.port}"
+        async with aiohttp.ClientSession() as http:
+            async def call(method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+                async with http.request(method, base + path, headers={"Authorization": f"Bearer {token}"},
+                                        json=body) as response:
+                    text = await response.text()
+                    return response.status, (json.loads(text) if text else None)
+
+            status, shops = await call("GET", "/api/v1/shops", BOLT)
+            assert status == 200 and [(s["name"], s["rooms"]) for s in shops] == [("bolt-shop", ["bolt-live"])]
+            status, shops = await call("GET", "/api/v1/shops", ADMIN)
+            assert sorted(s["name"] for s in shops) == ["acme-shop", "bolt-shop"]
+            assert (await call("GET", "/api/v1/shops/acme-shop/products", BOLT))[0] == 404
+            assert await hub.connectors["bolt-shop"].wait_ready(10)
+            status, catalog = await call("GET", "/api/v1/shops/bolt-shop/products", BOLT)
+            assert status == 200 and catalog["products"]
+
+            def show(room: str) -> dict[str, Any]:
+                return {"job_type": "show.start", "args": {"show": "evening", "room": room},
+                        "at": "2099-01-01T20:00:00+00:00"}
+
+            assert (await call("POST", "/api/v1/schedules", ADMIN, show("acme-live")))[0] == 201
+            status, error = await call("POST", "/api/v1/schedules", BOLT, show("acme-live"))
+            assert status == 403 and error["field"] == "args.room"
+            status, error = await call("POST", "/api/v1/schedules", BOLT, {"job_type": "audit.note",
+                                                                           "args": {"message": "hi"}})
+            assert status == 403  # a job on no room is the operator's
+            status, created = await call("POST", "/api/v1/schedules", BOLT, show("bolt-live"))
+            assert status == 201, created
+            status, listed = await call("GET", "/api/v1/schedules", BOLT)
+            assert status == 200 and [s["args"]["room"] for s in listed] == ["bolt-live"]
+            status, listed = await call("GET", "/api/v1/schedules", ADMIN)
+            assert sorted(s["args"]["room"] for s in listed) == ["acme-live", "bolt-live"]
+            acme_id = next(s["id"] for s in listed if s["args"]["room"] == "acme-live")
+            assert (await call("DELETE", f"/api/v1/schedules/{acme_id}", BOLT))[0] == 404
+            assert (await call("DELETE", f"/api/v1/schedules/{created['id']}", BOLT))[0] == 204
+            assert [s["args"]["room"] for s in (await call("GET", "/api/v1/schedules", ADMIN))[1]] == ["acme-live"]
+
+            def event(room: str, n: int) -> dict[str, Any]:
+                return {"type": "comment", "platform": "web", "room": room, "message_id": f"t{n}",
+                        "user": {"id": "u1", "name": "Ann"}, "text": "hello"}
+
+            status, error = await call("POST", "/api/v1/events", BOLT, [event("bolt-live", 1), event("acme-live", 2)])
+            assert status == 403 and error["index"] == 1
+            assert (await call("POST", "/api/v1/events", BOLT, [event("bolt-live", 3)]))[0] == 202
+            await hub.events_stored(timeout=5)
+            stored = [r["message_id"] for room in ("acme-live", "bolt-live")
+                      for r in await hub.storage.recent_events(limit=10, type="comment", room=room)]
+            assert stored == ["t3"]  # nothing of the refused post was taken
