@@ -31,20 +31,21 @@ def livehub_register_commands(cli: Any) -> None:
 def livehub_register_routes() -> list[WebRoute]:
     from connectors.crm_builtin import api
 
-    return [WebRoute("GET", "/api/v1/contacts", api.list_contacts, tags=("crm",),
-                     summary="The built-in CRM's contacts, newest first (?q= name or email, ?limit=)"),
-            WebRoute("PUT", "/api/v1/contacts/consent", api.put_consent, tags=("crm",),
+    return [WebRoute("GET", "/api/v1/contacts", api.list_contacts, tags=("crm",), tenants=True,
+                     summary="The built-in CRM's contacts, newest first (?q= name or email, ?limit=, the "
+                             "operator's ?tenant=)"),
+            WebRoute("PUT", "/api/v1/contacts/consent", api.put_consent, tags=("crm",), tenants=True,
                      summary="Record a person's consent {key, consent: granted|refused|unknown, source}"),
-            WebRoute("GET", "/api/v1/contacts/{id}", api.get_contact, tags=("crm",),
+            WebRoute("GET", "/api/v1/contacts/{id}", api.get_contact, tags=("crm",), tenants=True,
                      summary="One contact with their accounts and timeline"),
             WebRoute("DELETE", "/api/v1/contacts/{id}", api.erase_contact, tags=("crm",),
                      summary="Erase a person's data everywhere in the hub's database (events' text included); "
-                             "audited"),
-            WebRoute("GET", "/api/v1/segments", api.list_segments, tags=("crm",),
+                             "audited; the operator's (it reaches every tenant's rooms)"),
+            WebRoute("GET", "/api/v1/segments", api.list_segments, tags=("crm",), tenants=True,
                      summary="The saved segments (name and definition)"),
-            WebRoute("PUT", "/api/v1/segments/{name}", api.put_segment, tags=("crm",),
+            WebRoute("PUT", "/api/v1/segments/{name}", api.put_segment, tags=("crm",), tenants=True,
                      summary="Save a segment: {asked?, bought?, visits?, consent?, platform?} (docs/crm.md)"),
-            WebRoute("GET", "/api/v1/segments/{name}", api.get_segment, tags=("crm",),
+            WebRoute("GET", "/api/v1/segments/{name}", api.get_segment, tags=("crm",), tenants=True,
                      summary="A segment with its members now (?limit=)"),
-            WebRoute("DELETE", "/api/v1/segments/{name}", api.delete_segment, tags=("crm",),
+            WebRoute("DELETE", "/api/v1/segments/{name}", api.delete_segment, tags=("crm",), tenants=True,
                      summary="Delete a segment")]

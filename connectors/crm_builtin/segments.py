@@ -16,6 +16,8 @@ A definition says what its people did; every condition given must hold::
 
 The questions and orders are those of the visit notes the customers plugin writes (``data.questions`` with
 their time, ``data.orders``). Members are computed when asked for (``GET /api/v1/segments/<name>``).
+
+A segment belongs to a tenant (hub/tenants.py; ``""`` the operator's) and selects only that tenant's people.
 """
 
 from __future__ import annotations
@@ -107,40 +109,48 @@ class Definition(BaseModel):
 # -- storage ------------------------------------------------------------------------------------------
 
 
-async def save(storage: Storage, name: str, definition: Definition) -> None:
+async def save(storage: Storage, name: str, definition: Definition, *, tenant: str = "") -> None:
     now = time.time()
     body = definition.model_dump(exclude_none=True)
     async with storage.engine.begin() as conn:
-        done = await conn.execute(segments.update().where(segments.c.name == name)
+        done = await conn.execute(segments.update().where(segments.c.tenant == tenant, segments.c.name == name)
                                   .values(definition=body, updated_ts=now))
         if not done.rowcount:
-            await conn.execute(segments.insert().values(name=name, definition=body, created_ts=now, updated_ts=now))
+            await conn.execute(segments.insert().values(tenant=tenant, name=name, definition=body, created_ts=now,
+                                                        updated_ts=now))
 
 
-async def delete(storage: Storage, name: str) -> bool:
+async def delete(storage: Storage, name: str, *, tenant: str = "") -> bool:
     async with storage.engine.begin() as conn:
-        return bool((await conn.execute(segments.delete().where(segments.c.name == name))).rowcount)
+        done = await conn.execute(segments.delete().where(segments.c.tenant == tenant, segments.c.name == name))
+        return bool(done.rowcount)
 
 
-async def listed(storage: Storage) -> list[dict[str, Any]]:
+async def listed(storage: Storage, *, tenant: str | None = None) -> list[dict[str, Any]]:
+    """The segments of ``tenant`` (None: every tenant's), by name."""
+    query = sa.select(segments).order_by(segments.c.tenant, segments.c.name)
+    if tenant is not None:
+        query = query.where(segments.c.tenant == tenant)
     async with storage.engine.connect() as conn:
-        return [dict(r._mapping) for r in await conn.execute(sa.select(segments).order_by(segments.c.name))]
+        return [dict(r._mapping) for r in await conn.execute(query)]
 
 
-async def get(storage: Storage, name: str) -> dict[str, Any] | None:
+async def get(storage: Storage, name: str, *, tenant: str = "") -> dict[str, Any] | None:
     async with storage.engine.connect() as conn:
-        row = (await conn.execute(sa.select(segments).where(segments.c.name == name))).first()
+        row = (await conn.execute(sa.select(segments).where(segments.c.tenant == tenant,
+                                                            segments.c.name == name))).first()
     return dict(row._mapping) if row is not None else None
 
 
-async def members(storage: Storage, definition: Definition, now: float | None = None) -> list[dict[str, Any]]:
-    """The people (not merged away) the definition selects: ``id``, ``name``, ``email``, ``consent``,
-    ``accounts``."""
+async def members(storage: Storage, definition: Definition, now: float | None = None, *,
+                  tenant: str = "") -> list[dict[str, Any]]:
+    """The people of ``tenant`` (not merged away) the definition selects: ``id``, ``name``, ``email``,
+    ``consent``, ``accounts``."""
     now = time.time() if now is None else now
     async with storage.engine.connect() as conn:
         found = {r.id: {**dict(r._mapping), "accounts": [], "activities": []}
                  for r in await conn.execute(sa.select(people.c.id, people.c.name, people.c.email, people.c.consent)
-                                             .where(people.c.merged_into.is_(None)))}
+                                             .where(people.c.merged_into.is_(None), people.c.tenant == tenant))}
         for row in await conn.execute(sa.select(person_identities.c.person_id, person_identities.c.platform,
                                                 person_identities.c.user_id)):
             if row.person_id in found:

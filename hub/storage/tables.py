@@ -260,6 +260,7 @@ crm_outbox = sa.Table(
 people = sa.Table(  # the built-in CRM's contacts: one row per person, across platforms
     "people", metadata,
     _id(),
+    sa.Column("tenant", sa.String(80), nullable=False, default=""),  # hub/tenants.py ("": the operator's)
     sa.Column("name", sa.String(), nullable=False),
     sa.Column("email", sa.String()),
     sa.Column("phone", sa.String()),
@@ -274,10 +275,11 @@ person_identities = sa.Table(  # a person's accounts: (platform, user id), e.g. 
     "person_identities", metadata,
     _id(),
     sa.Column("person_id", BigId, sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("tenant", sa.String(80), nullable=False, default=""),  # its person's tenant
     sa.Column("platform", sa.String(64), nullable=False),
     sa.Column("user_id", sa.String(), nullable=False),
     sa.Column("created_ts", Timestamp, nullable=False),
-    sa.UniqueConstraint("platform", "user_id"),
+    sa.UniqueConstraint("tenant", "platform", "user_id"),  # one account is a person per tenant
 )
 
 person_activities = sa.Table(  # a person's timeline: notes, deals, merges refused, ...
@@ -293,6 +295,7 @@ person_activities = sa.Table(  # a person's timeline: notes, deals, merges refus
 
 segments = sa.Table(  # the built-in CRM's saved filters ("asked the price of X this week and did not buy")
     "segments", metadata,
+    sa.Column("tenant", sa.String(80), primary_key=True, default=""),
     sa.Column("name", sa.String(), primary_key=True),
     sa.Column("definition", Json, nullable=False),
     sa.Column("created_ts", Timestamp, nullable=False),

@@ -24,6 +24,7 @@ from hub.outbound import LINK
 from hub.outbound_channels import Channel, ChannelDeferred, ChannelRejected, OutboundMessage
 from hub.storage import people_store
 from hub.storage.tables import campaign_deliveries, campaign_items
+from hub.tenants import OPERATOR, tenant_of_connector
 
 
 def _variant(person: int, variants: list[dict[str, Any]]) -> dict[str, Any]:
@@ -60,11 +61,12 @@ class CampaignSender:
         return self._channels[kind]
 
     async def audience(self, segment: str) -> list[dict[str, Any]]:
-        """The people of ``segment`` ("" everyone) from the CRM that reads segments (the built-in one)."""
+        """The people of ``segment`` ("" everyone) from the CRM that reads segments (the built-in one). Campaigns
+        are the operator's: they address the operator's people and CRMs, never a tenant's (hub/tenants.py)."""
         if not segment:
-            return await people_store.list_people(self.hub.storage, limit=1_000_000)
+            return await people_store.list_people(self.hub.storage, limit=1_000_000, tenant=OPERATOR)
         for crm in self.hub.connectors.values():
-            if isinstance(crm, CrmConnector):
+            if isinstance(crm, CrmConnector) and tenant_of_connector(self.hub.config, crm.name) is None:
                 try:
                     return await crm.segment(segment)
                 except NotImplementedError:

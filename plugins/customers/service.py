@@ -10,6 +10,8 @@
 * **Deals from orders.** Each order line is a deal (stage ``won``; ``refunded`` when refunded).
 * **Consent.** Nothing about a viewer is written unless the merchant's policy allows it for the room's
   platform and region (:class:`~.settings.ConsentPolicy`); a refused consent always stops it.
+* **Tenants.** A room's viewers go only to the CRMs of the room's tenant (hub/tenants.py): a tenant's rooms to
+  the CRM connectors it names, the operator's rooms to those no tenant names; consent is the tenant's record.
 
 Every write has a key derived from the event, so a redelivered event or a replay writes nothing twice, and
 everything waits in the database (a restart loses nothing: an open visit is found again in the outbox). The
@@ -28,6 +30,7 @@ from hub.decisions import Question
 from hub.events import Event, Gift, LiveState, Order, StreamState
 from hub.interfaces import AnswerQueue
 from hub.storage import people_store
+from hub.tenants import OPERATOR, tenant_of_connector, tenant_of_room
 from plugins.customers.settings import CustomerRoomSettings, CustomersSettings
 from plugins.customers.visits import RoomCustomers, Visit, account_of, lead_key, note_prefix
 
@@ -45,7 +48,7 @@ class CustomerService:
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(QUEUE_MAX)
         self._subscription: Any = None
         self._task: asyncio.Task[None] | None = None
-        self._consent: dict[str, tuple[float, str]] = {}
+        self._consent: dict[tuple[str, str], tuple[float, str]] = {}
         self.skipped = 0
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -77,10 +80,13 @@ class CustomerService:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    def crms(self) -> list[CrmConnector]:
-        wanted = self.settings.crms
+    def crms(self, room: str = "") -> list[CrmConnector]:
+        """The CRM connectors ``room``'s viewers are written to: its tenant's (``[plugins.customers] crms``
+        narrows them)."""
+        wanted, config = self.settings.crms, self.hub.config
+        tenant = tenant_of_room(config, room)
         return [c for c in self.hub.connectors.values() if isinstance(c, CrmConnector)
-                and (wanted is None or c.name in wanted)]
+                and (wanted is None or c.name in wanted) and tenant_of_connector(config, c.name) == tenant]
 
     # -- intake (never blocks the room) ---------------------------------------------------------------
 
@@ -120,7 +126,7 @@ class CustomerService:
     # -- what becomes a CRM write -----------------------------------------------------------------------
 
     async def on_question(self, room: str, q: Question) -> None:
-        if not self.crms():
+        if not self.crms(room):
             return
         account = account_of(q.platform, q.user.id)
         if not await self._allowed(room, q.platform, account):
@@ -133,11 +139,11 @@ class CustomerService:
             fields = {"title": f"{self._product(room, q.sku)}: lead from live room {room}", "stage": "lead",
                       "sku": q.sku, "room": room, "intent": q.intent, "question": q.text[:500]}
             due = time.time() + self.settings.lead_after_s
-            for crm in self.crms():
+            for crm in self.crms(room):
                 await crm.upsert_deal(key, account, fields, key=f"{key}:open", due_ts=due)
 
     async def on_event(self, event: Event) -> None:
-        if not self.crms():
+        if not self.crms(event.room or ""):
             return
         if isinstance(event, (StreamState, LiveState)):
             ended = event.state == "ended" and (isinstance(event, LiveState) or event.output == "show")
@@ -170,7 +176,7 @@ class CustomerService:
         lead = lead_key(room, account, order.sku)
         if not refunded:
             self._room(room).bought.add((account, order.sku))
-        for crm in self.crms():
+        for crm in self.crms(room):
             if order.email:
                 await crm.upsert_contact(account, {"email": order.email}, key=f"email:{account}:{order.email}")
             await crm.upsert_deal(deal, account, fields, key=f"{deal}:{'refunded' if refunded else 'won'}")
@@ -184,7 +190,7 @@ class CustomerService:
     async def show_ended(self, room: str) -> None:
         """The room's show ended: its visits are over, their notes go now."""
         self._room(room).visits.clear()
-        for crm in self.crms():
+        for crm in self.crms(room):
             await crm.release(note_prefix(room))
 
     # -- visits -------------------------------------------------------------------------------------------
@@ -192,7 +198,7 @@ class CustomerService:
     async def _touch(self, room: str, account: str, name: str, event_id: str, kind: str,
                      line: dict[str, Any]) -> None:
         state = self._room(room)
-        crms = self.crms()
+        crms = self.crms(room)
         visit = state.visits.get(account)
         if visit is None:  # after a restart: the visit's note still waiting in the outbox
             found = await crms[0].waiting(note_prefix(room, account))
@@ -234,10 +240,11 @@ class CustomerService:
         if need == "none":
             return self._skip()
         now = time.monotonic()
-        cached = self._consent.get(account)
+        tenant = tenant_of_room(self.hub.config, room) or OPERATOR
+        cached = self._consent.get((tenant, account))
         if cached is None or now - cached[0] > self.settings.consent_cache_s:
-            cached = (now, await people_store.consent_of(self.hub.storage, account))
-            self._consent[account] = cached
+            cached = (now, await people_store.consent_of(self.hub.storage, account, tenant=tenant))
+            self._consent[(tenant, account)] = cached
             if len(self._consent) > 100_000:
                 self._consent.clear()
         consent = cached[1]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from connectors.shopify.standin import ShopifyStandin
 from hub.catalog import Product
-from hub.cluster.shops import entry_fields, delivery_of
+from hub.cluster.shops import delivery_of, entry_fields
 from hub.shop_changes import WebhookDelivery
 from hub.testing import running_hub, shop_config, wait_for
 

@@ -196,7 +196,7 @@
   async function start() {
     try {
       options = await api("GET", "/campaign-options");
-      segments = ((await api("GET", "/segments").catch(() => ({}))).segments || []).map((s) => s.name);
+      segments = ((await api("GET", "/segments?tenant=").catch(() => ({}))).segments || []).map((s) => s.name);
       const catalog = await api("GET", "/catalog").catch(() => ({ products: [] }));
       $("skus").replaceChildren(...catalog.products.map((p) => el("option", p.name, { value: p.sku })));
     } catch (error) { toast(`cannot load options: ${error.message}`); }
