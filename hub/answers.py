@@ -234,7 +234,7 @@ class AnswerBackend(abc.ABC):
         locale (``llm/`` for answers to viewers; ``enrich/`` for ``livehub catalog enrich``)."""
         from hub.prompts import BUILTIN_DIR, PromptLibrary, prompt_library
 
-        library = prompt_library(self.hub) if self.hub is not None else PromptLibrary([BUILTIN_DIR])
+        library = prompt_library(self.hub, request.room) if self.hub is not None else PromptLibrary([BUILTIN_DIR])
         variables = request.template_vars()
         return [("system", library.render(f"{request.prompt}/system.j2", request.locale, **variables)),
                 ("user", library.render(f"{request.prompt}/user.j2", request.locale, **variables))]

@@ -246,9 +246,11 @@ def _apply_env_overrides(data: dict[str, Any]) -> None:
 
 
 def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None = None,
-                env: bool = True) -> HubConfig:
+                env: bool = True, tenant_files: dict[str, Path | None] | None = None) -> HubConfig:
     """Read, resolve and validate the core sections of a config file (or of ``data``).
 
+    ``tenant_files`` replaces (a path) or leaves out (None) tenant files of ``[hub] tenants_dir`` by tenant name:
+    a tenant changed through the API is checked with the rest before it is written (hub/builtin/tenants_api.py).
     Raises :class:`ConfigError` listing every problem with its key path. ``env`` False ignores the
     ``LIVEHUB_*`` environment overrides (tests).
     """
@@ -263,7 +265,7 @@ def load_config(path: str | Path | None = None, *, data: dict[str, Any] | None =
     raw = resolve_references(raw, base_dir=base_dir, redactor=redactor, problems=problems)
     from hub.tenants import merge_tenant_files, validate_tenants
 
-    merge_tenant_files(raw, base_dir, redactor, problems)
+    merge_tenant_files(raw, base_dir, redactor, problems, tenant_files or {})
     if env:
         _apply_env_overrides(raw)
         token = raw.get("web", {}).get("token")

@@ -37,6 +37,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "hub.builtin.event_api",
     "hub.builtin.schedule_api",
     "hub.builtin.cluster_api",
+    "hub.builtin.tenants_api",
     "hub.builtin.rooms",
     "hub.builtin.shops",
     "hub.builtin.crm_api",

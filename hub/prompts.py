@@ -1,6 +1,7 @@
 """Prompt templates and data files per locale, found along a search path with locale fallback.
 
-The search path is the merchant's ``[hub] prompts_dir`` first, then the folders plugins return from
+The search path is the room's tenant's ``prompts_dir`` first (hub/tenants.py), then the merchant's ``[hub]
+prompts_dir``, then the folders plugins return from
 ``livehub_register_prompt_dirs``, then the built-in ``prompts/`` package; each folder is laid out as
 ``<locale>/<name>``. A file found for the asked locale beats one for a fallback locale, wherever it is:
 a merchant who only wrote English templates must not turn a Chinese show English. Within one locale the
@@ -152,11 +153,16 @@ class PromptLibrary:
         return template.render(locale=locale, **variables).strip()
 
 
-def search_path_for(hub: Hub) -> list[Path]:
-    """The hub's prompt search path: ``[hub] prompts_dir``, plugins' folders, the built-in folder."""
+def search_path_for(hub: Hub, room: str | None = None) -> list[Path]:
+    """The hub's prompt search path: ``room``'s tenant's ``prompts_dir`` (hub/tenants.py), ``[hub]
+    prompts_dir``, plugins' folders, the built-in folder."""
     from hub.registry import call_each
+    from hub.tenants import tenant_prompts_dir
 
     folders: list[Path] = []
+    tenant_dir = tenant_prompts_dir(hub.config, room)
+    if tenant_dir is not None:
+        folders.append(tenant_dir)
     user_dir = hub.config.hub.prompts_dir
     if user_dir is not None:
         base = hub.config.path.parent if hub.config.path else Path.cwd()
@@ -167,6 +173,19 @@ def search_path_for(hub: Hub) -> list[Path]:
     return folders
 
 
-def prompt_library(hub: Hub) -> PromptLibrary:
-    """The hub's :class:`PromptLibrary` (``hub.slots``), built on first use (after plugins are loaded)."""
+class TenantLibraries(dict):  # type: ignore[type-arg]
+    """The prompt libraries of tenants with a ``prompts_dir`` of their own, by tenant (``hub.slots``)."""
+
+
+def prompt_library(hub: Hub, room: str | None = None) -> PromptLibrary:
+    """The :class:`PromptLibrary` for ``room`` (its tenant's own when it has a ``prompts_dir``, else the
+    hub's), kept in ``hub.slots`` and built on first use (after plugins are loaded)."""
+    from hub.tenants import tenant_of_room, tenant_prompts_dir
+
+    if room and tenant_prompts_dir(hub.config, room) is not None:
+        per_tenant = hub.slots.setdefault(TenantLibraries, TenantLibraries)
+        tenant = tenant_of_room(hub.config, room)
+        if tenant not in per_tenant:
+            per_tenant[tenant] = PromptLibrary(search_path_for(hub, room))
+        return per_tenant[tenant]  # type: ignore[no-any-return]
     return hub.slots.setdefault(PromptLibrary, lambda: PromptLibrary(search_path_for(hub)))

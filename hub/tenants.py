@@ -7,6 +7,9 @@ shops any room may sell from, and CRMs that take the viewers of the rooms no ten
 write their viewers only to the tenant's own CRMs (plugins/customers), and its built-in CRM keeps its people
 apart from every other tenant's (``tenant`` column of the people tables).
 
+A tenant may also have its own **prompts and word lists** (``prompts_dir``): its rooms' templates, answers and
+guarded word lists are looked up there first (hub/prompts.py, hub/wordlists.py).
+
 Checked at start, naming the key: each tenant's rooms and connectors exist, no room or connector has two
 tenants, a tenant's room sells from its own shop or a shared one (never another tenant's), and a platform
 connector bound to a tenant's room is not named by another tenant.
@@ -38,50 +41,69 @@ class TenantSettings(Strict):
     title: str = Field("", max_length=80)
     connectors: list[str] = Field(default_factory=list, description=(
         "the tenant's shops and CRMs ([connectors.<name>] tables); its rooms' platform connectors are its anyway"))
+    prompts_dir: Path | None = Field(None, description=(
+        "the tenant's prompt templates and word lists (<locale>/<name>, as [hub] prompts_dir): its rooms look "
+        "here first, then in the hub's folders"))
 
 
-TENANT_FILE_KEYS = ("token", "title", "rooms", "connectors")
+TENANT_FILE_KEYS = ("token", "title", "rooms", "connectors", "prompts_dir")
 
 
-def merge_tenant_files(raw: dict[str, Any], base_dir: Path, redactor: Redactor, problems: list[str]) -> None:
-    """``[hub] tenants_dir``: each ``<name>.toml`` there is a tenant (its token, title, rooms and connectors,
-    references resolved from its own folder), merged into ``raw``; a room or connector defined twice, or a
-    connector bound to another tenant's room, is a problem naming the file."""
-    folder = (raw.get("hub") or {}).get("tenants_dir")
+def tenants_folder(raw_or_dir: Any, base_dir: Path) -> Path | None:
+    """``[hub] tenants_dir`` as a path (relative to the config file's folder ``base_dir``), None when unset."""
+    folder = raw_or_dir if not isinstance(raw_or_dir, dict) else (raw_or_dir.get("hub") or {}).get("tenants_dir")
     if not folder:
+        return None
+    return Path(folder) if Path(folder).is_absolute() else base_dir / folder
+
+
+def merge_tenant_files(raw: dict[str, Any], base_dir: Path, redactor: Redactor, problems: list[str],
+                       replaced: dict[str, Path | None] | None = None) -> None:
+    """``[hub] tenants_dir``: each ``<name>.toml`` there is a tenant (its token, title, rooms and connectors,
+    references resolved from that folder), merged into ``raw``; a room or connector defined twice, or a
+    connector bound to another tenant's room, is a problem naming the file. ``replaced`` swaps (a path) or
+    leaves out (None) tenants' files by name."""
+    folder = tenants_folder(raw, base_dir)
+    if folder is None:
         return
-    folder = Path(folder) if Path(folder).is_absolute() else base_dir / folder
     if not folder.is_dir():
         problems.append(f"hub.tenants_dir: no folder {folder}")
         return
     tenants, rooms, connectors = (raw.setdefault(key, {}) for key in ("tenants", "rooms", "connectors"))
-    for file in sorted(folder.glob("*.toml")):
-        try:
-            data = resolve_references(parse_toml(file), base_dir=file.parent, redactor=redactor, problems=problems,
-                                      path=file.name)
-        except Exception as exc:  # hub.errors.ConfigError: the file is not TOML
-            problems.append(f"{file}: {exc}")
+    files: dict[str, Path | None] = {file.stem: file for file in folder.glob("*.toml")}
+    files.update(replaced or {})
+    for name, file in sorted(files.items()):
+        if file is None:
             continue
-        name, mine = file.stem, data.get("rooms") or {}
+        shown = folder / f"{name}.toml"  # (a replacement is checked under the name it will have)
+        try:
+            data = resolve_references(parse_toml(file), base_dir=folder, redactor=redactor, problems=problems,
+                                      path=f"{name}.toml")
+        except Exception as exc:  # hub.errors.ConfigError: the file is not TOML
+            problems.append(f"{shown}: {exc}")
+            continue
+        mine = data.get("rooms") or {}
         unknown = sorted(set(data) - set(TENANT_FILE_KEYS))
         if unknown:
-            problems.append(f"{file}: unknown key(s) {', '.join(unknown)} (known: {', '.join(TENANT_FILE_KEYS)})")
+            problems.append(f"{shown}: unknown key(s) {', '.join(unknown)} (known: {', '.join(TENANT_FILE_KEYS)})")
         if name in tenants:
-            problems.append(f"{file}: tenant {name!r} is defined twice")
+            problems.append(f"{shown}: tenant {name!r} is defined twice")
         for room, table in mine.items():
             if room in rooms:
-                problems.append(f"{file}: rooms.{room}: a room of that name is defined already")
+                problems.append(f"{shown}: rooms.{room}: a room of that name is defined already")
             rooms[room] = table
         own = data.get("connectors") or {}
         for connector, table in own.items():
             bound = table.get("room") if isinstance(table, dict) else None
             if connector in connectors:
-                problems.append(f"{file}: connectors.{connector}: a connector of that name is defined already")
+                problems.append(f"{shown}: connectors.{connector}: a connector of that name is defined already")
             elif bound is not None and bound not in mine:
-                problems.append(f"{file}: connectors.{connector}.room: {bound!r} is not a room of this tenant")
+                problems.append(f"{shown}: connectors.{connector}.room: {bound!r} is not a room of this tenant")
             connectors[connector] = table
         tenants[name] = {"token": data.get("token"), "title": data.get("title", ""), "rooms": list(mine),
                          "connectors": list(own)}
+        if data.get("prompts_dir"):  # relative to the tenants' folder
+            tenants[name]["prompts_dir"] = str(folder / str(data["prompts_dir"]))
 
 
 def validate_tenants(cfg: HubConfig, table: Any) -> list[str]:
@@ -103,6 +125,10 @@ def validate_tenants(cfg: HubConfig, table: Any) -> list[str]:
             elif room in room_owner:
                 problems.append(f"tenants.{name}.rooms: room {room!r} belongs to tenant {room_owner[room]!r} already")
             room_owner[room] = name
+        folder = tenant.prompts_dir
+        base = cfg.path.parent if cfg.path else Path.cwd()
+        if folder is not None and not (folder if folder.is_absolute() else base / folder).is_dir():
+            problems.append(f"tenants.{name}.prompts_dir: no folder {folder}")
         for connector in tenant.connectors:
             if connector not in cfg.raw_connectors:
                 problems.append(f"tenants.{name}.connectors: no [connectors.{connector}] table")
@@ -122,6 +148,13 @@ def validate_tenants(cfg: HubConfig, table: Any) -> list[str]:
             whose = f"tenant {room_owner[room]!r}'s room" if room in room_owner else "the operator's room"
             problems.append(f"rooms.{room}.shop: {shop!r} is tenant {connector_owner[shop]!r}'s shop; "
                             f"{room!r} is {whose}")
+    tokens: dict[str, str] = {}
+    if cfg.web.token is not None:
+        tokens[cfg.web.token.get()] = "the [web] token (the operator's)"
+    for name, tenant in cfg.tenants.items():
+        if tenant.token.get() in tokens:
+            problems.append(f"tenants.{name}.token: the same as {tokens[tenant.token.get()]}: each needs its own")
+        tokens.setdefault(tenant.token.get(), f"tenant {name!r}'s")
     if cfg.tenants and cfg.web.token is None:
         problems.append("tenants: a [web] token (the operator's) is needed once tenants have tokens")
     return problems
@@ -140,3 +173,21 @@ def tenant_of_connector(cfg: HubConfig, connector: str) -> str | None:
             return name
     bound = (cfg.raw_connectors.get(connector) or {}).get("room")
     return tenant_of_room(cfg, bound) if isinstance(bound, str) else None
+
+
+def prompt_scope(cfg: HubConfig | None, room: str | None) -> str:
+    """Whose prompts and word lists ``room`` uses: its tenant's name when the tenant has a ``prompts_dir``, else
+    "" (the hub's): a key for what is built from them once."""
+    if cfg is None or not room or tenant_prompts_dir(cfg, room) is None:
+        return ""
+    return tenant_of_room(cfg, room) or ""
+
+
+def tenant_prompts_dir(cfg: HubConfig, room: str | None) -> Path | None:
+    """The prompt folder of ``room``'s tenant (relative paths from the config file's folder), None without."""
+    tenant = tenant_of_room(cfg, room) if room else None
+    folder = cfg.tenants[tenant].prompts_dir if tenant is not None else None
+    if folder is None:
+        return None
+    base = cfg.path.parent if cfg.path else Path.cwd()
+    return folder if folder.is_absolute() else base / folder

@@ -268,8 +268,9 @@ def list_locales(dirs: Sequence[Path]) -> list[str]:
     return sorted(found)
 
 
-def prompt_dirs(hub: Any = None) -> list[Path]:
-    """Folders to look in: the user's ``[hub] prompts_dir``, then plugins', then the built-in one.
+def prompt_dirs(hub: Any = None, room: str | None = None) -> list[Path]:
+    """Folders to look in: ``room``'s tenant's ``prompts_dir``, the user's ``[hub] prompts_dir``, then plugins',
+    then the built-in one.
 
     The same search path as templates (:func:`hub.prompts.search_path_for`); without a hub, only the
     built-in folder.
@@ -278,7 +279,7 @@ def prompt_dirs(hub: Any = None) -> list[Path]:
         return [builtin_prompt_dir()]
     from hub.prompts import search_path_for
 
-    return search_path_for(hub)
+    return search_path_for(hub, room)
 
 
 def build_matcher(dirs: Sequence[Path], *, locales: Iterable[str] | None = None, banned: bool = True,

@@ -236,7 +236,7 @@ class LocalRoomConnector(PlatformConnector):
         if self._matcher is None:
             from hub.wordlists import build_matcher, prompt_dirs
 
-            self._matcher = build_matcher(prompt_dirs(self.hub), locales=dict.fromkeys([self.locale, "zh-CN", "en"]),
+            self._matcher = build_matcher(prompt_dirs(self.hub, self.room), locales=dict.fromkeys([self.locale, "zh-CN", "en"]),
                                           banned=False, abuse=True, spam=True)
         name = comment.user.name if comment.user is not None else ""
         text = f"{comment.text} {name}"

@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.hookspecs import hookimpl
 from hub.review import ReviewContext, ReviewResult
+from hub.tenants import prompt_scope
 from hub.wordlists import TermMatcher
 
 from .facts import check_facts
@@ -32,21 +33,23 @@ def settings_of(hub: Any) -> GuardrailsSettings:
     return found if isinstance(found, GuardrailsSettings) else GuardrailsSettings()
 
 
-def matcher_for(hub: Any, platform: str = "") -> TermMatcher:
-    """The output matcher for ``platform`` on ``hub`` (built at the first line a platform speaks and kept in
-    the hub's :class:`~.state.GuardrailsState`; ``hub`` None: built-in lists only).
+def matcher_for(hub: Any, platform: str = "", room: str | None = None) -> TermMatcher:
+    """The output matcher for ``platform`` in ``room`` on ``hub`` (built at the first line a platform speaks and
+    kept in the hub's :class:`~.state.GuardrailsState`, per platform and per tenant with word lists of its own;
+    ``hub`` None: built-in lists only).
 
     A merchant list that cannot be read is reported and skipped: the shipped lists still guard the show
     (failing here would unregister the plugin and leave no guard at all).
     """
     per_hub = state_of(hub).matchers
-    if platform not in per_hub:
+    key = (prompt_scope(hub.config if hub is not None else None, room), platform)
+    if key not in per_hub:
         def report(error: Exception) -> None:
             if hub is not None:
                 hub.report_error(error, f"plugin:{PLUGIN_NAME}:wordlists")
 
-        per_hub[platform] = output_matcher(hub, settings_of(hub), platform, on_error=report)
-    return per_hub[platform]
+        per_hub[key] = output_matcher(hub, settings_of(hub), platform, room, on_error=report)
+    return per_hub[key]
 
 
 @hookimpl
@@ -81,11 +84,11 @@ def livehub_review_output(text: str, context: ReviewContext, hub: Any) -> Review
     reasons: list[str] = []
     current: str | None = text
     if settings.leak_guard:
-        current, found = drop_leaks(text, _instructions(hub, context.locale), known=_known(catalog),
+        current, found = drop_leaks(text, _instructions(hub, context.locale, context.room), known=_known(catalog),
                                     threshold=settings.leak_threshold)
         reasons += found
     if current is not None and settings.banned_terms:
-        current, found = rewrite_banned(current, matcher_for(hub, context.platform))
+        current, found = rewrite_banned(current, matcher_for(hub, context.platform, context.room))
         reasons += found
     if current is not None and settings.fact_guard:
         current, found = check_facts(current, context, catalog, settings.allow_free_gifts)
@@ -101,9 +104,9 @@ def livehub_review_output(text: str, context: ReviewContext, hub: Any) -> Review
     return ReviewResult(current, reasons)
 
 
-def _instructions(hub: Any, locale: str) -> list[Any]:
+def _instructions(hub: Any, locale: str, room: str | None = None) -> list[Any]:
     """The instructions to compare with: the line's locale, and English (a model may answer in it)."""
-    return [instructions_for(hub, loc) for loc in dict.fromkeys([locale, "en"])]
+    return [instructions_for(hub, loc, room) for loc in dict.fromkeys([locale, "en"])]
 
 
 def _known(catalog: Any) -> list[str]:

@@ -80,22 +80,25 @@ class Instructions:
         return cls(frozenset(ngrams(tokens(text))), allowed)
 
 
-def instructions_for(hub: Any, locale: str) -> Instructions:
-    """The instructions of ``locale`` on ``hub`` (``hub`` None: the built-in prompts), rendered once and kept
-    in the hub's :class:`~.state.GuardrailsState`."""
+def instructions_for(hub: Any, locale: str, room: str | None = None) -> Instructions:
+    """The instructions of ``locale`` on ``hub`` for ``room`` (its tenant's prompts, if it has its own;
+    ``hub`` None: the built-in prompts), rendered once and kept in the hub's :class:`~.state.GuardrailsState`."""
+    from hub.tenants import prompt_scope
+
     per_hub = state_of(hub).instructions
-    found = per_hub.get(locale)
+    key = (prompt_scope(hub.config if hub is not None else None, room), locale)
+    found = per_hub.get(key)
     if found is None:
-        found = per_hub[locale] = Instructions.from_text(render_instructions(hub, locale))
+        found = per_hub[key] = Instructions.from_text(render_instructions(hub, locale, room))
     return found
 
 
-def render_instructions(hub: Any, locale: str) -> str:
+def render_instructions(hub: Any, locale: str, room: str | None = None) -> str:
     """``llm/system.j2`` and ``llm/user.j2`` rendered with neutral variables ('' where one fails)."""
     from hub.answers import AnswerRequest
     from hub.prompts import BUILTIN_DIR, PromptLibrary, prompt_library
 
-    library = prompt_library(hub) if hub is not None else PromptLibrary([BUILTIN_DIR])
+    library = prompt_library(hub, room) if hub is not None else PromptLibrary([BUILTIN_DIR])
     variables = AnswerRequest(question="", intent="other", locale=locale).template_vars()
     parts = []
     for name in TEMPLATES:

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class GuardrailsState:
-    """Caches of one hub: output matchers per platform ('' = no platform) and instructions per locale."""
+    """Caches of one hub, per prompt scope (hub/tenants.py ``prompt_scope``: "" the hub's, or a tenant's with
+    prompts of its own): output matchers per platform ('' = no platform) and instructions per locale."""
 
-    matchers: dict[str, TermMatcher] = field(default_factory=dict)
-    instructions: dict[str, Instructions] = field(default_factory=dict)
+    matchers: dict[tuple[str, str], TermMatcher] = field(default_factory=dict)
+    instructions: dict[tuple[str, str], Instructions] = field(default_factory=dict)
 
 
 _BUILTIN = GuardrailsState()  # hub None: built-in lists, default settings and the built-in prompts only

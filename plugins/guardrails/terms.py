@@ -20,7 +20,7 @@ from .settings import GuardrailsSettings
 MERCHANT = "merchant"
 
 
-def output_matcher(hub: Any, settings: GuardrailsSettings, platform: str = "",
+def output_matcher(hub: Any, settings: GuardrailsSettings, platform: str = "", room: str | None = None,
                    on_error: Callable[[Exception], None] | None = None) -> TermMatcher:
     """Every list the host's output is checked against: banned (all locales), abuse, spam, the
     platform's own list when enabled, and the merchant's extra terms and files (relative paths are
@@ -35,7 +35,7 @@ def output_matcher(hub: Any, settings: GuardrailsSettings, platform: str = "",
             if on_error is None:
                 raise
             on_error(ValueError(f"word list {path}: {exc}"))
-    return build_matcher(prompt_dirs(hub), banned=True, abuse=True, spam=True,
+    return build_matcher(prompt_dirs(hub, room), banned=True, abuse=True, spam=True,
                          platform=platform if settings.platform_lists and platform else None, extra=extra)
 
 

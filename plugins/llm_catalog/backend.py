@@ -71,7 +71,7 @@ class CatalogBackend(AnswerBackend):
         """The whole answer text (several sentences)."""
         from hub.prompts import BUILTIN_DIR, PromptLibrary, prompt_library
 
-        library = prompt_library(self.hub) if self.hub is not None else PromptLibrary([BUILTIN_DIR])
+        library = prompt_library(self.hub, request.room) if self.hub is not None else PromptLibrary([BUILTIN_DIR])
         name = self.template_for(request)
         if not library.has(name, request.locale):
             name = "answers/other.j2"

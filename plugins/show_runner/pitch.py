@@ -35,7 +35,7 @@ class PitchWriter:
         self.hub = hub
         self.locale = locale
         self.room = room  # the room whose shop the products come from
-        self.library = prompt_library(hub)
+        self.library = prompt_library(hub, room)  # its tenant's prompts first (hub/tenants.py)
         self._last_round: dict[str, str] = {}
         self._idle_turn = 0
         self._last_idle = ""
