@@ -24,7 +24,7 @@ from hub.outbound import LINK
 from hub.outbound_channels import Channel, ChannelDeferred, ChannelRejected, OutboundMessage
 from hub.storage import people_store
 from hub.storage.tables import campaign_deliveries, campaign_items
-from hub.tenants import OPERATOR, tenant_of_connector
+from hub.tenants import OPERATOR, tenant_of_connector, tenant_of_room
 
 
 def _variant(person: int, variants: list[dict[str, Any]]) -> dict[str, Any]:
@@ -60,13 +60,14 @@ class CampaignSender:
             self._channels[kind] = found
         return self._channels[kind]
 
-    async def audience(self, segment: str) -> list[dict[str, Any]]:
-        """The people of ``segment`` ("" everyone) from the CRM that reads segments (the built-in one). Campaigns
-        are the operator's: they address the operator's people and CRMs, never a tenant's (hub/tenants.py)."""
+    async def audience(self, segment: str, tenant: str | None = None) -> list[dict[str, Any]]:
+        """The people of ``segment`` ("" everyone) from the CRM that reads segments (the built-in one), of the
+        campaign's ``tenant`` (the tenant of the campaign's room, hub/tenants.py; None: the operator's): a
+        campaign addresses its tenant's people and CRMs only."""
         if not segment:
-            return await people_store.list_people(self.hub.storage, limit=1_000_000, tenant=OPERATOR)
+            return await people_store.list_people(self.hub.storage, limit=1_000_000, tenant=tenant or OPERATOR)
         for crm in self.hub.connectors.values():
-            if isinstance(crm, CrmConnector) and tenant_of_connector(self.hub.config, crm.name) is None:
+            if isinstance(crm, CrmConnector) and tenant_of_connector(self.hub.config, crm.name) == tenant:
                 try:
                     return await crm.segment(segment)
                 except NotImplementedError:
@@ -84,6 +85,9 @@ class CampaignSender:
                                       .where(campaign_items.c.campaign == campaign))).scalar()
         approved = await store.items(storage, campaign=campaign, run_id=run, state="approved", limit=100_000) \
             if run is not None else []
+        row = await store.get(storage, campaign)
+        room = (row or {}).get("definition", {}).get("room")
+        tenant = tenant_of_room(self.hub.config, room) if room else None
         groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}  # (sku, segment, channel, content kind)
         for item in approved:
             reasons = await self.service.recheck(item)
@@ -102,7 +106,7 @@ class CampaignSender:
                     await self._one(campaign, run, sku, segment, channel, {"id": 0, "consent": "granted"},
                                     [item], counts, suffix=f":{content_kind}:{n}")
                 continue
-            for person in await self.audience(segment):
+            for person in await self.audience(segment, tenant):
                 await self._one(campaign, run, sku, segment, channel, person, variants, counts,
                                 suffix=f":{content_kind}")
         await storage.audit(actor=actor, action="campaign.send", target=campaign, detail={"run": run, **counts})
