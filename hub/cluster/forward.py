@@ -5,8 +5,12 @@ page's comments) are answered by the process that runs the room: a process witho
 the request there (its method, body, ``Authorization`` and content headers, marked ``X-LiveHub-Forwarded`` so it
 is never forwarded twice) and answers with what that process answered. WebRTC still works: the SDP answer
 names the owner's addresses, so media flows between the viewer and the room's process. A room no process runs
-is answered where the request arrived. Streams that stay open (WebSockets, server-sent events) are not
-forwarded: they are served where they arrive.
+is answered where the request arrived.
+
+WebSockets about a room (the public live page's chat feed, the OBS overlay's scene feed) are bridged: the process
+the viewer reached opens the same socket on the room's process and relays every message both ways until either
+side closes (a refused handshake there is answered here with its status). Server-sent events are served where
+they arrive.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ def room_forwarder(hub: Any, handler: Handler) -> Handler:
     async def forwarded(request: web.Request) -> web.StreamResponse:
         cluster, room = hub.cluster, request.match_info.get("room")
         if (cluster is None or room is None or cluster.owns(room) or request.headers.get(FORWARDED)
-                or request.headers.get("Upgrade") or "text/event-stream" in request.headers.get("Accept", "")):
+                or "text/event-stream" in request.headers.get("Accept", "")):
+            return await handler(request)
+        socket = request.headers.get("Upgrade", "").lower() == "websocket"
+        if request.headers.get("Upgrade") and not socket:
             return await handler(request)
         target = await owner_url(hub, room)
         if not target:
             return await handler(request)
-        return await forward(hub, request, target)
+        return await (bridge(hub, request, target) if socket else forward(hub, request, target))
 
     return forwarded
 
@@ -51,11 +58,22 @@ async def owner_url(hub: Any, room: str) -> str | None:
     return (node or {}).get("url") or None
 
 
+def passed_headers(hub: Any, request: web.Request) -> dict[str, str]:
+    """What the room's process is told of the request: its credentials and content headers, this process's
+    mark, and the client's address appended to ``X-Forwarded-For`` (read there when the other hub processes
+    are in ``[web] trusted_proxies``, docs/scale-out.md)."""
+    headers = {name: request.headers[name] for name in PASSED if name in request.headers}
+    headers[FORWARDED] = hub.cluster.name
+    if request.remote:
+        before = headers.get("X-Forwarded-For")
+        headers["X-Forwarded-For"] = f"{before}, {request.remote}" if before else request.remote
+    return headers
+
+
 async def forward(hub: Any, request: web.Request, target: str) -> web.StreamResponse:
     import aiohttp
 
-    headers = {name: request.headers[name] for name in PASSED if name in request.headers}
-    headers[FORWARDED] = hub.cluster.name
+    headers = passed_headers(hub, request)
     body = await request.read()
     timeout = aiohttp.ClientTimeout(total=30, connect=5)
     try:
@@ -69,3 +87,56 @@ async def forward(hub: Any, request: web.Request, target: str) -> web.StreamResp
         from hub.web.common import json_error
 
         return json_error(502, f"the process that runs this room did not answer: {type(exc).__name__}")
+
+
+async def bridge(hub: Any, request: web.Request, target: str) -> web.StreamResponse:
+    """Relay a WebSocket between the viewer and the same socket on the room's process (see the module docstring)."""
+    import asyncio
+
+    import aiohttp
+
+    from hub.web.common import json_error
+
+    headers = passed_headers(hub, request)
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5))
+    try:
+        upstream = await session.ws_connect(target.rstrip("/") + request.path_qs, headers=headers, heartbeat=20,
+                                            max_msg_size=4 * 1024 * 1024)
+    except aiohttp.WSServerHandshakeError as exc:  # the room's process refused it: say what it said
+        await session.close()
+        return json_error(exc.status if 400 <= exc.status < 600 else 502, f"refused by the room's process: "
+                                                                         f"{exc.message}")
+    except (aiohttp.ClientError, OSError) as exc:  # TimeoutError included
+        await session.close()
+        return json_error(502, f"the process that runs this room did not answer: {type(exc).__name__}")
+    viewer = web.WebSocketResponse(heartbeat=20, max_msg_size=64 * 1024)
+    name = f"cluster:bridge:{request.match_info.get('room')}:{id(viewer):x}"
+    try:
+        await viewer.prepare(request)
+        if hub.web is not None:
+            hub.web.track_websocket(viewer)
+        down = hub.create_task(_relay(upstream, viewer), name=f"{name}:down")
+        up = hub.create_task(_relay(viewer, upstream), name=f"{name}:up")
+        await asyncio.wait({down, up}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (down, up):
+            task.cancel()
+        await asyncio.gather(down, up, return_exceptions=True)
+    finally:
+        await upstream.close()
+        await session.close()
+        if viewer.prepared:
+            await viewer.close()
+    return viewer
+
+
+async def _relay(source: Any, sink: Any) -> None:
+    """Every text and binary message of ``source`` to ``sink`` until ``source`` closes or fails."""
+    from aiohttp import WSMsgType
+
+    async for message in source:
+        if message.type == WSMsgType.TEXT:
+            await sink.send_str(message.data)
+        elif message.type == WSMsgType.BINARY:
+            await sink.send_bytes(message.data)
+        else:
+            break
