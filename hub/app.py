@@ -187,8 +187,10 @@ class Hub:
 
     async def _start_storage(self) -> None:
         from hub.storage import Storage
+        from hub.tenants import tenant_of_room
 
-        self.storage = Storage(self.config.database_url, registry=self.metrics)
+        self.storage = Storage(self.config.database_url, registry=self.metrics,
+                               tenant_of=lambda target: tenant_of_room(self.config, target))
         try:
             await self.storage.start()
         except BaseException:  # unreachable, or start-up interrupted: close what the attempt opened

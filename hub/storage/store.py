@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -60,8 +60,10 @@ class StorageMetrics:
 class Storage:
     """The database of one hub. ``await start()`` migrates it; ``await stop()`` closes the pool."""
 
-    def __init__(self, url: str, *, registry: CollectorRegistry | None = None, echo: bool = False) -> None:
+    def __init__(self, url: str, *, registry: CollectorRegistry | None = None, echo: bool = False,
+                 tenant_of: Callable[[str], str | None] | None = None) -> None:
         self.url: str = async_url(url)
+        self.tenant_of = tenant_of or (lambda target: None)  # an audit entry's tenant, from its target room
         self.dialect: Dialect = dialect_of(self.url)
         self.engine: AsyncEngine = create_engine(self.url, echo=echo)
         self.metrics = StorageMetrics(registry or CollectorRegistry())
@@ -238,15 +240,20 @@ class Storage:
 
     # -- audit log ------------------------------------------------------------------------------
 
-    async def audit(self, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None
-                    ) -> None:
-        """Record that ``actor`` did ``action`` to ``target`` (never put a secret in ``detail``)."""
+    async def audit(self, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None,
+                    *, tenant: str | None = None) -> None:
+        """Record that ``actor`` did ``action`` to ``target`` (never put a secret in ``detail``). The entry is
+        ``tenant``'s (hub/tenants.py), by default the tenant of the room ``target`` names, if any."""
+        tenant = tenant if tenant is not None else self.tenant_of(target)
         async with self.engine.begin() as conn:
             await conn.execute(audit_log.insert().values(ts=time.time(), actor=actor, action=action,
-                                                         target=target, detail=detail))
+                                                         target=target, detail=detail, tenant=tenant))
 
-    async def recent_audit(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest audit entries, newest first: ``id, ts, actor, action, target, detail``."""
+    async def recent_audit(self, limit: int = 100, *, tenant: str | None = None) -> list[dict[str, Any]]:
+        """The newest audit entries (of ``tenant`` only, if given), newest first: ``id, ts, actor, action, target,
+        detail, tenant``."""
         query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if tenant is not None:
+            query = query.where(audit_log.c.tenant == tenant)
         async with self.engine.connect() as conn:
             return [dict(row._mapping) for row in await conn.execute(query)]

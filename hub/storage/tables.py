@@ -385,6 +385,7 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(), nullable=False),
     sa.Column("target", sa.String(), nullable=False),
     sa.Column("detail", Json),
+    sa.Column("tenant", sa.String(80)),  # whose entry (hub/tenants.py); NULL: the operator's
     sa.Index(None, "ts"),
 )
 

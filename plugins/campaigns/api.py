@@ -102,7 +102,8 @@ async def put_campaign(request: web.Request) -> web.Response:
     if existing is not None and not _mine(request, existing):
         return json_error(409, "a campaign of that name exists already: choose another name", field="name")
     await store.save(hub.storage, name, definition)
-    await hub.storage.audit(actor="api", action="campaign.save", target=name, detail={})
+    await hub.storage.audit(actor="api", action="campaign.save", target=name, detail={},
+                            tenant=hub.storage.tenant_of(campaign.room or ""))
     from plugins.campaigns.planner import CampaignPlanner
 
     planner = hub.slots.get(CampaignPlanner)

@@ -109,7 +109,8 @@ class CampaignSender:
             for person in await self.audience(segment, tenant):
                 await self._one(campaign, run, sku, segment, channel, person, variants, counts,
                                 suffix=f":{content_kind}")
-        await storage.audit(actor=actor, action="campaign.send", target=campaign, detail={"run": run, **counts})
+        await storage.audit(actor=actor, action="campaign.send", target=campaign, detail={"run": run, **counts},
+                            tenant=tenant)
         return counts
 
     async def _one(self, campaign: str, run: int, sku: str, segment: str, channel: Channel,

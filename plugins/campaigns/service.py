@@ -130,11 +130,12 @@ class CampaignService:
                                              locale, room, counts)
         except (CampaignError, BackendError) as exc:
             await store.finish_run(storage, run_id, "failed", counts, str(exc))
-            await storage.audit(actor=trigger, action="campaign.run", target=name,
+            await storage.audit(actor=trigger, action="campaign.run", target=name, tenant=storage.tenant_of(room or ""),
                                 detail={"run": run_id, "status": "failed", "error": str(exc)[:500], **counts})
             return {"id": run_id, "status": "failed", "error": str(exc), "counts": counts}
         await store.finish_run(storage, run_id, "done", counts)
-        await storage.audit(actor=trigger, action="campaign.run", target=name, detail={"run": run_id, **counts})
+        await storage.audit(actor=trigger, action="campaign.run", target=name, detail={"run": run_id, **counts},
+                            tenant=storage.tenant_of(room or ""))  # the campaign's tenant: its room's
         return {"id": run_id, "status": "done", "counts": counts}
 
     async def _make(self, run_id: int, name: str, campaign: Campaign, catalog: Any, product: Product, segment: str,
@@ -203,8 +204,10 @@ class CampaignService:
         else:
             reasons = await self.recheck(item)
             await store.decide(storage, item_id, "blocked" if reasons else "approved", by, reasons or None)
+        owner = await store.get(storage, item["campaign"])
         await storage.audit(actor=by, action="campaign.item." + ("approve" if approve else "reject"),
-                            target=item["campaign"], detail={"item": item_id})
+                            target=item["campaign"], detail={"item": item_id},
+                            tenant=storage.tenant_of((owner or {}).get("definition", {}).get("room") or ""))
         return await store.item(storage, item_id) or {}
 
     async def recheck(self, item: dict[str, Any]) -> list[str]:

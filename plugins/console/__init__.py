@@ -38,9 +38,11 @@ def livehub_register_routes() -> list[WebRoute]:
                  summary="The campaigns page (static; it drives /api/v1/campaigns with the API token)"),
         WebRoute("GET", "/assets/console/{name}", api.console_asset, auth=False, tags=TAGS,
                  summary="The console's script and style"),
-        WebRoute("GET", "/api/v1/audit", api.get_audit, tags=("audit",),
-                 summary="The newest audit log entries, newest first (?limit=1..500, default 50)",
-                 responses={"200": "{entries: [{id, ts, actor, action, target, detail}]}", "400": "Bad limit"}),
+        WebRoute("GET", "/api/v1/audit", api.get_audit, tags=("audit",), tenants=True,
+                 summary="The newest audit log entries, newest first (?limit=1..500, default 50; a tenant's token: "
+                         "its own)",
+                 responses={"200": "{entries: [{id, ts, actor, action, target, detail, tenant}]}",
+                            "400": "Bad limit"}),
         WebRoute("GET", "/api/v1/catalog", api.get_catalog, tags=("catalog",), tenants=True,
                  summary="The shop and its products (the catalog connector's last good load)"),
     ]

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.web import HUB_KEY, json_error, json_response, static_file
-from hub.web.common import request_tenant_rooms
+from hub.web.common import TENANT, request_tenant_rooms
 from hub.web.pages import security_headers
 
 STATIC = Path(__file__).with_name("static")
@@ -37,7 +37,8 @@ async def console_asset(request: web.Request) -> web.StreamResponse:
 
 
 async def get_audit(request: web.Request) -> web.StreamResponse:
-    """``GET /api/v1/audit?limit=50``: ``{"entries": [{id, ts, actor, action, target, detail}, ...]}``."""
+    """``GET /api/v1/audit?limit=50``: ``{"entries": [{id, ts, actor, action, target, detail, tenant}, ...]}``; a
+    tenant's token reads its own entries only (about its rooms and campaigns)."""
     hub = request.app[HUB_KEY]
     raw = request.query.get("limit", "50")
     try:
@@ -48,7 +49,7 @@ async def get_audit(request: web.Request) -> web.StreamResponse:
         return json_error(400, f"limit: must be 1 to {MAX_AUDIT}", field="limit")
     if hub.storage is None:
         return json_error(503, "storage is not running")
-    return json_response({"entries": await hub.storage.recent_audit(limit)})
+    return json_response({"entries": await hub.storage.recent_audit(limit, tenant=request.get(TENANT))})
 
 
 def product_summary(product: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Tenants' campaigns (#18 item 4): a campaign belongs to the tenant of its room; a tenant's token defines
 campaigns on its own rooms only and sees, runs, approves and sends only its own; a campaign addresses only its
-tenant's people. The operator's token reaches every campaign."""
+tenant's people; the audit log shows a tenant its own entries. The operator's token reaches everything."""
 
 from __future__ import annotations
 
@@ -60,6 +60,17 @@ async def test_a_tenant_reaches_only_the_campaigns_of_its_rooms_and_they_address
         assert (await call("POST", "/campaigns/acme-spring/send", ACME))[0] == 200
         assert (await call("GET", "/campaign-deliveries", BOLT))[1] == {"deliveries": []}
         assert [c["name"] for c in (await call("GET", "/campaigns", ADMIN))[1]["campaigns"]] == ["acme-spring"]
+
+        # the audit log: a tenant reads its own entries (about its rooms and campaigns), the operator all
+        await hub.storage.audit("operator", "show_start", "bolt-live", {})
+        await hub.storage.audit("operator", "cluster.drain", "node-1", {})
+        own = (await call("GET", "/audit?limit=500", ACME))[1]["entries"]
+        assert {e["action"] for e in own} >= {"campaign.save", "campaign.run", "campaign.item.approve",
+                                              "campaign.send"} and {e["tenant"] for e in own} == {"acme"}
+        assert [(e["action"], e["target"]) for e in (await call("GET", "/audit", BOLT))[1]["entries"]] == [
+            ("show_start", "bolt-live")]
+        every = (await call("GET", "/audit?limit=500", ADMIN))[1]["entries"]
+        assert len(every) == len(own) + 2 and {e["tenant"] for e in every} == {"acme", "bolt", None}
 
         # the audience: its tenant's people only (the same viewer in both tenants' rooms is two people)
         await feed(hub, *(Gift(platform="douyin", room=room, user=User("ann", f"Ann of {room}"), message_id=f"g-{room}",
