@@ -165,6 +165,11 @@ def tenant_of_room(cfg: HubConfig, room: str) -> str | None:
     return next((name for name, tenant in cfg.tenants.items() if room in tenant.rooms), None)
 
 
+def same_tenant(cfg: HubConfig, room: str, other: str) -> bool:
+    """Whether rooms ``room`` and ``other`` have the same tenant (or are both the operator's)."""
+    return tenant_of_room(cfg, room) == tenant_of_room(cfg, other)
+
+
 def tenant_of_connector(cfg: HubConfig, connector: str) -> str | None:
     """The tenant connector ``connector`` belongs to: named by the tenant, or bound to one of its rooms (None:
     the operator's)."""

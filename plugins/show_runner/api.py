@@ -14,7 +14,7 @@ from aiohttp import web
 from hub.jsonbody import JsonBodyError
 from hub.jsonbody import loads as load_json
 from hub.specs import WebRoute
-from hub.web.common import HUB_KEY, json_error, json_response
+from hub.web.common import HUB_KEY, json_error, json_response, request_tenant_rooms
 from plugins.show_runner import control
 from plugins.show_runner.rundown import RundownError, parse_rundown
 from plugins.show_runner.service import ShowError, ShowService, show_service
@@ -54,8 +54,15 @@ def _handler(action: Any) -> Any:
     return handle
 
 
+def _visible(request: web.Request, room: str | None) -> bool:
+    """Whether a show of ``room`` is the request's: the operator's token any; a tenant's token those of its rooms
+    and the shared ones (no room)."""
+    rooms = request_tenant_rooms(request)
+    return rooms is None or room is None or room in rooms
+
+
 async def list_shows(request: web.Request, service: ShowService, _room: str) -> web.Response:
-    return json_response(await service.library.all())
+    return json_response([show for show in await service.library.all() if _visible(request, show.get("room"))])
 
 
 async def define_show(request: web.Request, service: ShowService, _room: str) -> web.Response:
@@ -65,13 +72,20 @@ async def define_show(request: web.Request, service: ShowService, _room: str) ->
         first = exc.problems[0]
         return json_error(400, str(exc), field=first.field, reason=first.reason,
                           problems=[p.as_dict() for p in exc.problems])
+    if request_tenant_rooms(request) is not None:  # a tenant defines shows of its own rooms, over none but its own
+        existing = await service.library.get(rundown.name)
+        if rundown.room is None or not _visible(request, rundown.room):
+            return json_error(403, "room: a tenant's show names one of its rooms", field="room")
+        if existing is not None and (existing.room is None or not _visible(request, existing.room)):
+            return json_error(409, "a show of that name exists already: choose another name", field="name")
     created = await service.library.save(rundown)
     await service.audit(OPERATOR, "show_define", rundown.room or "", {"show": rundown.name, "created": created})
     return json_response({**rundown.as_json(), "source": "api"}, 201 if created else 200)
 
 
 async def list_rooms(request: web.Request, service: ShowService, _room: str) -> web.Response:
-    return json_response(control.rooms_overview(service))
+    rooms = request_tenant_rooms(request)
+    return json_response([r for r in control.rooms_overview(service) if rooms is None or r["room"] in rooms])
 
 
 async def room_state(request: web.Request, service: ShowService, room: str) -> web.Response:
@@ -86,6 +100,9 @@ async def start_show(request: web.Request, service: ShowService, room: str) -> w
     number = isinstance(duration, int | float) and not isinstance(duration, bool)
     if duration is not None and (not number or duration <= 0):
         raise ShowError("duration_min: must be a number of minutes > 0", 400)
+    found = await service.library.get(show)
+    if found is not None and not _visible(request, found.room):  # another tenant's show is no show at all
+        raise ShowError(f"no show named {show!r}", 404)
     if await service.start_show(room, show, duration_min=duration, actor=OPERATOR) is None:
         return json_response({"room": room, "show": show, "runs_elsewhere": True,  # the room's process starts it
                               "detail": "another process of the cluster runs this room"}, 202)
@@ -145,7 +162,7 @@ def routes() -> list[WebRoute]:
     def route(method: str, path: str, action: Any, summary: str, responses: dict[str, str] | None = None,
               schema: dict[str, Any] | None = None) -> WebRoute:
         return WebRoute(method, path, _handler(action), tags=TAGS, summary=summary, request_schema=schema,
-                        responses={"200": "OK", **(responses or {})})
+                        responses={"200": "OK", **(responses or {})}, tenants=True)  # scoped: see _visible
 
     queue = {"404": "No such queued item"}
     return [

@@ -33,6 +33,7 @@ from typing import Any
 from hub.clock import Clock, RealClock
 from hub.events import HUB_PLATFORM, StreamState
 from hub.interfaces import AnswerQueue, ShowControl
+from hub.tenants import same_tenant
 from plugins.show_runner import broadcasts
 from plugins.show_runner import cluster as on_cluster
 from plugins.show_runner.bridge import RoomBridge, SpeechCalibration
@@ -266,6 +267,8 @@ class ShowService(ShowControl):
         room = room or rundown.room
         if not room:
             raise ShowError(f"show {rundown.name!r} names no room; give one", 400)
+        if rundown.room and not same_tenant(self.hub.config, rundown.room, room):  # hub/tenants.py
+            raise ShowError(f"show {rundown.name!r} is for another tenant's room; not on {room!r}", 403)
         if resume is None and on_cluster.runs_elsewhere(self.hub, room):  # the process that runs the room starts it
             await on_cluster.start_elsewhere(self, room, rundown, duration_min=duration_min, actor=actor, replace=replace)
             return None
