@@ -56,6 +56,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "connectors.twitch",
     "connectors.youtube",
     "connectors.kuaishou",
+    "connectors.vtube_studio",
     "plugins.llm_catalog",
     "plugins.llm_openai",
     "plugins.llm_langchain",

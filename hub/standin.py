@@ -114,6 +114,10 @@ class Standin(abc.ABC):
         close frame); return how many were asked. ``NotImplementedError``: the platform has no such request."""
         raise NotImplementedError(f"{self.system} has no reconnect request")
 
+    def room_keys(self) -> dict[str, str]:
+        """Keys a ``[rooms.<room>]`` table needs to use this system (a shop: ``{"shop": <name>}``); none by default."""
+        return {}
+
     def notes(self) -> list[str]:
         """Lines ``livehub standin`` prints above the table (e.g. where the stand-in pushes to)."""
         return []

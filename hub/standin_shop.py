@@ -49,6 +49,9 @@ class ShopStandin(Standin):
     def forged(self) -> tuple[str, dict[str, Any]]:
         """The topic and body of a change a forger would send (signed with the wrong secret)."""
 
+    def room_keys(self) -> dict[str, str]:
+        return {"shop": self.system}  # the room names its shop
+
     def hub_products(self) -> list[dict[str, Any]]:
         """The shop's products as the hub must hold them (sorted by id; the acceptance tests compare them)."""
         return self.store.hub_products()

@@ -90,9 +90,10 @@ async def _serve(platform: Any, room: str) -> None:
             lines.append("# The hub reads its secrets from the environment; before `livehub run`:")
             lines.extend(f"#   export {var}={shlex.quote(value)}" for var, value in env.items())
         table = platform.connector_table(room=room)
-        if not platform.room_bound:  # a shop: the room names it
+        keys = platform.room_keys()
+        if keys:  # a shop: the room names it
             lines.append("# Add these tables to livehub.toml:")
-            table += f"\n[rooms.{room}]\nshop = \"{platform.system}\"\n"
+            table += f"\n[rooms.{room}]\n" + "".join(f"{key} = \"{value}\"\n" for key, value in keys.items())
         else:
             lines.append("# Add this table to livehub.toml:")
         click.echo("\n".join(lines) + "\n\n" + table, nl=False)
