@@ -35,11 +35,7 @@ class EventFeed:
 
     async def begin(self) -> None:
         """Read from the stream's end as it is now (what other processes add from here on is delivered)."""
-        try:
-            newest = await self.redis.xrevrange(FEED_KEY, count=1)
-            self._last = newest[0][0] if newest else "0-0"
-        except Exception as exc:
-            log.debug("event feed: no start position: %s", exc)
+        self._last = await stream_end(self.redis, FEED_KEY)
 
     def listen(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(event_dict)`` for every event another process publishes; returns the way to stop."""
@@ -66,28 +62,46 @@ class EventFeed:
                 log.debug("event feed: %d events not sent: %s", len(batch), exc)
 
     async def read_loop(self) -> None:
-        last = self._last
-        while True:
+        await follow(self.redis, FEED_KEY, self._last, self.node, self._deliver, label="event feed")
+
+    def _deliver(self, entry_id: str, fields: dict[str, str]) -> None:
+        try:
+            event = json.loads(fields.get("event") or "{}")
+        except ValueError:
+            return
+        self.received += 1
+        for listener in list(self.listeners):
             try:
-                found = await self.redis.xread({FEED_KEY: last}, count=500, block=1000)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.debug("event feed: not read: %s", exc)
-                await asyncio.sleep(1.0)
-                continue
-            for _, entries in found or []:
-                for entry_id, fields in entries:
-                    last = entry_id
-                    if fields.get("node") == self.node:
-                        continue
-                    try:
-                        event = json.loads(fields.get("event") or "{}")
-                    except ValueError:
-                        continue
-                    self.received += 1
-                    for listener in list(self.listeners):
-                        try:
-                            listener(event)
-                        except Exception as exc:  # one watcher's failure is its own
-                            log.debug("event feed listener failed: %s", exc)
+                listener(event)
+            except Exception as exc:  # one watcher's failure is its own
+                log.debug("event feed listener failed: %s", exc)
+
+
+async def stream_end(redis: Any, key: str) -> str:
+    """The id of the newest entry of stream ``key`` ("0-0" when empty; "$" when Redis cannot say)."""
+    try:
+        newest = await redis.xrevrange(key, count=1)
+        return newest[0][0] if newest else "0-0"
+    except Exception as exc:
+        log.debug("%s: no start position: %s", key, exc)
+        return "$"
+
+
+async def follow(redis: Any, key: str, last: str, node: str, handle: Callable[[str, dict[str, str]], None], *,
+                 label: str, block_ms: int = 1000) -> None:
+    """Read stream ``key`` after entry ``last`` for ever, calling ``handle(entry_id, fields)`` for each entry
+    another process (not ``node``) appended; Redis away: tried again every second."""
+    while True:
+        try:
+            found = await redis.xread({key: last}, count=500, block=block_ms)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.debug("%s: not read: %s", label, exc)
+            await asyncio.sleep(1.0)
+            continue
+        for _, entries in found or []:
+            for entry_id, fields in entries:
+                last = entry_id
+                if fields.get("node") != node:
+                    handle(entry_id, fields)

@@ -14,12 +14,12 @@ shop brings back; the stream is capped (``MAXLEN ~``): it carries changes, the s
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from hub.cluster.feed import follow, stream_end
 from hub.shop_changes import WebhookDelivery
 
 log = logging.getLogger("livehub.cluster")
@@ -55,11 +55,7 @@ class ShopFanout:
 
     async def begin(self) -> None:
         """Read from the stream's end as it is now (this process's connectors synced from the shop meanwhile)."""
-        try:
-            newest = await self.redis.xrevrange(SHOPS_KEY, count=1)
-            self._last = newest[0][0] if newest else "0-0"
-        except Exception as exc:
-            log.debug("shop fan-out: no start position: %s", exc)
+        self._last = await stream_end(self.redis, SHOPS_KEY)
 
     async def share(self, connector: str, delivery: WebhookDelivery) -> None:
         """Append ``delivery``, accepted here for ``connector``, for the other processes (raises if Redis is away)."""
@@ -68,25 +64,13 @@ class ShopFanout:
         self.shared += 1
 
     async def read_loop(self, offer: Offer) -> None:
-        last = self._last
-        while True:
+        def handle(entry_id: str, fields: dict[str, str]) -> None:
             try:
-                found = await self.redis.xread({SHOPS_KEY: last}, count=500, block=self.block_ms)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.debug("shop fan-out: not read: %s", exc)
-                await asyncio.sleep(1.0)
-                continue
-            for _, entries in found or []:
-                for entry_id, fields in entries:
-                    last = entry_id
-                    if fields.get("node") == self.node:
-                        continue
-                    try:
-                        connector, delivery = delivery_of(fields)
-                    except ValueError as exc:
-                        log.warning("shop fan-out: entry %s skipped: %s", entry_id, exc)
-                        continue
-                    self.received += 1
-                    offer(connector, delivery)
+                connector, delivery = delivery_of(fields)
+            except ValueError as exc:
+                log.warning("shop fan-out: entry %s skipped: %s", entry_id, exc)
+                return
+            self.received += 1
+            offer(connector, delivery)
+
+        await follow(self.redis, SHOPS_KEY, self._last, self.node, handle, label="shop fan-out", block_ms=self.block_ms)

@@ -12,7 +12,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from connectors.vtube_studio.client import VtsAuthError, VtsClient, VtsConnectionError, VtsError, parse_message
+from connectors.vtube_studio.client import (
+    VtsAuthError,
+    VtsClient,
+    VtsConnectionError,
+    VtsError,
+    parse_message,
+)
 from connectors.vtube_studio.connector import TokenFile, VtsBridge
 from connectors.vtube_studio.standin import VtsStandin
 from tests.vtube_studio.conftest import client_of
