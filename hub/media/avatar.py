@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import bisect
 import functools
+import logging
 import math
 import random
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from hub.errors import BackendError
+
+log = logging.getLogger("livehub.media.avatar")
 
 BREATH_PERIOD = 4.2  # seconds per breath, a calm speaker's pace
 
@@ -174,3 +178,52 @@ class AvatarBackend:
             raise BackendError(f"avatar {self.name} drew {got}, expected ({height}, {width}, 4) uint8",
                                backend=self.name)
         return np.ascontiguousarray(drawn)
+
+
+class FallbackAvatar:
+    """An avatar that falls back: ``primary``'s frames while it draws, ``fallback``'s (the built-in host) while it
+    fails, ``primary`` tried again every ``retry_s`` (capped backoff); one log line when it fails, one when it is
+    back. The show never stops for an avatar's fault. ``state`` is ``ready`` or ``fallback``."""
+
+    def __init__(self, primary: AvatarBackend, fallback: AvatarBackend, *, retry_s: float = 2.0,
+                 retry_max_s: float = 30.0, clock: Any = None) -> None:
+        import time
+
+        self.primary, self.fallback = primary, fallback
+        self.name = primary.name
+        self.retry_s, self.retry_max_s = retry_s, retry_max_s
+        self.clock = clock or time.monotonic
+        self.state, self.last_error, self.failures = "ready", "", 0
+        self._retry_at = 0.0
+
+    def __getattr__(self, name: str) -> Any:  # what else a caller reads (mouth_box, hits, ...) is the primary's
+        return getattr(self.primary, name)
+
+    def frame(self, state: HostState, size: tuple[int, int]) -> np.ndarray:
+        now = self.clock()
+        if self.state == "ready" or now >= self._retry_at:
+            try:
+                drawn = self.primary.frame(state, size)
+            except Exception as exc:  # the avatar's fault: the built-in host takes over
+                self.failures += 1
+                delay = min(self.retry_max_s, self.retry_s * 2 ** min(self.failures - 1, 8))
+                self._retry_at = now + delay * random.uniform(0.8, 1.0)
+                if self.state == "ready":
+                    log.warning("avatar %s failed (%s); the built-in host takes over", self.name, exc)
+                self.state, self.last_error = "fallback", f"{type(exc).__name__}: {exc}"
+            else:
+                if self.state == "fallback":
+                    log.info("avatar %s draws again", self.name)
+                self.state, self.failures = "ready", 0
+                return drawn
+        return self.fallback.frame(state, size)
+
+    def prepare(self, size: tuple[int, int]) -> None:
+        self.fallback.prepare(size)
+        try:
+            self.primary.prepare(size)
+        except Exception as exc:
+            log.warning("avatar %s: not prepared: %s", self.name, exc)
+
+    def status(self) -> dict[str, Any]:
+        return {"avatar": self.name, "state": self.state, "last_error": self.last_error, "failures": self.failures}

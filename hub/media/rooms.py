@@ -37,7 +37,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.clock import Clock
-from hub.media.backends import build_backend, default_backend
+from hub.media.backends import build_backend, default_backend, flagged_default
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE
 from hub.media.output import OutputBackend, start_outputs
 from hub.media.timeline import RoomTimeline
@@ -107,8 +107,17 @@ def room_settings(hub: Any, room: str) -> RoomMediaSettings:
 
 
 def build_avatar(hub: Any, name: str | None = None) -> Any:
-    """The avatar backend ``name`` (default: ``[backends.avatar] default``, else the flagged default)."""
-    return build_backend(hub, "avatar", name or default_backend(hub, "avatar"))
+    """The avatar backend ``name`` (default: ``[backends.avatar] default``, else the flagged default); any other
+    than the flagged default falls back to it while it fails (:class:`hub.media.avatar.FallbackAvatar`)."""
+    from hub.media.avatar import AvatarBackend, FallbackAvatar
+
+    chosen = name or default_backend(hub, "avatar")
+    avatar = build_backend(hub, "avatar", chosen)
+    builtin = flagged_default(hub, "avatar")
+    if builtin is None or builtin == chosen or not isinstance(avatar, AvatarBackend):
+        return avatar
+    fallback = build_backend(hub, "avatar", builtin)
+    return FallbackAvatar(avatar, fallback) if isinstance(fallback, AvatarBackend) else avatar
 
 
 def catalog_folder(hub: Any) -> Path | None:
