@@ -171,6 +171,10 @@ class AvatarBackend:
             self.frame(HostState(mouth=m / max(1, self.mouth_levels - 1), blink=b / max(1, self.blink_levels - 1),
                                  breath=-1.0 + 2.0 * r / max(1, self.breath_levels - 1)), size)
 
+    def status(self) -> dict[str, Any]:
+        """The avatar as the room's state shows it (a backend that can fail says more)."""
+        return {"avatar": self.name, "state": "ready"}
+
     def _check(self, drawn: object, size: tuple[int, int]) -> np.ndarray:
         width, height = size
         if not isinstance(drawn, np.ndarray) or drawn.dtype != np.uint8 or drawn.shape != (height, width, 4):

@@ -395,4 +395,4 @@ class RoomTimeline:
         return {"room": self.room, "running": self.running, "frame": self.index, "fps": self.fps,
                 "size": list(self.size), "queued": len(self._queue), "late": self.late,
                 "speaking": current.text if current is not None else None, "live": self.live is not None,
-                "subscribers": len(self.subscribers)}
+                "subscribers": len(self.subscribers), "avatar": self.drawer.avatar.status()}

@@ -149,6 +149,7 @@ def room_state(service: ShowService, room: str) -> dict[str, Any]:
         "segment": described.get("segment"), "remaining_s": described.get("remaining_s"),
         "countdown": bool(described.get("countdown")), "stage_sku": _stage_sku(service, room, live),
         "speaking": timeline.get("speaking") if timeline else None,
+        "avatar": timeline.get("avatar") if timeline else None,  # which host draws, and whether it is in fallback
         "pinned": live.pinned if live is not None else None,
         "queue": [{**item, "pinned": pinned_id == item["id"]} for item in queue],
         "counters": answers.counters(room) if answers is not None else dict(EMPTY_COUNTERS),

@@ -33,6 +33,7 @@ async def test_on_air_paused_and_off_air_move_the_room_and_its_slot(tmp_path: Pa
         assert shows.show_on(ROOM) == "life" and (room.state, room.state_by) == ("on_air", "show_runner")
         assert room.slots.get(LiveRoom) is service.live(ROOM) is service.rooms[ROOM]
         await wait_for(lambda: room.status().get("stage_sku") == "TEA-001", timeout=10)  # the rooms API
+        assert control.room_state(service, ROOM)["avatar"] == {"avatar": "sprite", "state": "ready"}
         status = room.status()
         assert (status["show"], status["paused"], status["state"]) == ("life", False, "on_air")
         await control.pause(service, ROOM, "operator")
