@@ -61,13 +61,28 @@ class VtsAvatar(AvatarBackend):
         self._pending: concurrent.futures.Future[None] | None = None
         self.healthy = False
         self.last_error = "not connected yet"
-        self.sent = self.skipped = 0
+        self.sent = self.skipped = self.cues = 0
+        self._stage: str | None = None
         self._blank: dict[tuple[int, int], np.ndarray] = {}
 
     async def _send(self, mouth: float) -> None:
         client = await self.bridge.ensure()
         await client.inject({MOUTH: mouth})
         self.healthy = True
+
+    def frame(self, state: HostState, size: tuple[int, int]) -> np.ndarray:
+        if state.sku and state.sku != self._stage and self._loop is not None and not self._loop.is_closed():
+            # a product comes on stage: the model reacts (the hotkey of cue "product", if mapped)
+            asyncio.run_coroutine_threadsafe(self._cue("product"), self._loop)
+        self._stage = state.sku or self._stage
+        return super().frame(state, size)
+
+    async def _cue(self, name: str) -> None:
+        try:
+            if await self.bridge.cue(name):
+                self.cues += 1
+        except Exception as exc:  # VTube Studio away: the frames say so and the sprite stands in
+            self.last_error = f"cue {name}: {type(exc).__name__}: {exc}"
 
     def _draw(self, state: HostState, size: tuple[int, int]) -> np.ndarray:
         pending = self._pending

@@ -32,13 +32,15 @@ BREATH_PERIOD = 4.2  # seconds per breath, a calm speaker's pace
 
 @dataclass(frozen=True, slots=True)
 class HostState:
-    """The host at time ``t``: mouth openness 0..1, blink 0 (open) .. 1 (closed), breath -1..1."""
+    """The host at time ``t``: mouth openness 0..1, blink 0 (open) .. 1 (closed), breath -1..1; ``sku`` the product
+    on stage (an avatar may react when it changes; drawing ignores it)."""
 
     t: float = 0.0
     mouth: float = 0.0
     blink: float = 0.0
     breath: float = 0.0
     speaking: bool = False
+    sku: str | None = None
 
 
 class _BlinkSchedule:

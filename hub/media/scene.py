@@ -39,7 +39,7 @@ class SceneDrawer:
 
     def host_state(self, state: FrameState) -> HostState:
         return HostState(t=state.t, mouth=state.mouth, blink=state.blink, breath=state.breath,
-                         speaking=state.speaking)
+                         speaking=state.speaking, sku=state.sku)
 
     def scene(self, state: FrameState, host: np.ndarray | None) -> SceneState:
         return self._scene(host, state.sku, state.caption, state.caption_progress, state.comment, state.countdown)

@@ -1,7 +1,7 @@
 """The ``vtube_studio`` avatar in a hub, against the stand-in: every frame's mouth goes to VTube Studio as
 MouthOpen and the hub draws no host (OBS captures VTube Studio); until it is reached, and while it is away, the
 built-in sprite stands in (a plugin the user has not allowed yet, VTube Studio gone mid-show), and the model
-takes over again when it can."""
+takes over again when it can; a product coming on stage runs the model's hotkey for that cue."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from connectors.vtube_studio.avatar import VtsAvatar
 from connectors.vtube_studio.standin import VtsStandin
 from hub.media.avatar import FallbackAvatar, HostState
 from hub.media.rooms import build_avatar
-from hub.testing import running_hub
+from hub.testing import running_hub, wait_for
 
 SIZE = (240, 320)
 
@@ -21,15 +21,15 @@ async def test_the_model_moves_with_each_frame_and_the_sprite_stands_in_while_vt
         tmp_path: Path) -> None:
     standin = await VtsStandin().start()
     config = {"backends": {"avatar": {"vtube_studio": {"url": standin.ws_url, "token_file": str(tmp_path / "token"),
-                                                       "timeout_s": 1.0}}}}
+                                                       "timeout_s": 1.0, "cues": {"product": "Smile"}}}}}
     try:
         async with running_hub(config=config) as hub:
             avatar = build_avatar(hub, "vtube_studio")
             assert isinstance(avatar, FallbackAvatar) and isinstance(avatar.primary, VtsAvatar)
             avatar.retry_s = avatar.retry_max_s = 0.05  # (the test does not wait for the production backoff)
 
-            async def frame(mouth: float):
-                picture = await asyncio.to_thread(avatar.frame, HostState(mouth=mouth, speaking=True), SIZE)
+            async def frame(mouth: float, sku: str | None = None):
+                picture = await asyncio.to_thread(avatar.frame, HostState(mouth=mouth, speaking=True, sku=sku), SIZE)
                 await asyncio.sleep(0.04)  # 25 fps
                 return picture
 
@@ -53,6 +53,12 @@ async def test_the_model_moves_with_each_frame_and_the_sprite_stands_in_while_vt
             assert all(m in in_order for m in [m for m in mouths if m in got])  # sent in the frames' order
             # every frame sends its mouth, or is skipped while the previous one is still travelling (never queued)
             assert len(set(got) & set(mouths)) >= 5 and avatar.primary.sent >= 10
+
+            smile = next(h["hotkeyID"] for h in standin.hotkeys if h["name"] == "Smile")
+            for sku in ("TEA-1", "TEA-1", "TEA-1"):  # a product on stage: the model smiles, once per product
+                await frame(0.0, sku)
+            await wait_for(lambda: avatar.primary.cues == 1, timeout=5)
+            assert [h for _, h in standin.triggered] == [smile]
 
             await standin.stop()  # VTube Studio goes away mid-show: the sprite again, within a few frames
             for _ in range(10):
