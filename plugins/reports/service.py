@@ -36,12 +36,13 @@ class ReportSettings(BaseModel):
 
 
 async def write_report(storage: Any, broadcast_id: int, folder: Path) -> tuple[Path, Path] | None:
-    """Write ``broadcast-<id>.html`` and ``.json`` into ``folder``; None when there is no such broadcast."""
+    """Write ``broadcast-<id>.json`` and ``.html`` into ``folder``, each whole, the page last (once it is there,
+    the data is too); None when there is no such broadcast."""
     report = await figures.compute(storage, broadcast_id)
     if report is None:
         return None
     page, data = folder / f"broadcast-{broadcast_id}.html", folder / f"broadcast-{broadcast_id}.json"
-    files = ((page, render(report)), (data, json.dumps(report, ensure_ascii=False, indent=2)))
+    files = ((data, json.dumps(report, ensure_ascii=False, indent=2)), (page, render(report)))
     await asyncio.to_thread(_write, folder, files)
     return page, data
 
