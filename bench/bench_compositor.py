@@ -1,4 +1,4 @@
-"""How long the avatar and compositor take per frame, in a show-like sequence.
+"""How long the avatar and the studio scene (the compositor) take per frame, in a show-like sequence.
 
 ``python bench/bench_compositor.py [--size 1280x720] [--seconds 60] [--transparent]`` draws the given
 seconds of frames at 25 fps as fast as possible: the mouth moves every frame, the host blinks and
@@ -18,9 +18,10 @@ import numpy as np
 
 from hub.catalog import build_catalog
 from hub.media.avatar import idle_state
-from hub.media.compositor import Compositor, SceneState
 from hub.media.pictures import FolderPictures
+from hub.media.scene import SceneState
 from plugins.avatar_sprite.backend import SpriteAvatar
+from plugins.scene_studio.compositor import Compositor
 
 STARTER = Path(__file__).resolve().parent.parent / "hub" / "starter"
 CAPTIONS = [

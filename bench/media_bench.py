@@ -1,8 +1,8 @@
 """What a live room costs in CPU: the host speaking on a 720p25 timeline, drawn and encoded as for RTMP.
 
 ``python bench/media_bench.py [--seconds 60] [--size 1280x720] [--fps 25] [--json]`` runs a real-time
-room for the given seconds with the offline voice (espeak), the sprite host and the compositor, the host
-reading catalog pitches back to back, and an output encoding exactly as the ``rtmp`` output does (FLV,
+room for the given seconds with the offline voice (espeak), the sprite host and the default scene (studio), the
+host reading catalog pitches back to back, and an output encoding exactly as the ``rtmp`` output does (FLV,
 H.264 CBR 2.5 Mbit/s veryfast zerolatency, AAC) into ``/dev/null``. It reports process CPU seconds per
 second of stream (``avatar_720p25_cpu_cores``; every thread counted, from ``resource.getrusage``), the
 frames the output took, the times the timeline fell behind its clock, and the offline drawing speed

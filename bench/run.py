@@ -53,6 +53,12 @@ METRICS: dict[str, Metric] = {
     "reply_first_audio_p95_ms": Metric("bench.reply:first_audio", {"samples": 10}, {"samples": 60}, "<= 300"),
     "reply_overhead_p95_ms": Metric("bench.reply:overhead", {"samples": 10}, {"samples": 60}, "<= 50"),
     "avatar_720p25_cpu_cores": Metric("bench.run:avatar_cpu", {"seconds": 10}, {"seconds": 60}, "<= 0.6"),
+    # one 720p25 stream's frames drawn by each shipped scene with the sprite host (drawing only; bench/scene_bench.py
+    # runs every registered scene): the studio at 1280x720, the vertical at 720x1280
+    "scene_studio_720p25_cpu_cores": Metric("bench.scene_bench:run", {"seconds": 3, "scene": "studio"},
+                                            {"seconds": 60, "scene": "studio"}, "<= 0.3"),
+    "scene_vertical_720p25_cpu_cores": Metric("bench.scene_bench:run", {"seconds": 3, "scene": "vertical"},
+                                              {"seconds": 60, "scene": "vertical"}, "none (reported)"),
     "simulcast_3_to_1_cpu_ratio": Metric("bench.simulcast_bench:run", {"seconds": 5}, {"seconds": 30}, "<= 1.15"),
     "douyin_decode_msgs_per_s": Metric("bench.douyin_decode:run", {"messages": 20_000}, {"messages": 200_000},
                                        ">= 50000", pin=True),

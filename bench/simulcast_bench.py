@@ -1,6 +1,6 @@
 """What simulcast costs: the CPU of a room pushed to 3 targets against the same room pushed to 1.
 
-The room of ``bench/media_bench.py`` (espeak voice, sprite host, compositor, 1280x720 at 25 fps, the host
+The room of ``bench/media_bench.py`` (espeak voice, sprite host, studio scene, 1280x720 at 25 fps, the host
 reading pitches back to back) feeds the room's shared encoding (:mod:`hub.media.encoded_feed`: H.264 CBR
 2.5 Mbit/s veryfast zerolatency with 2 s keyframes and AAC, as the ``rtmp`` output encodes) and N targets,
 each muxing the same packets into FLV in a thread of its own, as an ``rtmp`` target does. The targets

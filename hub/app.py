@@ -88,7 +88,7 @@ class Hub:
         bound = [getattr(cfg, "room", None) for _, cfg in self.settings.connectors.values()]
         self.rooms = build_rooms(self.config.rooms, [m for _, m in self.registry.room_models],
                                  bound=[r for r in bound if isinstance(r, str)], hub_locale=self.config.hub.locale,
-                                 source=self.config.source)
+                                 source=self.config.source, backends=self.registry.backends)
         self._shops = bind_connectors(self.rooms, self.settings.connectors, source=self.config.source)
         if self.web_enabled:
             from hub.web.common import bind_problem

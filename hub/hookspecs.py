@@ -93,8 +93,10 @@ def livehub_register_connectors() -> list[ConnectorSpec]:
 
 @hookspec
 def livehub_register_backends() -> list[BackendSpec]:
-    """Return the backends the plugin provides: LLM, voice, ASR, avatar, output, content (outbound content
-    generators, :class:`hub.outbound.ContentGenerator`) or channel (:class:`hub.outbound_channels.Channel`).
+    """Return the backends the plugin provides: LLM, voice, ASR, avatar, scene (the on-screen design around
+    the host, :class:`hub.media.scene.Scene`, picked per room with ``[rooms.<room>] scene``), output, content
+    (outbound content generators, :class:`hub.outbound.ContentGenerator`) or channel
+    (:class:`hub.outbound_channels.Channel`).
 
     Each :class:`hub.specs.BackendSpec` has a ``kind`` and a ``name`` unique within that kind; a
     backend's settings live in ``[backends.<kind>.<name>]``.

@@ -9,14 +9,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from hub.config import BackendChoice, HubConfig, format_validation_error
 from hub.errors import ConfigError, PluginError
 from hub.plugins import PluginManager
-from hub.specs import BackendSpec, ConnectorSpec, Dependencies, JobType, StandinSpec, WebRoute
+from hub.specs import BackendKind, BackendSpec, ConnectorSpec, Dependencies, JobType, StandinSpec, WebRoute
 
 
 def call_each(plugins: PluginManager, hook: str, on_error: Callable[[PluginError], None] | None = None,
@@ -164,9 +164,8 @@ def validate_plugin_sections(config: HubConfig, reg: Registry, plugins: PluginMa
             out.connectors[name] = (spec, model)
     for kind, table in config.raw_backends.items():
         kinds = {k for k, _ in reg.backends}
-        if kind not in kinds | {"llm", "voice", "asr", "avatar", "output", "content", "channel"}:
-            problems.append(f"backends.{kind}: unknown backend kind (known: llm, voice, asr, avatar, output, "
-                            "content, channel)")
+        if kind not in kinds | set(get_args(BackendKind)):
+            problems.append(f"backends.{kind}: unknown backend kind (known: {', '.join(get_args(BackendKind))})")
             continue
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
         choice = _validate(BackendChoice, scalars, f"backends.{kind}", problems)

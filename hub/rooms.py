@@ -193,9 +193,11 @@ def known_keys(models: Iterable[type[BaseModel]]) -> dict[str, list[type[BaseMod
 
 
 def build_rooms(tables: dict[str, dict[str, Any]], models: Iterable[type[BaseModel]], *,
-                bound: Iterable[str] = (), hub_locale: str = "zh-CN", source: str = "<defaults>") -> Rooms:
+                bound: Iterable[str] = (), hub_locale: str = "zh-CN", source: str = "<defaults>",
+                backends: Iterable[tuple[str, str]] | None = None) -> Rooms:
     """Validate every ``[rooms.<name>]`` table against ``models`` and make the rooms (plus the ``bound``
-    ones, with defaults). Raises one :class:`ConfigError` listing every problem."""
+    ones, with defaults); with ``backends`` (the registered ``(kind, name)`` pairs), check the settings that
+    name one (:func:`check_backend_names`). Raises one :class:`ConfigError` listing every problem."""
     rooms = Rooms(models, hub_locale=hub_locale)
     keys = known_keys(rooms.models)
     problems: list[str] = []
@@ -218,7 +220,33 @@ def build_rooms(tables: dict[str, dict[str, Any]], models: Iterable[type[BaseMod
         raise ConfigError(sorted(dict.fromkeys(problems)), file=source)
     for name in bound:
         rooms.ensure(name)
+    if backends is not None:
+        check_backend_names(rooms, backends, source=source)
     return rooms
+
+
+def check_backend_names(rooms: Rooms, backends: Iterable[tuple[str, str]], *, source: str = "<defaults>") -> None:
+    """Check every room setting that names a backend against the registered ``(kind, name)`` pairs. A room
+    model's field names one when its ``json_schema_extra`` says ``{"backend": "<kind>"}`` (a name or a list of
+    names). Raises one :class:`ConfigError` naming each key, e.g. ``rooms.main.scene: unknown scene backend``."""
+    known: dict[str, list[str]] = {}
+    for kind, name in backends:
+        known.setdefault(kind, []).append(name)
+    problems: list[str] = []
+    for room in rooms:
+        for value in room._models.values():
+            for key, info in type(value).model_fields.items():
+                extra = info.json_schema_extra
+                kind = extra.get("backend") if isinstance(extra, dict) else None
+                chosen = getattr(value, key, None)
+                if not isinstance(kind, str) or chosen is None:
+                    continue
+                for name in chosen if isinstance(chosen, list) else [chosen]:
+                    if name not in known.get(kind, []):
+                        problems.append(f"rooms.{room.name}.{key}: unknown {kind} backend {name!r} "
+                                        f"(known: {', '.join(known.get(kind, [])) or 'none'})")
+    if problems:
+        raise ConfigError(problems, file=source)
 
 
 def bind_connectors(rooms: Rooms, connectors: dict[str, tuple[Any, Any]], *, source: str = "<defaults>"

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hub.connector import Connector
 
 ConnectorKind = Literal["platform", "crm", "catalog"]
-BackendKind = Literal["llm", "voice", "asr", "avatar", "output", "content", "channel"]
+BackendKind = Literal["llm", "voice", "asr", "avatar", "scene", "output", "content", "channel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +39,12 @@ class ConnectorSpec:
 
 @dataclass(frozen=True, slots=True)
 class BackendSpec:
-    """An interchangeable backend (``kind`` llm, voice, asr, avatar, output, content or channel) named ``name``.
+    """An interchangeable backend (``kind`` llm, voice, asr, avatar, scene, output, content or channel) named
+    ``name``.
 
-    ``factory(config, hub)`` builds it; ``config_model`` validates ``[backends.<kind>.<name>]``.
+    ``factory(config, hub)`` builds it; ``config_model`` validates ``[backends.<kind>.<name>]``. A scene's
+    factory also takes ``size=`` (None: the scene's preferred size) and ``fps=`` and returns a
+    :class:`hub.media.scene.Scene`.
     ``extra`` names the pip extra the backend needs, if any, for error messages.
     """
 
@@ -53,7 +56,7 @@ class BackendSpec:
     extra: str | None = None
     default: bool = False
     """The default of its kind when ``[backends.<kind>] default`` names none (the offline voice, the
-    built-in avatar). When several backends of a kind say so, the first registered wins."""
+    built-in avatar, the landscape scene). When several backends of a kind say so, the first registered wins."""
     final: bool = False
     """A last resort every chain of its kind ends with (the catalog answer backend): it never needs a
     network and always answers something."""

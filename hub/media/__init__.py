@@ -1,1 +1,1 @@
-"""Media core: speech, lip-sync, avatar, compositor, the room timeline and outputs (see docs/media.md)."""
+"""Media core: speech, lip-sync, avatar, the scene interface, the room timeline and outputs (see docs/media.md)."""

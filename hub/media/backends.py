@@ -1,7 +1,7 @@
 """Which media backend to use when the configuration names none.
 
 The core names no backend: a plugin flags the one to use by default with ``BackendSpec(default=True)``
-(the offline voice, the built-in avatar), and ``[backends.<kind>] default`` overrides it.
+(the offline voice, the built-in avatar, the landscape scene), and ``[backends.<kind>] default`` overrides it.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ def default_backend(hub: Any, kind: str) -> str:
     return name
 
 
-def build_backend(hub: Any, kind: str, name: str) -> Any:
+def build_backend(hub: Any, kind: str, name: str, **kwargs: Any) -> Any:
     """Backend ``name`` of ``kind`` built by its factory with ``[backends.<kind>.<name>]`` (or its model's
-    defaults). BackendError naming the known ones when there is no such backend."""
+    defaults) and ``kwargs`` (a scene's ``size`` and ``fps``). BackendError naming the known ones when there
+    is no such backend."""
     entry = hub.registry.backends.get((kind, name))
     if entry is None:
         known = ", ".join(n for k, n in hub.registry.backends if k == kind) or "none"
@@ -42,4 +43,4 @@ def build_backend(hub: Any, kind: str, name: str) -> Any:
     settings = hub.settings.backends.get((kind, name))
     if settings is None and spec.config_model is not None:
         settings = spec.config_model()
-    return spec.factory(settings, hub)
+    return spec.factory(settings, hub, **kwargs)

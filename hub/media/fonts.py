@@ -1,7 +1,7 @@
 """Finding a font that can draw Chinese: captions, product names and comments are often CJK.
 
 The search prefers a CJK font (Noto Sans CJK SC from Debian's ``fonts-noto-cjk``, then other common CJK
-fonts), falls back to DejaVu Sans, and finally to Pillow's built-in font, so the compositor always draws
+fonts), falls back to DejaVu Sans, and finally to Pillow's built-in font, so a scene always draws
 something; without a CJK font Chinese shows as boxes and one warning is logged. ``has_glyph`` tells a
 real glyph from the "missing glyph" box, which the tests use to prove Chinese really renders.
 """

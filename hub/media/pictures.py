@@ -3,7 +3,7 @@
 The card is drawn in the drawing thread, which cannot wait for a shop's picture server. A picture source
 answers :meth:`get` at once from its cache; :class:`ShopPictures` fetches a picture it does not have yet
 through the room's catalog connector (:meth:`hub.shop.CatalogConnector.image`) on the hub's loop, and the
-card shows the placeholder until it arrives (the compositor draws the card again then: its cache key
+card shows the placeholder until it arrives (the scene draws the card again then: its cache key
 includes :meth:`key`). :class:`FolderPictures` reads files relative to a folder (renders from a catalog
 file outside a running hub, tests and benchmarks).
 """

@@ -3,7 +3,7 @@
 An image set is a folder of PNGs of one size: ``base.png`` (the host, mouth closed, eyes open),
 ``mouth_0.png`` .. ``mouth_N.png`` (closed to wide open) and, optionally, ``blink.png`` (eyes shut).
 Mouth and blink images are laid over the base, so they may be whole pictures or transparent except
-where they differ. The host is fitted into the box the compositor gives (bottom-aligned, centred) and
+where they differ. The host is fitted into the box the scene gives (bottom-aligned, centred) and
 rises and sinks a few pixels with each breath.
 """
 

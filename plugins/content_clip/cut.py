@@ -4,9 +4,11 @@ generator runs it in a worker thread).
 The cut is frame-accurate: the source is sought to the keyframe before the window and decoded from there,
 frames before the start are dropped and every kept frame is encoded again (an MP4 cut at a keyframe would
 start up to a GOP early). The picture is the recording **above its caption band** (the live scene's own
-captions, which a narrow crop would cut in half), cropped to the clip's shape around ``center`` (a share of
-the recording's width: 0.4 is where the landscape scene stands the host) and scaled; under it a panel
-holds the captions of what the host said in the window, two lines at a time, paged as they are said.
+captions, which a narrow crop would cut in half: the generator asks the room's scene where that band is,
+``Scene.caption_box``), cropped to the clip's shape around ``center`` (a share of the recording's width: 0.4
+is where the landscape scene stands the host) and scaled; under it a panel holds the captions of what the
+host said in the window, drawn by the room's scene at the clip's size (``Scene.caption_image``), paged as
+they are said.
 Audio is the recording's, resampled to the timeline's 48 kHz mono, cut at the same sample.
 """
 
@@ -40,18 +42,13 @@ class ClipShape:
         return 0 if self.panel <= 0 else max(2, round(self.size[1] * self.panel) // 2 * 2)
 
 
-def crop_box(source: tuple[int, int], shape: ClipShape) -> tuple[int, int, int, int]:
-    """The part of a ``source``-sized frame the clip shows: above the scene's caption band, the clip's video
-    shape, centred on ``shape.center`` of the width (kept inside the frame)."""
-    from hub.media.layout import make_layout
-
+def crop_box(source: tuple[int, int], shape: ClipShape, caption_top: int | None = None) -> tuple[int, int, int, int]:
+    """The part of a ``source``-sized frame the clip shows: above ``caption_top`` (the top of the scene's
+    caption band; None: the whole height), the clip's video shape, centred on ``shape.center`` of the width
+    (kept inside the frame)."""
     width, height = source
-    try:
-        top_of_captions = make_layout(source).caption.y
-    except ValueError:
-        top_of_captions = height
     video_w, video_h = shape.video_box()
-    crop_h = min(height, top_of_captions)
+    crop_h = min(height, caption_top if caption_top is not None and caption_top > 0 else height)
     crop_w = min(width, round(crop_h * video_w / video_h))
     if crop_w == width:  # a source narrower than the clip's shape: full width, less height
         crop_h = min(crop_h, round(width * video_h / video_w))
@@ -61,15 +58,11 @@ def crop_box(source: tuple[int, int], shape: ClipShape) -> tuple[int, int, int, 
 
 
 class CaptionPanel:
-    """The panel under the picture with the caption of the moment (drawn once per page shown)."""
+    """The panel under the picture with the caption of the moment, drawn by ``scene`` (a
+    :class:`hub.media.scene.Scene` of the clip's size, which caches each page it draws; None: no caption)."""
 
-    def __init__(self, shape: ClipShape, cues: list[Cue]) -> None:
-        from hub.media.layout import make_layout
-        from hub.media.theme import Theme
-
-        self.shape, self.cues = shape, cues
-        self.layout, self.theme = make_layout(shape.size), Theme()
-        self._cache: dict[tuple[int, tuple[str, ...]], Any] = {}
+    def __init__(self, shape: ClipShape, cues: list[Cue], scene: Any = None) -> None:
+        self.shape, self.cues, self.scene = shape, cues, scene
 
     def cue_at(self, t: float) -> Cue | None:
         return next((c for c in self.cues if c.start <= t < c.end), None)
@@ -78,24 +71,17 @@ class CaptionPanel:
         """Draw the panel (and the caption shown at ``t`` clip seconds) on the PIL ``canvas``."""
         from PIL import ImageDraw
 
-        from hub.media.captions import caption_lines, caption_page, draw_caption
-
         width, height = self.shape.size
         top = height - self.shape.panel_height()
         ImageDraw.Draw(canvas).rectangle((0, top, width, height), fill=PANEL_COLOR)
         cue = self.cue_at(t)
-        if cue is None:
+        if cue is None or self.scene is None:
             return
-        lines = caption_lines(cue.value, self.layout, self.theme)
-        page = tuple(caption_page(lines, (t - cue.start) / max(0.001, cue.end - cue.start)))
-        key = (id(cue), page)
-        if key not in self._cache:
-            self._cache[key] = draw_caption(list(page), self.layout, self.theme)
-        overlay = self._cache[key]
-        if overlay is not None:
-            x = (width - overlay.image.width) // 2
-            y = top + max(0, (height - top - overlay.image.height) // 2)
-            canvas.paste(overlay.image, (x, y), overlay.image)
+        image = self.scene.caption_image(cue.value, (t - cue.start) / max(0.001, cue.end - cue.start))
+        if image is not None:
+            x = (width - image.width) // 2
+            y = top + max(0, (height - top - image.height) // 2)
+            canvas.paste(image, (x, y), image)
 
 
 def read_audio(source: str, start: float, end: float) -> np.ndarray:
@@ -127,10 +113,12 @@ def read_audio(source: str, start: float, end: float) -> np.ndarray:
 
 
 def cut_clip(source: str, out: Path, start: float, end: float, shape: ClipShape, captions: list[Cue], *,
-             fps: int, video_kbps: int = 2500, cover_at: float = 1.0) -> tuple[float, Any]:
+             fps: int, video_kbps: int = 2500, cover_at: float = 1.0, caption_top: int | None = None,
+             scene: Any = None) -> tuple[float, Any]:
     """Write ``start``..``end`` of ``source`` to ``out`` (MP4, H.264 + AAC, faststart) as a clip of
-    ``shape``; ``captions`` in clip time. Returns (seconds written, the cover picture at ``cover_at`` or
-    None)."""
+    ``shape``; ``captions`` in clip time, drawn by ``scene`` (see :class:`CaptionPanel`); the picture is
+    cropped above ``caption_top`` (see :func:`crop_box`). Returns (seconds written, the cover picture at
+    ``cover_at`` or None)."""
     import av
     from PIL import Image
 
@@ -138,7 +126,7 @@ def cut_clip(source: str, out: Path, start: float, end: float, shape: ClipShape,
 
     audio = read_audio(source, start, end)
     spf = samples_per_frame(fps)
-    panel = CaptionPanel(shape, captions)
+    panel = CaptionPanel(shape, captions, scene)
     video_w, video_h = shape.video_box()
     settings = EncoderSettings(fps=fps, size=shape.size, video_bitrate=video_kbps * 1000, tune=None, cbr=False)
     encoder = AVEncoder(str(out), "mp4", settings, {"movflags": "+faststart"})
@@ -148,7 +136,7 @@ def cut_clip(source: str, out: Path, start: float, end: float, shape: ClipShape,
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             container.seek(max(0, int(start / stream.time_base)), stream=stream)
-            box = crop_box((stream.codec_context.width, stream.codec_context.height), shape)
+            box = crop_box((stream.codec_context.width, stream.codec_context.height), shape, caption_top)
             total = round((end - start) * fps)
             for frame in container.decode(stream):
                 if frame.time is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -89,7 +90,7 @@ class LiveClipGenerator(ContentGenerator):
                     await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
                     seconds, cover = await asyncio.to_thread(
                         cut_clip, recording.path, out, window.start, window.end, shape, captions,
-                        fps=recording.fps, video_kbps=self.config.video_kbps)
+                        fps=recording.fps, video_kbps=self.config.video_kbps, **self.scenes(recording, shape))
                 if cover is not None:
                     await asyncio.to_thread(cover.save, out.with_suffix(".jpg"), "JPEG", quality=85)
                 await asyncio.to_thread(_write_captions, out.with_suffix(".vtt"), captions)
@@ -104,6 +105,28 @@ class LiveClipGenerator(ContentGenerator):
                       "clip": {"recording": recording.id, "source": recording.path, "room": recording.room,
                                "start": window.start, "end": window.end, "stage_ts": window.stage_ts}}))
         return pieces
+
+
+    def scenes(self, recording: Any, shape: ClipShape) -> dict[str, Any]:
+        """What the cut needs of the recorded room's scene (as configured now): the top of its caption band at the
+        recording's size (the crop stays above it) and the scene at the clip's size (it draws the captions);
+        the default scene when the room's cannot draw the clip's shape."""
+        from hub.errors import BackendError
+        from hub.media.rooms import build_scene
+
+        found: dict[str, Any] = {"caption_top": None, "scene": None}
+        try:
+            box = build_scene(self.hub, recording.room, size=tuple(recording.size)).caption_box
+            found["caption_top"] = box.y if box is not None else None
+        except (ValueError, BackendError):
+            pass
+        for room in (recording.room, None):
+            try:
+                found["scene"] = build_scene(self.hub, room, size=shape.size)
+                break
+            except (ValueError, BackendError):
+                continue
+        return found
 
 
 def _made(manifest_path: Path, video: Path, manifest: dict) -> float | None:

@@ -5,8 +5,8 @@ A video stream cannot carry transparency, so the page composes the picture:
 * ``hello`` (JSON, once): frame size and fps, where the host stands, and the host's poses as PNGs (every
   mouth shape, eyes open and shut), drawn by the room's avatar backend: any backend works;
 * ``scene`` (JSON, when it changes): the frame index from which it shows and one transparent PNG of
-  everything but the host (top bar, product card, caption, comment, countdown), drawn by the compositor
-  in transparent mode, so it looks exactly like the streamed video;
+  everything but the host (top bar, product card, caption, comment, countdown), drawn by the room's scene
+  in transparent mode (its ``transparent_twin``), so it looks exactly like the streamed video;
 * one binary message per frame: ``<uint32 index><float32 mouth><float32 blink><float32 breath>`` and the
   frame's 1920 samples of 48 kHz int16 PCM (little-endian).
 
@@ -30,7 +30,6 @@ from aiohttp import WSMsgType, web
 from PIL import Image
 
 from hub.media.avatar import HostState
-from hub.media.compositor import Compositor
 from hub.media.rooms import room_timeline
 from hub.web import HUB_KEY
 from hub.web.pages import Page
@@ -57,16 +56,15 @@ def host_poses(avatar: Any, size: tuple[int, int]) -> dict[str, str]:
 
 
 class OverlayFeed:
-    """One overlay connection's view of a room: the transparent compositor and the last scene sent."""
+    """One overlay connection's view of a room: the room's scene drawn transparent, and the last layer sent."""
 
     def __init__(self, timeline: Any) -> None:
         self.timeline = timeline
-        self.compositor = Compositor(timeline.size, timeline.fps, timeline.drawer.compositor.theme,
-                                     transparent=True)
+        self.layer = timeline.drawer.scene.transparent_twin()
         self._key: Any = None
 
     def hello(self) -> dict[str, Any]:
-        box = self.compositor.layout.host
+        box = self.layer.host_box
         avatar = self.timeline.drawer.avatar
         return {"type": "hello", "room": self.timeline.room, "fps": self.timeline.fps,
                 "size": list(self.timeline.size), "host": {"x": box.x, "y": box.y, "w": box.w, "h": box.h},
@@ -76,14 +74,12 @@ class OverlayFeed:
 
     def scene(self, frame: Any) -> dict[str, Any] | None:
         """A ``scene`` message when what surrounds the host changed at ``frame``, else None."""
-        scene = self.timeline.drawer.scene(frame, None)
-        product = scene.product.model_dump_json() if scene.product is not None else None
-        shown = tuple((o.x, o.y, o.lines) for o in self.compositor.overlays(scene))
-        key = (product, scene.shop_name, shown)
+        scene = self.timeline.drawer.scene_state(frame, None)
+        key = self.layer.shown(scene)
         if key == self._key:
             return None
         self._key = key
-        picture = self.compositor.draw(scene)
+        picture = self.layer.draw(scene)
         image = png_data_url(picture) if picture[..., 3].any() else None
         return {"type": "scene", "index": frame.index, "image": image}
 

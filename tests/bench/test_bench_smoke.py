@@ -19,7 +19,7 @@ ALL_KEYS = ("cluster_events_per_s_2_workers_ratio", "cluster_takeover_p95_s",
             "youtube_decode_msgs_per_s", "kuaishou_decode_msgs_per_s", "platform_reply_p95_ms",
             "shopify_sync_5000_s", "shopify_webhook_to_fact_p95_ms", "woocommerce_sync_5000_s",
             "woocommerce_webhook_to_fact_p95_ms", "crm_outage_reply_p95_ratio",
-            "campaign_render_reply_p95_ratio")
+            "campaign_render_reply_p95_ratio", "scene_studio_720p25_cpu_cores", "scene_vertical_720p25_cpu_cores")
 
 
 def test_runner_knows_every_metric_of_the_issue() -> None:

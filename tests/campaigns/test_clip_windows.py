@@ -13,6 +13,7 @@ from hub.recordings import Cue, Recording, RecordingTrack, to_vtt
 from plugins.content_clip.cut import ClipShape, crop_box
 from plugins.content_clip.generator import LiveClipSettings
 from plugins.content_clip.windows import Stage, clip_windows
+from plugins.scene_studio.compositor import Compositor
 
 NOTHING = np.zeros((0, 0, 3), dtype=np.uint8)
 
@@ -87,7 +88,7 @@ def test_no_window_where_no_recording_ran_or_the_file_ends_too_soon() -> None:
 
 def test_the_crop_keeps_the_picture_above_the_scenes_captions_in_the_clips_shape() -> None:
     shape = ClipShape((720, 1280))
-    left, top, right, bottom = crop_box((1280, 720), shape)
+    left, top, right, bottom = crop_box((1280, 720), shape, Compositor((1280, 720)).caption_box.y)
     video_w, video_h = shape.video_box()
     assert top == 0 and bottom == 584  # above the landscape scene's caption band
     assert abs((right - left) / bottom - video_w / video_h) < 0.01

@@ -17,6 +17,7 @@ from hub.recordings import find_recordings
 from hub.testing import running_hub, wait_for
 from plugins.content_clip.cut import ClipShape, crop_box
 from plugins.content_clip.windows import stage_changes
+from plugins.scene_studio.compositor import Compositor
 from tests.campaigns.test_campaigns import call, write_catalog
 
 pytestmark = pytest.mark.slow
@@ -120,7 +121,7 @@ async def test_a_recorded_show_gives_a_vertical_captioned_clip_cut_at_the_stage_
 
     # the frame check: each picture is the recording's crop at the same moment, with the caption burned in under it
     shape = ClipShape(CLIP_SIZE)
-    box = crop_box(recording.size, shape)
+    box = crop_box(recording.size, shape, Compositor(recording.size).caption_box.y)  # the room's (studio) scene
     video_w, video_h = shape.video_box()
     captions = [c for c in recording.captions_between(clip["start"], clip["end"]) if c.end - c.start > 0.6]
     times = [0.0, *[(c.start + c.end) / 2 for c in captions[:3]]]

@@ -18,8 +18,8 @@ try:
 except ImportError:  # pytest put tests/ itself on sys.path
     from media.nginx import NginxMissing, NginxRtmp  # type: ignore[no-redef]
 
-MEDIA_PLUGINS = ("plugins.voice_espeak", "plugins.avatar_sprite", "plugins.output_rtmp", "plugins.output_file",
-                 "plugins.output_webrtc", "plugins.overlay", "plugins.media_cli")
+MEDIA_PLUGINS = ("plugins.voice_espeak", "plugins.avatar_sprite", "plugins.scene_studio", "plugins.output_rtmp",
+                 "plugins.output_file", "plugins.output_webrtc", "plugins.overlay", "plugins.media_cli")
 BUILTINS = tuple(dict.fromkeys([*BUILTIN_PLUGINS, *MEDIA_PLUGINS]))
 
 

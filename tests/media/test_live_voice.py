@@ -8,12 +8,12 @@ import asyncio
 import numpy as np
 import pytest
 
-from hub.media.compositor import Compositor
 from hub.media.frames import SAMPLE_RATE
 from hub.media.live_voice import LiveVoice, openness
 from hub.media.timeline import RoomTimeline
 from hub.testing import wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
+from plugins.scene_studio.compositor import Compositor
 
 from .helpers import Recorder, StepClock, ToneVoice, tone
 
@@ -44,7 +44,7 @@ def test_the_mouth_follows_loudness() -> None:
 
 async def test_the_operator_takes_the_voice_and_gives_it_back() -> None:
     voice = ToneVoice(seconds_per_char=0.1)
-    timeline = RoomTimeline("test", avatar=SpriteAvatar(), compositor=Compositor((320, 180)), voice_chain=voice,
+    timeline = RoomTimeline("test", avatar=SpriteAvatar(), scene=Compositor((320, 180)), voice_chain=voice,
                             clock=StepClock(), size=(320, 180))
     recorder = Recorder(timeline)  # keep it: the loop holds its task weakly
     frames = recorder.frames

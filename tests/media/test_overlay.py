@@ -76,7 +76,7 @@ async def test_the_feed_needs_the_token_and_a_room_on_air(web_hub) -> None:
 
 async def test_an_overlay_alone_costs_no_video_drawing(web_hub) -> None:
     media = await open_room(web_hub, "main")
-    drawn = media.timeline.drawer.compositor
+    drawn = media.timeline.drawer.scene
     try:
         async with aiohttp.ClientSession() as client, \
                 client.ws_connect(f"{web_hub.web.url}/overlay/main/ws?token={TOKEN}") as ws:

@@ -13,12 +13,12 @@ import av
 import numpy as np
 import pytest
 
-from hub.media.compositor import Compositor
 from hub.media.pcm import frame_rms
 from hub.media.rooms import build_timeline, close_room, open_room
 from hub.testing import collect, running_hub, wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
 from plugins.media_cli.offline import pitch_text
+from plugins.scene_studio.compositor import Compositor
 
 from .conftest import BUILTINS, built_hub
 from .helpers import ffprobe

@@ -114,7 +114,7 @@ def _hub(builtins: tuple[str, ...], flag: bool | None = None, config: dict | Non
 
 
 def test_the_default_voice_and_avatar_are_the_flagged_specs() -> None:
-    media = ("plugins.voice_espeak", "plugins.avatar_sprite")
+    media = ("plugins.voice_espeak", "plugins.avatar_sprite", "plugins.scene_studio")
     hub = _hub(media, flag=False)
     assert configured_voices(hub) == ["espeak"] and default_backend(hub, "avatar") == "sprite"
     assert type(build_avatar(hub)).__name__ == "SpriteAvatar"

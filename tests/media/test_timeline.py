@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
-from hub.media.compositor import Compositor
 from hub.media.frames import SAMPLE_RATE
 from hub.media.timeline import RoomTimeline
 from hub.testing import wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
+from plugins.scene_studio.compositor import Compositor
 
 from .helpers import Recorder, StepClock, ToneVoice
 
@@ -22,7 +22,7 @@ SPF = SAMPLE_RATE // 25
 
 
 def make_timeline(voice: ToneVoice, clock=None) -> RoomTimeline:
-    return RoomTimeline("test", avatar=SpriteAvatar(), compositor=Compositor(SIZE), voice_chain=voice,
+    return RoomTimeline("test", avatar=SpriteAvatar(), scene=Compositor(SIZE), voice_chain=voice,
                         clock=clock or StepClock(), size=SIZE)
 
 

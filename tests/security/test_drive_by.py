@@ -27,7 +27,8 @@ EVIL = "http://evil.example"
 BUILTINS = ("hub.builtin.token_auth", "hub.builtin.recorder", "hub.builtin.schedule_api", "hub.builtin.rooms",
             "hub.builtin.event_api", "connectors.catalog_file", "connectors.local",
             "plugins.llm_catalog", "plugins.guardrails", "plugins.triage", "plugins.voice_espeak",
-            "plugins.avatar_sprite", "plugins.output_file", "plugins.show_runner")
+            "plugins.avatar_sprite", "plugins.scene_studio", "plugins.output_file",
+            "plugins.show_runner")
 
 
 def tokenless_config(tmp_path: Path, **web: Any) -> dict[str, Any]:

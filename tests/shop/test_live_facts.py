@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from hub.events import Reply
-from hub.media.compositor import Compositor
 from hub.media.scene import SceneDrawer
 from hub.review import ReviewContext, review_output
 from hub.testing import collect, comment, feed, running_hub, wait_for
+from plugins.scene_studio.compositor import Compositor
 from tests.shop.test_catalog_connector import Plugin, config, post, product, ready, signed
 
 
@@ -21,7 +21,7 @@ async def test_a_price_change_is_in_the_next_answer_and_on_the_card(tmp_path):
     async with running_hub(plugins=[("memory", Plugin())], config=config(tmp_path)) as hub:
         shop = await ready(hub)
         drawer = SceneDrawer(None, Compositor((320, 180), 25), (320, 180), lambda: hub.catalog("main"), locale="en")
-        before = drawer.compositor.draw(drawer._scene(None, "P1", "", None, None, None))
+        before = drawer.scene.draw(drawer._scene(None, "P1", "", None, None, None))
         with collect(hub, types={"reply"}) as replies:
             await feed(hub, comment("how much is link 1?", user="u1", room="main"))
             first = await wait_for(lambda: answer_to(replies, "u1"), timeout=30)
@@ -34,7 +34,7 @@ async def test_a_price_change_is_in_the_next_answer_and_on_the_card(tmp_path):
         assert "7" in second.text and "10" not in second.text, second.text
         scene = drawer._scene(None, "P1", "", None, None, None)
         assert scene.product.current_price == 7
-        after = drawer.compositor.draw(scene)
+        after = drawer.scene.draw(scene)
         assert np.any(before != after)  # the card was drawn again, with the new price
         assert shop.events.latencies  # webhook → new catalog, measured
 

@@ -34,7 +34,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BUILTINS = ("hub.builtin.token_auth", "hub.builtin.recorder", "hub.builtin.schedule_api", "hub.builtin.rooms",
             "connectors.catalog_file",
             "plugins.llm_catalog", "plugins.guardrails", "plugins.triage", "plugins.voice_espeak",
-            "plugins.avatar_sprite", "plugins.output_file", "plugins.show_runner")
+            "plugins.avatar_sprite", "plugins.scene_studio", "plugins.output_file",
+            "plugins.show_runner")
 
 
 class FastClock:

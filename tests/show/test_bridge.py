@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from hub.events import HUB_PLATFORM, Reply, ReplySentence, new_event_id
-from hub.media.compositor import Compositor
 from hub.media.timeline import RoomTimeline
 from hub.testing import feed, wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
+from plugins.scene_studio.compositor import Compositor
 from plugins.show_runner.bridge import RoomBridge
 from tests.media.helpers import StepClock, ToneVoice
 
@@ -22,7 +22,7 @@ ROOM = "main"
 
 @pytest.fixture
 async def bridge(hub: Any) -> AsyncIterator[RoomBridge]:
-    timeline = RoomTimeline(ROOM, avatar=SpriteAvatar(), compositor=Compositor((320, 180)),
+    timeline = RoomTimeline(ROOM, avatar=SpriteAvatar(), scene=Compositor((320, 180)),
                             voice_chain=ToneVoice(), clock=StepClock(), size=(320, 180))
     await timeline.start()
     bridge = RoomBridge(hub, ROOM, timeline, clock=StepClock())

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hub.media.compositor import Compositor
 from hub.media.mouth_meter import mouth_openness_from_frame
 from hub.media.rooms import room_timeline
 from hub.testing import wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
+from plugins.scene_studio.compositor import Compositor
 from tests.environment import CHROMIUM, CHROMIUM_FLAGS, need_chromium
 
 from .conftest import TOKEN, speech_like

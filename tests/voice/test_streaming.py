@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hub.errors import BackendError
-from hub.media.compositor import Compositor
 from hub.media.frames import SAMPLE_RATE, TimingEvent
 from hub.media.pcm import FADE_SECONDS, StreamResampler, resample
 from hub.media.playback import Line, Playback
@@ -22,6 +21,7 @@ from hub.media.timeline import RoomTimeline
 from hub.media.voice_chain import VoiceChain
 from hub.testing import StepClock, wait_for
 from plugins.avatar_sprite.backend import SpriteAvatar
+from plugins.scene_studio.compositor import Compositor
 
 try:
     from tests.media.helpers import Recorder
@@ -150,7 +150,7 @@ def test_an_open_segment_that_runs_dry_plays_silence_not_the_next_sentence() -> 
 
 async def test_the_timeline_puts_the_first_piece_on_air_while_the_rest_streams() -> None:
     voice = GatedVoice()
-    timeline = RoomTimeline("test", avatar=SpriteAvatar(), compositor=Compositor((320, 180)),
+    timeline = RoomTimeline("test", avatar=SpriteAvatar(), scene=Compositor((320, 180)),
                             voice_chain=VoiceChain([voice]), clock=StepClock(), size=(320, 180), locale="en")
     recorder = Recorder(timeline)  # keep it: the loop holds its task weakly
     frames = recorder.frames

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from connectors.woocommerce.standin import WooCommerceStandin
 from hub import testing
-from hub.media.compositor import Compositor
 from hub.media.scene import SceneDrawer
 from hub.review import ReviewContext, review_output
+from plugins.scene_studio.compositor import Compositor
 from tests.shop.test_live_facts import answer_to
 
 

@@ -1,5 +1,5 @@
-"""Where everything goes on the frame, for landscape (1280×720) and portrait (720×1280, phone-first
-platforms) at any size.
+"""Where everything goes on the studio scene's frame, for landscape (1280×720) and portrait (720×1280) at
+any size (the ``vertical`` scene has a layout of its own, :mod:`plugins.scene_studio.vertical`).
 
 Positions are designed on a 720-pixel short side and scaled, so 1920×1080 or 540×960 keep the same
 look. The host stands on the frame's bottom edge; the card sits right of the host in landscape and
@@ -10,30 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.media.scene import Box
+
+__all__ = ["HOST_ASPECT", "Box", "Layout", "make_layout"]
+
 HOST_ASPECT = 0.8  # width / height of the host box (the default host is drawn 800×1000)
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    x: int
-    y: int
-    w: int
-    h: int
-
-    @property
-    def x1(self) -> int:
-        return self.x + self.w
-
-    @property
-    def y1(self) -> int:
-        return self.y + self.h
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return (self.w, self.h)
-
-    def corners(self) -> tuple[int, int, int, int]:
-        return (self.x, self.y, self.x1, self.y1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ import random
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from hub.media.layout import Layout
-from hub.media.theme import Theme
+from plugins.scene_studio.layout import Layout
+from plugins.scene_studio.theme import Theme
 
 
 def _gradient(size: tuple[int, int], top: tuple[int, ...], bottom: tuple[int, ...]) -> np.ndarray:

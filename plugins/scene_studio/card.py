@@ -15,10 +15,10 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from hub.catalog import Product
 from hub.media.fonts import load_font
-from hub.media.layout import Box
 from hub.media.pictures import Pictures
 from hub.media.textlayout import clean_display_text, ellipsize, fit_lines
-from hub.media.theme import Theme
+from plugins.scene_studio.layout import Box
+from plugins.scene_studio.theme import Theme
 
 log = logging.getLogger("livehub.media.card")
 
@@ -76,7 +76,7 @@ def card_text(product: Product, currency: str = "CNY", locale: str = "zh-CN") ->
     )
 
 
-def _paste_clipped(canvas: Image.Image, layer: Image.Image, x: int, y: int) -> None:
+def paste_clipped(canvas: Image.Image, layer: Image.Image, x: int, y: int) -> None:
     """``canvas.alpha_composite(layer, (x, y))`` for a layer that may reach past the canvas edges."""
     left, top = max(0, -x), max(0, -y)
     right, bottom = min(layer.width, canvas.width - x), min(layer.height, canvas.height - y)
@@ -84,7 +84,7 @@ def _paste_clipped(canvas: Image.Image, layer: Image.Image, x: int, y: int) -> N
         canvas.alpha_composite(layer.crop((left, top, right, bottom)), (x + left, y + top))
 
 
-def _shadow(layer: Image.Image, box: Box, radius: int, blur: int) -> None:
+def draw_shadow(layer: Image.Image, box: Box, radius: int, blur: int) -> None:
     shadow = Image.new("RGBA", layer.size, (60, 40, 20, 0))
     mask = Image.new("L", layer.size, 0)
     ImageDraw.Draw(mask).rounded_rectangle((box.x, box.y + blur // 2, box.x1, box.y1 + blur // 2),
@@ -102,7 +102,7 @@ def draw_card(canvas: Image.Image, at: Box, unit: float, theme: Theme, product: 
     layer = Image.new("RGBA", (at.w + 2 * margin, at.h + 2 * margin), (0, 0, 0, 0))
     text = _draw_card(layer, Box(margin, margin, at.w, at.h), unit, theme, product, pictures, currency,
                       locale)
-    _paste_clipped(canvas, layer, at.x - margin, at.y - margin)
+    paste_clipped(canvas, layer, at.x - margin, at.y - margin)
     return text
 
 
@@ -114,7 +114,7 @@ def _draw_card(canvas: Image.Image, box: Box, unit: float, theme: Theme, product
         return max(1, round(v * unit))
 
     pad, radius = s(20), s(22)
-    _shadow(canvas, box, radius, s(14))
+    draw_shadow(canvas, box, radius, s(14))
     layer = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     draw.rounded_rectangle(box.corners(), radius=radius, fill=theme.color("card"))

@@ -1,4 +1,5 @@
-"""The compositor: one video frame from the scene (host, product card, captions, comment, countdown).
+"""The ``studio`` scene (the compositor): one video frame from the scene state (host, product card, captions,
+comment, countdown), a small shop's live-room corner.
 
 Everything that does not change from frame to frame is drawn once and cached: the backdrop with the
 top bar (and the card, where it does not overlap the host) is the static layer; captions, comment and
@@ -6,22 +7,26 @@ countdown are small overlays cached by their text; the host over the static laye
 picture (the avatar returns the same read-only array for the same mouth/blink/breath). A frame is then
 a copy of the static layer and a few pastes. ``transparent=True`` draws no backdrop and returns RGBA,
 for the OBS overlay page.
+
+:class:`Compositor` has three hooks a scene with another look overrides (:mod:`plugins.scene_studio.vertical`):
+``_layout`` (where everything goes), ``_draw_backdrop`` (the opaque background) and ``_draw_card`` (the
+product card).
 """
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from hub.catalog import Product
-from hub.media.avatar import AvatarBackend
-from hub.media.backdrop import draw_backdrop
-from hub.media.captions import (
+from hub.media.frames import DEFAULT_FPS
+from hub.media.scene import Scene, SceneState
+from plugins.scene_studio.backdrop import draw_backdrop
+from plugins.scene_studio.captions import (
     Overlay,
     caption_lines,
     caption_page,
@@ -31,37 +36,15 @@ from hub.media.captions import (
     draw_countdown,
     draw_top_bar,
 )
-from hub.media.card import draw_card
-from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE
-from hub.media.layout import Box, Layout, make_layout
-from hub.media.mouth_meter import MouthLayout, mouth_layout_for
-from hub.media.pictures import Pictures
-from hub.media.theme import Theme
+from plugins.scene_studio.card import draw_card
+from plugins.scene_studio.layout import Box, Layout, make_layout
+from plugins.scene_studio.theme import Theme
+
+__all__ = ["Compositor", "SceneState"]
 
 HOST_CACHE = 128
 OVERLAY_CACHE = 64
 STATIC_CACHE = 4  # static layers (backdrop, top bar, card) kept: switching back to a product costs nothing
-
-
-@dataclass(slots=True)
-class SceneState:
-    """What one frame shows. ``host`` is the avatar's RGBA picture at :attr:`Compositor.host_size`.
-
-    ``comment_*`` is viewer text, shown as plain text only. ``caption_progress`` (0..1, how much of the
-    caption has been spoken) pages long captions forward; ``countdown`` is seconds left, None for none.
-    """
-
-    host: np.ndarray | None = None
-    product: Product | None = None
-    pictures: Pictures | None = None  # where the card's product picture comes from
-    currency: str = "CNY"
-    locale: str = "zh-CN"
-    caption: str = ""
-    caption_progress: float | None = None
-    comment_author: str = ""
-    comment_text: str = ""
-    countdown: float | None = None
-    shop_name: str = ""
 
 
 def _picture_key(scene: SceneState) -> Any:
@@ -81,19 +64,21 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a.x < b.x1 and b.x < a.x1 and a.y < b.y1 and b.y < a.y1
 
 
-class Compositor:
-    """Draws frames of ``size`` (width, height); see the module docstring for the caching.
+class Compositor(Scene):
+    """The studio scene: draws frames of ``size`` (width, height); see the module docstring for the caching.
 
     Not thread-safe: one thread draws with a compositor at a time (the timeline's drawing thread).
     ``average_ms`` reports the drawing time so far."""
 
-    def __init__(self, size: tuple[int, int] = DEFAULT_SIZE, fps: int = DEFAULT_FPS, theme: Theme | None = None,
+    name = "studio"
+    preferred_size = (1280, 720)
+
+    def __init__(self, size: tuple[int, int] | None = None, fps: int = DEFAULT_FPS, theme: Theme | None = None,
                  *, transparent: bool = False) -> None:
-        self.size = (int(size[0]), int(size[1]))
-        self.fps = fps
+        super().__init__(size, fps, transparent=transparent)
         self.theme = theme or Theme()
-        self.transparent = transparent
-        self.layout: Layout = make_layout(self.size)
+        self.layout: Layout = self._layout(self.size)
+        self.host_box, self.caption_box = self.layout.host, self.layout.caption
         self._card_on_top = _overlaps(self.layout.card, self.layout.host)
         self._mode = "RGBA" if transparent else "RGB"
         self._canvas = Image.new(self._mode, self.size)
@@ -105,23 +90,32 @@ class Compositor:
         self._hosts: OrderedDict[int, tuple[np.ndarray, Image.Image]] = OrderedDict()
         self._overlays: OrderedDict[tuple[Any, ...], Overlay | None] = OrderedDict()
         self._wrapped: dict[str, list[str]] = {}
-        self.frames = 0
-        self.seconds = 0.0
 
-    # -- geometry -----------------------------------------------------------------------------------
+    # -- the look (a scene with another look overrides these) ---------------------------------------
 
-    @property
-    def host_size(self) -> tuple[int, int]:
-        """The size to ask the avatar for: ``avatar.frame(state, compositor.host_size)``."""
-        return self.layout.host.size
+    def _layout(self, size: tuple[int, int]) -> Layout:
+        return make_layout(size)
 
-    def mouth_layout(self, avatar: AvatarBackend) -> MouthLayout | None:
-        """Where the avatar's mouth is on this compositor's frames (for lip-sync measurement)."""
-        return mouth_layout_for(avatar, self.host_size, (self.layout.host.x, self.layout.host.y))
+    def _draw_backdrop(self) -> Image.Image:
+        return draw_backdrop(self.layout, self.theme)
 
-    @property
-    def average_ms(self) -> float:
-        return 1000.0 * self.seconds / self.frames if self.frames else 0.0
+    def _draw_card(self, target: Image.Image, scene: SceneState) -> None:
+        assert scene.product is not None
+        draw_card(target, self.layout.card, self.layout.unit, self.theme, scene.product, pictures=scene.pictures,
+                  currency=scene.currency, locale=scene.locale)
+
+    # -- the scene interface ----------------------------------------------------------------------
+
+    def transparent_twin(self) -> Compositor:
+        return type(self)(self.size, self.fps, self.theme, transparent=True)
+
+    def shown(self, scene: SceneState) -> Hashable:
+        product = scene.product.model_dump_json() if scene.product is not None else None
+        return (product, scene.shop_name, tuple((o.x, o.y, o.lines) for o in self.overlays(scene)))
+
+    def caption_image(self, text: str, progress: float | None = None) -> Image.Image | None:
+        overlay = self._caption(text, progress)
+        return overlay.image if overlay is not None else None
 
     # -- layers -----------------------------------------------------------------------------------
 
@@ -141,7 +135,7 @@ class Compositor:
             return self._statics[key]
         if self._backdrop is None:
             self._backdrop = (Image.new("RGBA", self.size, (0, 0, 0, 0)) if self.transparent
-                              else draw_backdrop(self.layout, self.theme))
+                              else self._draw_backdrop())
         static = self._backdrop.copy()
         draw_top_bar(static, scene.shop_name, self.layout, self.theme)
         card = None
@@ -149,8 +143,7 @@ class Compositor:
             target = static
             if self._card_on_top:
                 target = Image.new("RGBA", self.size, (0, 0, 0, 0))
-            draw_card(target, self.layout.card, self.layout.unit, self.theme, scene.product,
-                      pictures=scene.pictures, currency=scene.currency, locale=scene.locale)
+            self._draw_card(target, scene)
             if self._card_on_top:
                 box = target.getbbox() or (0, 0, 1, 1)
                 card = Overlay(target.crop(box), box[0], box[1])
@@ -218,35 +211,35 @@ class Compositor:
                                        lambda: draw_comment(scene.comment_author, scene.comment_text, layout,
                                                             theme)))
         if scene.caption:
-            wrapped = self._wrapped.get(scene.caption)
-            if wrapped is None:
-                if len(self._wrapped) >= OVERLAY_CACHE:
-                    self._wrapped.clear()
-                wrapped = self._wrapped[scene.caption] = caption_lines(scene.caption, layout, theme)
-            lines = tuple(caption_page(wrapped, scene.caption_progress))
-            found.append(self._overlay(("caption", lines), lambda: draw_caption(list(lines), layout, theme)))
+            found.append(self._caption(scene.caption, scene.caption_progress))
         if scene.countdown is not None:
             text = countdown_text(scene.countdown, scene.locale)
             found.append(self._overlay(("countdown", text), lambda: draw_countdown(text, layout, theme)))
         return [o for o in found if o is not None]
 
+    def _caption(self, text: str, progress: float | None) -> Overlay | None:
+        """The caption band's page of ``text`` at ``progress`` (wrapping and drawing cached)."""
+        wrapped = self._wrapped.get(text)
+        if wrapped is None:
+            if len(self._wrapped) >= OVERLAY_CACHE:
+                self._wrapped.clear()
+            wrapped = self._wrapped[text] = caption_lines(text, self.layout, self.theme)
+        lines = tuple(caption_page(wrapped, progress))
+        return self._overlay(("caption", lines), lambda: draw_caption(list(lines), self.layout, self.theme))
+
     # -- drawing ----------------------------------------------------------------------------------
 
-    def draw(self, scene: SceneState) -> np.ndarray:
+    def render(self, scene: SceneState) -> np.ndarray:
         """The frame for ``scene``: ``(height, width, 3)`` RGB uint8, or ``(height, width, 4)`` RGBA if
         transparent. The returned array is a fresh copy; the caller may keep it."""
-        started = time.perf_counter()
         static = self._static_layer(scene)
         self._canvas.paste(static)
         if scene.host is not None:
             host = self._host_layer(scene.host)
             if self.transparent:
-                self._canvas.alpha_composite(host, (self.layout.host.x, self.layout.host.y))
+                self._canvas.alpha_composite(host, (self.host_box.x, self.host_box.y))
             else:
-                self._canvas.paste(host, (self.layout.host.x, self.layout.host.y))
+                self._canvas.paste(host, (self.host_box.x, self.host_box.y))
         for overlay in self.overlays(scene):
             self._paste(overlay)
-        frame = np.array(self._canvas)
-        self.frames += 1
-        self.seconds += time.perf_counter() - started
-        return frame
+        return np.array(self._canvas)

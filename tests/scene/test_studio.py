@@ -11,10 +11,11 @@ import pytest
 
 from hub.catalog import Product
 from hub.media.avatar import HostState, idle_state
-from hub.media.compositor import Compositor, SceneState
 from hub.media.mouth_meter import mouth_openness_from_frame
 from hub.media.pictures import FolderPictures
+from hub.media.scene import SceneState
 from plugins.avatar_sprite.backend import SpriteAvatar
+from plugins.scene_studio.compositor import Compositor
 
 STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter"
 TEA = Product.model_validate(dict(sku="TEA-001", link=1, name="高山乌龙茶 250g", price="168.00",

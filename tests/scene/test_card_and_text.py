@@ -10,13 +10,13 @@ import pytest
 from PIL import Image
 
 from hub.catalog import LocaleText, Product
-from hub.media.captions import caption_lines, caption_page, countdown_text, draw_caption
-from hub.media.card import card_text, draw_card, format_price
 from hub.media.fonts import MISSING_PROBE, find_font, has_glyph, load_font
-from hub.media.layout import make_layout
 from hub.media.pictures import FolderPictures
 from hub.media.textlayout import NO_LINE_START, clean_display_text, fit_lines, wrap_text
-from hub.media.theme import Theme
+from plugins.scene_studio.captions import caption_lines, caption_page, countdown_text, draw_caption
+from plugins.scene_studio.card import card_text, draw_card, format_price
+from plugins.scene_studio.layout import make_layout
+from plugins.scene_studio.theme import Theme
 
 STARTER = Path(__file__).resolve().parents[2] / "hub" / "starter"
 TEA = dict(sku="TEA-001", link=1, name="高山乌龙茶 250g", price="168.00", promo_price="128.00", stock=300,
@@ -160,7 +160,8 @@ def no_fonts(monkeypatch, tmp_path):
 
 
 def test_without_any_font_file_everything_still_draws(no_fonts):
-    from hub.media.compositor import Compositor, SceneState
+    from hub.media.scene import SceneState
+    from plugins.scene_studio.compositor import Compositor
 
     assert find_font() is None
     compositor = Compositor((640, 360))

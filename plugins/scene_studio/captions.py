@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw
 
 from hub.media.fonts import load_font
-from hub.media.layout import Layout
 from hub.media.textlayout import clean_display_text, ellipsize, fit_lines, page_of, wrap_text
-from hub.media.theme import Theme
+from plugins.scene_studio.layout import Layout
+from plugins.scene_studio.theme import Theme
 
 CAPTION_LINES = 2
 COMMENT_LINES = 2
