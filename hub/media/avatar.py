@@ -33,7 +33,10 @@ BREATH_PERIOD = 4.2  # seconds per breath, a calm speaker's pace
 @dataclass(frozen=True, slots=True)
 class HostState:
     """The host at time ``t``: mouth openness 0..1, blink 0 (open) .. 1 (closed), breath -1..1; ``sku`` the product
-    on stage (an avatar may react when it changes; drawing ignores it)."""
+    on stage (an avatar may react when it changes; drawing ignores it); ``speech`` the sentence being heard and how
+    far into it, ``(sentence id, seconds)``, for an avatar that renders video from the sentence's audio; ``cue`` the
+    kind of the line starting at this instant (``thanks``, ``pitch``, ``answer``, ``takeover``), for an avatar that
+    plays an expression on it."""
 
     t: float = 0.0
     mouth: float = 0.0
@@ -41,6 +44,8 @@ class HostState:
     breath: float = 0.0
     speaking: bool = False
     sku: str | None = None
+    speech: tuple[int, float] | None = None
+    cue: str | None = None
 
 
 class _BlinkSchedule:
@@ -115,9 +120,18 @@ class AvatarBackend:
         self.hits = 0
         self.misses = 0
 
-    def _draw(self, state: HostState, size: tuple[int, int]) -> np.ndarray:
-        """Draw the host for ``state`` as an RGBA ``uint8`` array of shape ``(height, width, 4)``."""
+    def _draw(self, state: HostState, size: tuple[int, int]) -> np.ndarray | None:
+        """Draw the host for ``state`` as an RGBA ``uint8`` array of shape ``(height, width, 4)`` (a backend that is
+        not ``cacheable`` may return None: no picture for this instant, the built-in host covers it)."""
         raise NotImplementedError
+
+    lead_s: float = 0.0
+    """Seconds of speech this avatar needs in hand before it is heard (a service's delay): the timeline synthesises
+    at least that far ahead."""
+
+    def hear(self, sentence: int, text: str, audio: np.ndarray) -> None:  # noqa: B027 - optional, not abstract
+        """A sentence's whole speech (48 kHz mono int16), before it is heard; ``HostState.speech`` names it by
+        ``sentence`` while it plays. Called on the event loop; must not block. Drawn avatars ignore it."""
 
     def mouth_box(self, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
         """Where the mouth is drawn at ``size`` (x0, y0, x1, y1 within the host picture, covering every
@@ -141,10 +155,13 @@ class AvatarBackend:
             blink=self._snap(state.blink, self.blink_levels, 0.0, 1.0),
             breath=self._snap(state.breath, self.breath_levels, -1.0, 1.0),
             speaking=False,
+            speech=None if self.cacheable else state.speech,
+            cue=None,
         )
 
-    def frame(self, state: HostState, size: tuple[int, int]) -> np.ndarray:
-        """The host for ``state`` at ``size`` (width, height): a read-only RGBA array, cached."""
+    def frame(self, state: HostState, size: tuple[int, int]) -> np.ndarray | None:
+        """The host for ``state`` at ``size`` (width, height): a read-only RGBA array, cached. None when the avatar
+        has no picture for this instant yet (a video service still rendering): the built-in host covers it."""
         snapped = self.quantize(state)
         key = (snapped.mouth, snapped.blink, snapped.breath, tuple(size))
         if self.cacheable:
@@ -154,7 +171,10 @@ class AvatarBackend:
                 self.hits += 1
                 return hit
         self.misses += 1
-        drawn = self._check(self._draw(snapped, (int(size[0]), int(size[1]))), size)
+        picture = self._draw(snapped, (int(size[0]), int(size[1])))
+        if picture is None and not self.cacheable:
+            return None
+        drawn = self._check(picture, size)
         drawn.flags.writeable = False
         if self.cacheable:
             self._cache[key] = drawn
@@ -200,6 +220,7 @@ class FallbackAvatar:
         self.retry_s, self.retry_max_s = retry_s, retry_max_s
         self.clock = clock or time.monotonic
         self.state, self.last_error, self.failures = "ready", "", 0
+        self.covered = 0  # frames the fallback drew because the primary had no picture for that instant yet
         self._retry_at = 0.0
 
     def __getattr__(self, name: str) -> Any:  # what else a caller reads (mouth_box, hits, ...) is the primary's
@@ -221,8 +242,16 @@ class FallbackAvatar:
                 if self.state == "fallback":
                     log.info("avatar %s draws again", self.name)
                 self.state, self.failures = "ready", 0
-                return drawn
+                if drawn is not None:
+                    return drawn
+                self.covered += 1
         return self.fallback.frame(state, size)
+
+    def hear(self, sentence: int, text: str, audio: np.ndarray) -> None:
+        try:
+            self.primary.hear(sentence, text, audio)
+        except Exception as exc:
+            log.warning("avatar %s: could not take a sentence: %s", self.name, exc)
 
     def prepare(self, size: tuple[int, int]) -> None:
         self.fallback.prepare(size)
@@ -232,4 +261,5 @@ class FallbackAvatar:
             log.warning("avatar %s: not prepared: %s", self.name, exc)
 
     def status(self) -> dict[str, Any]:
-        return {"avatar": self.name, "state": self.state, "last_error": self.last_error, "failures": self.failures}
+        return {**self.primary.status(), "avatar": self.name, "state": self.state, "last_error": self.last_error,
+                "failures": self.failures, "covered_frames": self.covered}

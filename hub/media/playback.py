@@ -37,6 +37,7 @@ CAPTION_HOLD = 1.0
 
 _TAGS = re.compile(r"<[^>]*>|\{\{mark:[^{}]*\}\}")
 _line_ids = itertools.count(1)
+_segment_ids = itertools.count(1)
 
 
 def plain_text(text: str) -> str:
@@ -87,6 +88,7 @@ class _Segment:
     pos: int = 0
     open: bool = False  # its speech is still streaming in: more audio may follow
     utterance: Utterance | None = None  # what arrived so far (streaming segments)
+    id: int = field(default_factory=lambda: next(_segment_ids))
 
     def progress(self, at: int) -> float:
         """How much of the caption has been said at sample ``at`` (0..1), from word timing if any."""
@@ -122,6 +124,9 @@ class FrameState:
     countdown: float | None = None
     started: list[Line] = field(default_factory=list)
     finished: list[Line] = field(default_factory=list)
+    speech: tuple[int, float] | None = None
+    """The sentence heard most in this frame and where in it the frame's middle is: ``(sentence id, seconds)``
+    (an avatar that gets each sentence's audio ahead, :attr:`Playback.on_sentence`, finds its video by it)."""
 
 
 @dataclass(slots=True)
@@ -183,6 +188,9 @@ class Playback:
         self._last_index = -1
         self.live: LiveVoice | None = None
         """A human voice on air in place of the synthetic one (:meth:`RoomTimeline.go_live`)."""
+        self.on_sentence: Callable[[int, str, np.ndarray], None] | None = None
+        """Called with ``(sentence id, text, whole 48 kHz audio)`` as soon as a sentence's speech is complete, before
+        it is heard (an avatar that renders video from speech starts on it then)."""
 
     # -- feeding --------------------------------------------------------------------------------
 
@@ -191,8 +199,14 @@ class Playback:
         audio = np.asarray(utterance.audio, dtype=np.int16).reshape(-1)
         marks = sorted((int(e.start * SAMPLE_RATE), e.value) for e in utterance.timing if e.kind == "mark")
         caption = plain_text(utterance.text)
-        self._segments.append(_Segment(line, audio, list(self._mouth_track(utterance, self.fps)), caption,
-                                       marks, word_progress(caption, utterance)))
+        segment = _Segment(line, audio, list(self._mouth_track(utterance, self.fps)), caption, marks,
+                           word_progress(caption, utterance))
+        self._segments.append(segment)
+        self._complete(segment)
+
+    def _complete(self, segment: _Segment) -> None:
+        if self.on_sentence is not None and len(segment.audio):
+            self.on_sentence(segment.id, segment.caption, segment.audio)
 
     def open(self, line: Line, text: str, voice: str = "") -> _Segment:
         """Queue a sentence of ``line`` whose speech is still arriving: :meth:`extend` it with each part
@@ -219,6 +233,8 @@ class Playback:
     def close(self, segment: _Segment) -> None:
         """No more audio for ``segment``: once played, the next one follows."""
         segment.open = False
+        if any(s is segment for s in self._segments):
+            self._complete(segment)
 
     def end_line(self, line: Line, state: str = "spoken") -> None:
         """No more sentences will come for ``line``; it finishes once its buffered audio has played."""
@@ -316,7 +332,8 @@ class Playback:
                           breath=breath, speaking=best is not None, caption=self._caption,
                           caption_progress=self._progress if self._caption else 0.0, sku=self.sku,
                           comment=self._comment or self.pinned, started=started, finished=finished,
-                          countdown=None if self.countdown_until is None else max(0.0, self.countdown_until - t))
+                          countdown=None if self.countdown_until is None else max(0.0, self.countdown_until - t),
+                          speech=None if best is None else (best.id, best_mid / SAMPLE_RATE))
 
     def _step_live(self, index: int, t: float, live: LiveVoice) -> FrameState:
         """A frame of the human voice: its audio, the mouth from its loudness, its transcript as caption."""

@@ -28,6 +28,7 @@ async def render_lines(timeline: RoomTimeline, lines: Iterable[str | Line], *, l
     from hub.media.lines import comment_pair, split_sentences
 
     playback = Playback(timeline.fps, timeline.mouth_track, seed=timeline.seed)
+    playback.on_sentence = timeline.drawer.avatar.hear
     shared = timeline.drawing_pool
     pool = shared or ThreadPoolExecutor(1, thread_name_prefix=f"render-{timeline.room}")
     loop = asyncio.get_running_loop()
