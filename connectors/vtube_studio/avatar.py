@@ -36,7 +36,9 @@ class VtsAvatarSettings(BaseModel):
     token_file: Path = Field(Path("vtube_studio.token"), description="where the token VTube Studio issued is kept "
                                                                     "(mode 600; relative: the config file's folder)")
     timeout_s: float = Field(2.0, gt=0, le=60, description="an answer slower than this is a failure")
-    cues: dict[str, str] = Field(default_factory=dict, description="cue → hotkey name or id (product, thanks)")
+    cues: dict[str, str] = Field(default_factory=dict, description="cue → hotkey name or id: 'product' (a product "
+                                                                   "comes on stage) or a line kind ('thanks' for a "
+                                                                   "gift's thank-you, 'answer', 'pitch', 'takeover')")
 
 
 class VtsAvatar(AvatarBackend):
@@ -75,6 +77,9 @@ class VtsAvatar(AvatarBackend):
             # a product comes on stage: the model reacts (the hotkey of cue "product", if mapped)
             asyncio.run_coroutine_threadsafe(self._cue("product"), self._loop)
         self._stage = state.sku or self._stage
+        if state.cue and state.cue in self.bridge.cues and self._loop is not None and not self._loop.is_closed():
+            # a line of a mapped kind starts (a thank-you for a gift): the model plays that cue's hotkey
+            asyncio.run_coroutine_threadsafe(self._cue(state.cue), self._loop)
         return super().frame(state, size)
 
     async def _cue(self, name: str) -> None:

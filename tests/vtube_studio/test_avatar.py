@@ -76,3 +76,36 @@ async def test_the_model_moves_with_each_frame_and_the_sprite_stands_in_while_vt
             await avatar.primary.close()
     finally:
         await standin.stop()
+
+
+async def test_a_thank_you_line_plays_the_thanks_hotkey_once_as_it_starts(tmp_path: Path) -> None:
+    from hub.media.playback import Line, Playback
+
+    standin = await VtsStandin().start()
+    config = {"backends": {"avatar": {"vtube_studio": {"url": standin.ws_url, "token_file": str(tmp_path / "token"),
+                                                       "cues": {"thanks": "Thanks"}}}},
+              "rooms": {"main": {"avatar": "vtube_studio"}}}
+    try:
+        async with running_hub(config=config) as hub:
+            from hub.media.rooms import build_timeline
+
+            timeline = build_timeline(hub, "main", size=(320, 180))
+            avatar = timeline.drawer.avatar
+            playback = Playback(25, lambda utterance, fps: [0.5] * 10)
+            import numpy as np
+
+            from hub.media.frames import Utterance
+
+            playback.add(Line("谢谢大家的礼物！", kind="thanks"), Utterance(text="谢谢", audio=np.ones(19200, np.int16)))
+            states = [playback.step(i) for i in range(12)]
+            cues = [timeline.drawer.host_state(s).cue for s in states]
+            assert cues[0] == "thanks" and not any(cues[1:])  # only the line's first frame carries the cue
+            for state in states:
+                await asyncio.to_thread(avatar.frame, timeline.drawer.host_state(state), SIZE)
+                await asyncio.sleep(0.04)
+            thanks = next(h["hotkeyID"] for h in standin.hotkeys if h["name"] == "Thanks")
+            await wait_for(lambda: avatar.primary.cues == 1, timeout=5)
+            assert [h for _, h in standin.triggered] == [thanks]
+            await avatar.primary.close()
+    finally:
+        await standin.stop()
