@@ -1,10 +1,11 @@
-"""Build a room's media from the configuration: voice chain, avatar, compositor, timeline and outputs.
+"""Build a room's media from the configuration: voice chain, avatar, scene, timeline and outputs.
 
 ``[rooms.<room>]`` keys read here (:class:`RoomMediaSettings`; the core keys ``title``, ``locale`` and
 ``public`` are :class:`hub.rooms.RoomSettings`, other keys belong to other plugins)::
 
     [rooms.main]
-    size = "1280x720"        # or "720x1280" for phone-first platforms
+    scene = "a-scene"        # the on-screen design; default: [backends.scene] default, else the default scene
+    size = "1280x720"        # default: the scene's preferred size
     fps = 25
     voices = ["a-voice"]     # default: [backends.voice] default + fallback, else the default voice backend
     avatar = "an-avatar"     # default: [backends.avatar] default, else the default avatar backend
@@ -17,8 +18,9 @@
     name = "douyin"          # shown in the console, /api/v1/status and /metrics (default: type-N)
     url = {env = "DOUYIN_RTMP_URL"}
 
-The default voice and avatar backends are the ones whose plugin registers them with
-``BackendSpec(default=True)``; the core names none.
+The default voice, avatar and scene backends are the ones whose plugin registers them with
+``BackendSpec(default=True)``; the core names none. A scene names its preferred size
+(:attr:`hub.media.scene.Scene.preferred_size`): a room that sets no ``size`` gets it.
 
 What runs lives on the room (``hub.rooms[room].slots``): its :class:`RoomMedia` (timeline plus outputs)
 once :func:`open_room` started it, and its running :class:`~hub.media.timeline.RoomTimeline` whoever
@@ -38,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.clock import Clock
 from hub.media.backends import build_backend, default_backend, flagged_default
-from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE
+from hub.media.frames import DEFAULT_FPS
 from hub.media.output import OutputBackend, start_outputs
 from hub.media.timeline import RoomTimeline
 
@@ -61,10 +63,13 @@ class RoomMediaSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    size: tuple[int, int] = Field(DEFAULT_SIZE, description='picture size, "1280x720" or "720x1280"')
+    size: tuple[int, int] | None = Field(None, description='picture size, e.g. "1280x720" or "1080x1920"; '
+                                                           "default: the scene's preferred size")
     fps: int = Field(DEFAULT_FPS, ge=1, le=60, description="frames per second; must divide 48000")
     voices: list[str] | None = Field(None, description="voice backends in order; default: [backends.voice]")
     avatar: str | None = Field(None, description="avatar backend; default: [backends.avatar] default")
+    scene: str | None = Field(None, description="scene backend (the on-screen design); default: "
+                                                "[backends.scene] default", json_schema_extra={"backend": "scene"})
     outputs: list[str | dict[str, Any]] = Field(
         default_factory=list, description="output backends started with the room: a backend name "
                                           "([backends.output.<name>]) or a table with type, name and settings")
@@ -120,6 +125,16 @@ def build_avatar(hub: Any, name: str | None = None) -> Any:
     return FallbackAvatar(avatar, fallback) if isinstance(fallback, AvatarBackend) else avatar
 
 
+def build_scene(hub: Any, room: str | None = None, *, size: tuple[int, int] | None = None, fps: int | None = None,
+                name: str | None = None) -> Any:
+    """The scene backend ``name`` (default: ``room``'s ``scene``, else ``[backends.scene] default``, else the
+    flagged default) drawing ``size`` (default: the room's ``size``, else the scene's preferred size) at
+    ``fps`` frames per second."""
+    settings = room_settings(hub, room) if room is not None else RoomMediaSettings()
+    chosen = name or settings.scene or default_backend(hub, "scene")
+    return build_backend(hub, "scene", chosen, size=size or settings.size, fps=fps or settings.fps)
+
+
 def catalog_folder(hub: Any) -> Path | None:
     """The folder of the catalog file (product images are relative to it), if the catalog is a file."""
     for connector in hub.connectors.values():
@@ -132,22 +147,25 @@ def catalog_folder(hub: Any) -> Path | None:
 def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, fps: int | None = None,
                    voices: list[str] | None = None, locale: str | None = None, clock: Clock | None = None,
                    catalog: Any = None, pictures: Any = None) -> RoomTimeline:
-    """A timeline for ``room`` with the configured voice chain, avatar and compositor (not started).
+    """A timeline for ``room`` with the configured voice chain, avatar and scene (not started); its size is
+    ``size``, else the room's, else the scene's preferred size.
 
     ``catalog`` is a callable returning the Catalog (default: the room's shop); ``pictures`` the card's picture
     source (default: the room's shop, :class:`hub.media.pictures.ShopPictures`)."""
-    from hub.media.compositor import Compositor
     from hub.media.pictures import ShopPictures
     from hub.media.voice_chain import build_voice_chain
 
     settings = room_settings(hub, room)
-    size = size or settings.size
     fps = fps or settings.fps
     locale = locale or hub.rooms.ensure(room).locale
     chain = build_voice_chain(hub, voices or settings.voices)
     chain.locale = locale
-    return RoomTimeline(room, avatar=build_avatar(hub, settings.avatar), compositor=Compositor(size, fps),
-                        voice_chain=chain, clock=clock, fps=fps, size=size, locale=locale, hub=hub,
+    from hub.media.appearance import RoomAppearance
+
+    chosen = hub.rooms.ensure(room).slots.get(RoomAppearance) or RoomAppearance()  # switched at run time
+    scene = build_scene(hub, room, size=size, fps=fps, name=chosen.scene)
+    return RoomTimeline(room, avatar=build_avatar(hub, chosen.avatar or settings.avatar), scene=scene,
+                        voice_chain=chain, clock=clock, fps=fps, size=scene.size, locale=locale, hub=hub,
                         catalog=catalog or (lambda: hub.catalog(room)), pictures=pictures or ShopPictures(hub, room))
 
 

@@ -6,7 +6,7 @@ Three parts cooperate (see docs/media.md):
   into the :class:`~hub.media.playback.Playback`, staying about ``lookahead`` seconds ahead of what is
   heard (the voice chain synthesises the next sentence while this one plays);
 * the **frame task** steps the playback once per frame on the room's :class:`~hub.clock.Clock`, draws
-  the picture in a worker thread (host from the avatar backend, then the compositor's layout) and hands
+  the picture in a worker thread (host from the avatar backend, then the room's scene) and hands
   the frame to every subscriber. It never waits for speech: without any, the host idles, so the stream
   never stalls. When speech arrives for a silent host, the next frame is made at once instead of at its
   tick (the timeline runs at most one frame ahead of its clock), so an answer is heard up to a frame
@@ -32,13 +32,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from hub.clock import Clock, RealClock
+from hub.media.appearance import Switcher
 from hub.media.frames import DEFAULT_FPS, DEFAULT_SIZE, SAMPLE_RATE, Utterance
 from hub.media.linefeed import LineFeed
 from hub.media.lines import VoiceChainLike, comment_pair, line_sentences, split_sentences
-from hub.media.live_voice import LiveVoice
 from hub.media.playback import Line, Playback, TimelineFrame, plain_text, to_frame
 from hub.media.scene import SceneDrawer
 from hub.media.speech import parse_marks
+from hub.media.stage_controls import StageControls
 from hub.media.subscribers import FrameSubscription, Subscribers
 
 log = logging.getLogger("livehub.media.timeline")
@@ -66,10 +67,10 @@ def _log_prepare_error(future: asyncio.Future[Any]) -> None:
         log.warning("drawing ahead failed (the frame will draw it): %s", future.exception())
 
 
-class RoomTimeline:
+class RoomTimeline(StageControls):
     """The room's host, voice and scene as one stream of frames. ``start()`` it, ``say()`` lines."""
 
-    def __init__(self, room: str, *, avatar: Any, compositor: Any, voice_chain: VoiceChainLike,
+    def __init__(self, room: str, *, avatar: Any, scene: Any, voice_chain: VoiceChainLike,
                  clock: Clock | None = None, fps: int = DEFAULT_FPS, size: tuple[int, int] = DEFAULT_SIZE,
                  catalog: Callable[[], Any] | None = None, pictures: Any = None, locale: str | None = None,
                  mouth_track: Callable[[Utterance, int], list[float]] | None = None, hub: Any = None,
@@ -85,9 +86,11 @@ class RoomTimeline:
         self.mouth_track, self.seed = mouth_track, seed
         if catalog is None and hub is not None:
             catalog = lambda: hub.catalog(room)  # noqa: E731 - the room's shop, read at each frame
-        self.drawer = SceneDrawer(avatar, compositor, self.size, catalog, pictures=pictures,
+        self.drawer = SceneDrawer(avatar, scene, self.size, catalog, pictures=pictures,
                                   locale=locale or (hub.config.hub.locale if hub is not None else "zh-CN"))
         self.playback = Playback(fps, mouth_track, seed=seed)
+        self.playback.on_sentence = self._hear
+        self.switcher = Switcher(self.drawer)
         self.subscribers = Subscribers(self._count_drop)
         self.index = 0
         self.late = 0
@@ -150,41 +153,6 @@ class RoomTimeline:
         future = asyncio.get_running_loop().run_in_executor(self.drawing_pool, self.drawer.prepare, caption, sku,
                                                              line.comment)
         future.add_done_callback(_log_prepare_error)
-
-    def go_live(self, voice: LiveVoice) -> None:
-        """Put a human voice (the operator's microphone) on air from the next frame: the synthetic speech
-        is cut, lines not heard yet wait, and no line starts until :meth:`end_live`."""
-        self._interrupt(clear_queue=False)
-        self.playback.live = voice
-        self._not_live.clear()
-        self._speech_ready.set()
-
-    def end_live(self, voice: LiveVoice | None = None) -> None:
-        """Take the human voice off air (only ``voice``, if given and no longer on air: nothing) and let
-        the waiting lines go on."""
-        if voice is not None and self.playback.live is not voice:
-            return
-        self.playback.live = None
-        self._not_live.set()
-        self._wake.set()
-
-    @property
-    def live(self) -> LiveVoice | None:
-        """The human voice on air, if any."""
-        return self.playback.live
-
-    def set_product(self, sku: str | None) -> None:
-        """Show ``sku``'s product card (None: none) from the next frame on."""
-        self.playback.set_product(sku)
-
-    def pin_comment(self, comment: Any) -> None:
-        """Keep a viewer comment on screen (a Comment, ``(author, text)`` or text; None unpins it); the
-        comment a line answers shows instead while that line is spoken."""
-        self.playback.pinned = comment_pair(comment)
-
-    def set_countdown(self, seconds: float | None) -> None:
-        """Show a countdown of ``seconds`` from now (None: take it down)."""
-        self.playback.set_countdown(None if seconds is None else self.index / self.fps + seconds)
 
     def _interrupt(self, clear_queue: bool) -> None:
         """Cut what is heard now; lines not heard yet are dropped, or with ``clear_queue`` False kept
@@ -249,6 +217,12 @@ class RoomTimeline:
         if self.drawing_pool is not None:
             self.drawing_pool.shutdown(wait=True)
             self.drawing_pool = None
+        close = getattr(self.drawer.avatar, "close", None)  # an avatar with a connection of its own
+        if close is not None:
+            try:
+                await close()
+            except Exception as exc:
+                log.warning("room %s: avatar %s did not close cleanly: %s", self.room, self.drawer.avatar.name, exc)
 
     def frames(self, maxsize: int = 12, *, video: bool = True) -> FrameSubscription:
         """Subscribe to the frames from now on (``async for frame in timeline.frames()``).
@@ -293,7 +267,7 @@ class RoomTimeline:
             self.voice.stream(line_sentences(line), self.locale)
         async with contextlib.aclosing(source) as sentences:
             async for sentence in sentences:
-                while paced and playback.buffered > self.lookahead * SAMPLE_RATE:
+                while paced and playback.buffered > self.ahead * SAMPLE_RATE:
                     self._room_for_speech.clear()
                     await self._room_for_speech.wait()
                 if isinstance(sentence, Utterance):
@@ -358,12 +332,26 @@ class RoomTimeline:
         state = playback.step(index)
         for line in state.finished:
             self._resolve(line)
-        if playback.buffered <= self.lookahead * SAMPLE_RATE:
+        if self.switcher.due(bool(state.started), state.speaking):
+            self._retire(self.switcher.apply())
+        if playback.buffered <= self.ahead * SAMPLE_RATE:
             self._room_for_speech.set()
         picture = NO_VIDEO
         if video:
             picture = await asyncio.get_running_loop().run_in_executor(self.drawing_pool, self.drawer.draw, state)
         return to_frame(state, picture)
+
+    def _retire(self, parts: list[Any]) -> None:
+        """Close the avatars a switch replaced (in a task of the timeline's owner)."""
+        for part in parts:
+            if getattr(part, "close", None) is not None and self._owner is not None:
+                self._owner.create_task(self._close_part(part), name=f"timeline:{self.room}:retire")
+
+    async def _close_part(self, part: Any) -> None:
+        try:
+            await part.close()
+        except Exception as exc:
+            log.warning("room %s: %s did not close cleanly: %s", self.room, getattr(part, "name", part), exc)
 
     # -- offline --------------------------------------------------------------------------------
 

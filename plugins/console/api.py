@@ -19,7 +19,8 @@ from hub.web.common import TENANT, request_tenant_rooms
 from hub.web.pages import security_headers
 
 STATIC = Path(__file__).with_name("static")
-ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "campaigns.js": "text/javascript"}
+ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "campaigns.js": "text/javascript",
+          "appearance.js": "text/javascript"}
 MAX_AUDIT = 500
 PAGE_HEADERS = security_headers(frame_ancestors="'none'")
 

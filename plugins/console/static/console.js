@@ -85,6 +85,8 @@
     }
   }
 
+  Object.assign(window.livehubConsole, { api, act, toast, roomPath, Unauthorized });  // for the other panels' scripts
+
   // -- rooms, shows, products ----------------------------------------------------------------------------
   function fill(select, items, selected) {
     const old = select.value;
