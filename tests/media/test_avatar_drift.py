@@ -156,7 +156,7 @@ async def test_vtube_studio_gets_the_mouth_within_80_ms_of_the_sound(nginx, tmp_
     made_at = np.array([ts for _, ts in sorted(made)][-len(times):])
     arrival = np.array([t for t, _ in values])
     opened = np.array([v for _, v in values])
-    slot = np.searchsorted(made_at, arrival, side="right") - 1  # the frame being made when the value arrived
+    slot = np.searchsorted(made_at, arrival, side="left")  # the frame being made when the value arrived
     mouth, seen = np.zeros(len(times)), np.zeros(len(times), bool)
     for index, value in zip(slot, opened, strict=True):
         if 0 <= index < len(times):
