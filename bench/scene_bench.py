@@ -16,11 +16,11 @@ import json
 import math
 import resource
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench.bench_compositor import CAPTIONS, COMMENTS, STARTER
 from hub.app import Hub
 from hub.catalog import build_catalog
 from hub.config import load_config
@@ -31,17 +31,8 @@ from hub.media.scene import SceneState
 from hub.plugins import BUILTIN_PLUGINS
 from plugins.avatar_sprite.backend import SpriteAvatar
 
-STARTER = Path(__file__).resolve().parent.parent / "hub" / "starter"
 OFFLINE_CONFIG: dict[str, Any] = {"hub": {"database_url": "sqlite+aiosqlite:///:memory:"},
                                   "web": {"enabled": False}, "scheduler": {"enabled": False}}
-CAPTIONS = [
-    "大家好，欢迎来到晨光好物直播间！",
-    "这款高山乌龙茶，原价168元，今天直播间只要128元。",
-    "兰花香，回甘持久，每袋7克，可以冲泡5到7次。",
-    "Keeps tea hot for six hours, and the ceramic inner means no metal taste.",
-]
-COMMENTS = [("小鹿爱喝茶", "主播，这个茶叶保质期多久？"), ("Mia", "Does the mug fit a car cup holder?"),
-            ("阿杰", "围巾有几个颜色可以选")]
 LANDSCAPE, PORTRAIT = (1280, 720), (720, 1280)
 
 

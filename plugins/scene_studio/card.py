@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -106,6 +107,29 @@ def draw_card(canvas: Image.Image, at: Box, unit: float, theme: Theme, product: 
     return text
 
 
+def draw_picture_and_link(layer: Image.Image, draw: ImageDraw.ImageDraw, image_box: Box, product: Product,
+                          pictures: Pictures | None, text: CardText, theme: Theme, s: Any, *, offset: int,
+                          letter: float = 96) -> None:
+    """The card's picture well: the product's picture fitted in ``image_box`` (or its first letter as a tidy
+    placeholder), and the link number over the top-left corner. ``s`` scales design pixels."""
+    draw.rounded_rectangle(image_box.corners(), radius=s(14), fill=(243, 236, 228, 255))
+    picture = pictures.get(product) if pictures is not None else None
+    if picture is not None:
+        fit = picture.copy()
+        fit.thumbnail((image_box.w - s(16), image_box.h - s(16)), Image.Resampling.LANCZOS)
+        layer.alpha_composite(fit, (image_box.x + (image_box.w - fit.width) // 2,
+                                    image_box.y + (image_box.h - fit.height) // 2))
+    else:
+        big = load_font(s(letter), True, theme.font_bold)
+        draw.text((image_box.x + image_box.w / 2, image_box.y + image_box.h / 2), text.name[:1], font=big,
+                  fill=theme.color("muted_text"), anchor="mm")
+    small_bold = load_font(s(20), True, theme.font_bold)
+    lx, ly = image_box.x + offset, image_box.y + offset
+    lw = small_bold.getlength(text.link) + s(24)
+    draw.rounded_rectangle((lx, ly, lx + lw, ly + s(34)), radius=s(17), fill=theme.color("badge"))
+    draw.text((lx + lw / 2, ly + s(17)), text.link, font=small_bold, fill=(255, 255, 255, 255), anchor="mm")
+
+
 def _draw_card(canvas: Image.Image, box: Box, unit: float, theme: Theme, product: Product,
                pictures: Pictures | None, currency: str, locale: str) -> CardText:
     text = card_text(product, currency, locale)
@@ -120,23 +144,7 @@ def _draw_card(canvas: Image.Image, box: Box, unit: float, theme: Theme, product
     draw.rounded_rectangle(box.corners(), radius=radius, fill=theme.color("card"))
     inner_w = box.w - 2 * pad
     image_box = Box(box.x + pad, box.y + pad, inner_w, round(box.h * 0.47))
-    draw.rounded_rectangle(image_box.corners(), radius=s(14), fill=(243, 236, 228, 255))
-    picture = pictures.get(product) if pictures is not None else None
-    if picture is not None:
-        fit = picture.copy()
-        fit.thumbnail((image_box.w - s(16), image_box.h - s(16)), Image.Resampling.LANCZOS)
-        layer.alpha_composite(fit, (image_box.x + (image_box.w - fit.width) // 2,
-                                    image_box.y + (image_box.h - fit.height) // 2))
-    else:  # a tidy placeholder: the product's first letter
-        big = load_font(s(96), True, theme.font_bold)
-        draw.text((image_box.x + image_box.w / 2, image_box.y + image_box.h / 2), text.name[:1], font=big,
-                  fill=theme.color("muted_text"), anchor="mm")
-    # Link number, over the image's top-left corner.
-    small_bold = load_font(s(20), True, theme.font_bold)
-    lx, ly = image_box.x + s(10), image_box.y + s(10)
-    lw = small_bold.getlength(text.link) + s(24)
-    draw.rounded_rectangle((lx, ly, lx + lw, ly + s(34)), radius=s(17), fill=theme.color("badge"))
-    draw.text((lx + lw / 2, ly + s(17)), text.link, font=small_bold, fill=(255, 255, 255, 255), anchor="mm")
+    draw_picture_and_link(layer, draw, image_box, product, pictures, text, theme, s, offset=s(10))
     # Name: up to two lines.
     name_font = load_font(s(28), True, theme.font_bold)
     y = image_box.y1 + s(16)

@@ -21,7 +21,7 @@ from hub.media.pictures import Pictures
 from hub.media.scene import Box, SceneState
 from hub.media.textlayout import ellipsize, fit_lines
 from plugins.scene_studio.backdrop import draw_backdrop
-from plugins.scene_studio.card import CardText, card_text, draw_shadow, paste_clipped
+from plugins.scene_studio.card import CardText, card_text, draw_picture_and_link, draw_shadow, paste_clipped
 from plugins.scene_studio.compositor import Compositor
 from plugins.scene_studio.layout import HOST_ASPECT, Layout
 from plugins.scene_studio.theme import Theme
@@ -89,21 +89,7 @@ def draw_wide_card(canvas: Image.Image, at: Box, unit: float, theme: Theme, prod
     draw.rounded_rectangle(box.corners(), radius=radius, fill=theme.color("card"))
     side = box.h - 2 * pad
     image_box = Box(box.x + pad, box.y + pad, side, side)
-    draw.rounded_rectangle(image_box.corners(), radius=s(14), fill=(243, 236, 228, 255))
-    picture = pictures.get(product) if pictures is not None else None
-    if picture is not None:
-        fit = picture.copy()
-        fit.thumbnail((side - s(16), side - s(16)), Image.Resampling.LANCZOS)
-        top.alpha_composite(fit, (image_box.x + (side - fit.width) // 2, image_box.y + (side - fit.height) // 2))
-    else:
-        big = load_font(s(84), True, theme.font_bold)
-        draw.text((image_box.x + side / 2, image_box.y + side / 2), text.name[:1], font=big,
-                  fill=theme.color("muted_text"), anchor="mm")
-    small_bold = load_font(s(20), True, theme.font_bold)
-    lx, ly = image_box.x + s(8), image_box.y + s(8)
-    lw = small_bold.getlength(text.link) + s(24)
-    draw.rounded_rectangle((lx, ly, lx + lw, ly + s(34)), radius=s(17), fill=theme.color("badge"))
-    draw.text((lx + lw / 2, ly + s(17)), text.link, font=small_bold, fill=(255, 255, 255, 255), anchor="mm")
+    draw_picture_and_link(top, draw, image_box, product, pictures, text, theme, s, offset=s(8), letter=84)
     x0 = image_box.x1 + s(20)
     inner_w = box.x1 - pad - x0
     name_font = load_font(s(28), True, theme.font_bold)
