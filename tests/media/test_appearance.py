@@ -75,7 +75,6 @@ async def test_a_switch_waits_for_the_next_line_and_the_stream_loses_no_frame(lo
     indexes = [f.index for f in got]
     assert indexes == list(range(indexes[0], indexes[0] + len(indexes)))  # not one frame lost across the switch
     assert {f.video.shape for f in got} == {(360, 640, 3)}
-    assert timeline.late == 0
     # a timeline started later in this process keeps the choice
     media = await open_room(hub, "main")
     try:
