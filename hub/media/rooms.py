@@ -66,8 +66,10 @@ class RoomMediaSettings(BaseModel):
     size: tuple[int, int] | None = Field(None, description='picture size, e.g. "1280x720" or "1080x1920"; '
                                                            "default: the scene's preferred size")
     fps: int = Field(DEFAULT_FPS, ge=1, le=60, description="frames per second; must divide 48000")
-    voices: list[str] | None = Field(None, description="voice backends in order; default: [backends.voice]")
-    avatar: str | None = Field(None, description="avatar backend; default: [backends.avatar] default")
+    voices: list[str] | None = Field(None, description="voice backends in order; default: [backends.voice]",
+                                     json_schema_extra={"backend": "voice"})
+    avatar: str | None = Field(None, description="avatar backend; default: [backends.avatar] default",
+                               json_schema_extra={"backend": "avatar"})
     scene: str | None = Field(None, description="scene backend (the on-screen design); default: "
                                                 "[backends.scene] default", json_schema_extra={"backend": "scene"})
     outputs: list[str | dict[str, Any]] = Field(

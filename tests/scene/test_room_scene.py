@@ -44,3 +44,11 @@ def test_an_unknown_scene_stops_the_hub_at_start_naming_the_key() -> None:
         _hub({"rooms": {"main": {"scene": "portrait"}}})
     with pytest.raises(ConfigError, match=r"backends\.scene: unknown scene backend 'portrait'"):
         _hub({"backends": {"scene": {"default": "portrait"}}})
+
+
+def test_an_unknown_avatar_or_voice_of_a_room_stops_the_hub_at_start_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"rooms\.main\.avatar: unknown avatar backend 'hologram' \(known: .*sprite"):
+        _hub({"rooms": {"main": {"avatar": "hologram"}}})
+    with pytest.raises(ConfigError, match=r"rooms\.main\.voices: unknown voice backend 'nobody'"):
+        _hub({"rooms": {"main": {"voices": ["espeak", "nobody"]}}})
+    assert build_timeline(_hub({"rooms": {"main": {"avatar": "sprite", "voices": ["espeak"]}}}), "main")
