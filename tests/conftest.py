@@ -21,6 +21,19 @@ from tests.pgserver import PostgresNotInstalled, PostgresServer
 from tests.redisserver import RedisNotInstalled, RedisServer
 
 
+@pytest.fixture(autouse=True)
+def fresh_mdns_state() -> None:
+    """Each test starts without aioice's mDNS state. aioice keeps its mDNS resolver, and the lock guarding it, per
+    *thread*; here every test runs its own event loop in the same thread, so a lock bound to (or left held in) an
+    earlier test's loop would fail the next WebRTC answer that resolves a browser's ``.local`` candidate. A hub runs
+    one loop per process and never meets this."""
+    try:
+        from aioice import ice
+    except ImportError:
+        return
+    ice._mdns.__dict__.clear()
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A private Redis server for the whole test session (see tests/redisserver.py)."""
