@@ -148,12 +148,13 @@ def catalog_folder(hub: Any) -> Path | None:
 
 def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, fps: int | None = None,
                    voices: list[str] | None = None, locale: str | None = None, clock: Clock | None = None,
-                   catalog: Any = None, pictures: Any = None) -> RoomTimeline:
+                   catalog: Any = None, pictures: Any = None, scene: str | None = None) -> RoomTimeline:
     """A timeline for ``room`` with the configured voice chain, avatar and scene (not started); its size is
     ``size``, else the room's, else the scene's preferred size.
 
     ``catalog`` is a callable returning the Catalog (default: the room's shop); ``pictures`` the card's picture
-    source (default: the room's shop, :class:`hub.media.pictures.ShopPictures`)."""
+    source (default: the room's shop, :class:`hub.media.pictures.ShopPictures`); ``scene`` a scene backend's name
+    (default: the one chosen on air, else the room's)."""
     from hub.media.pictures import ShopPictures
     from hub.media.voice_chain import build_voice_chain
 
@@ -165,9 +166,9 @@ def build_timeline(hub: Any, room: str, *, size: tuple[int, int] | None = None, 
     from hub.media.appearance import RoomAppearance
 
     chosen = hub.rooms.ensure(room).slots.get(RoomAppearance) or RoomAppearance()  # switched at run time
-    scene = build_scene(hub, room, size=size, fps=fps, name=chosen.scene)
-    return RoomTimeline(room, avatar=build_avatar(hub, chosen.avatar or settings.avatar), scene=scene,
-                        voice_chain=chain, clock=clock, fps=fps, size=scene.size, locale=locale, hub=hub,
+    drawn = build_scene(hub, room, size=size, fps=fps, name=scene or chosen.scene)
+    return RoomTimeline(room, avatar=build_avatar(hub, chosen.avatar or settings.avatar), scene=drawn,
+                        voice_chain=chain, clock=clock, fps=fps, size=drawn.size, locale=locale, hub=hub,
                         catalog=catalog or (lambda: hub.catalog(room)), pictures=pictures or ShopPictures(hub, room))
 
 

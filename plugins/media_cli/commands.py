@@ -70,12 +70,14 @@ def _reviewed(hub: Any, text: str, **context: Any) -> str:
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A catalog file (JSON or CSV); default: the config's catalog connector.")
 @click.option("--voice", help="Voice backend (espeak), backend:voice (espeak:en-us) or a voice name.")
-@click.option("--size", callback=_size, help="Frame size, e.g. 1280x720 or 720x1280.")
+@click.option("--size", callback=_size, help="Frame size, e.g. 1280x720 or 720x1280 (default: the scene's).")
+@click.option("--scene", help="Scene backend: studio (landscape) or vertical (9:16); default: [backends.scene].")
 @click.option("--locale", help="Language of the pitch and voice (default: the shop's, else [hub] locale).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The MP4 to write.")
 @config_option
 def render(text: str | None, sku: str | None, catalog: Path | None, voice: str | None,
-           size: tuple[int, int] | None, locale: str | None, out: Path, config_path: Path) -> None:
+           size: tuple[int, int] | None, scene: str | None, locale: str | None, out: Path,
+           config_path: Path) -> None:
     """Render a short pitch video (host, voice, product card, captions) to an MP4 file."""
     if bool(text) == bool(sku):
         raise click.UsageError("give exactly one of --text and --product")
@@ -96,7 +98,7 @@ def render(text: str | None, sku: str | None, catalog: Path | None, voice: str |
         text = _reviewed(hub, text or "", kind="pitch" if product is not None else "render", locale=locale,
                          room="render", catalog=shop_catalog, sku=sku)
         voices, overrides = voice_choice(hub, voice, locale)
-        timeline = build_timeline(hub, "render", size=size, voices=voices, locale=locale,
+        timeline = build_timeline(hub, "render", size=size, voices=voices, locale=locale, scene=scene,
                                   catalog=lambda: shop_catalog,
                                   pictures=FolderPictures(catalog.resolve().parent if catalog else catalog_folder(hub)))
         if overrides:
@@ -108,6 +110,9 @@ def render(text: str | None, sku: str | None, catalog: Path | None, voice: str |
                 lambda n: status.update(f"rendering ... {n / timeline.fps:.1f} s")))
     except LiveHubError as exc:
         _fail(config.redactor.redact(str(exc)))
+        return
+    except ValueError as exc:  # a scene that cannot draw the size asked (the vertical scene in landscape)
+        _fail(str(exc))
         return
     seconds = frames / timeline.fps
     click.echo(f"wrote {out} ({seconds:.1f} s, {timeline.size[0]}x{timeline.size[1]} at {timeline.fps} fps, "

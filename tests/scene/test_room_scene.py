@@ -52,3 +52,25 @@ def test_an_unknown_avatar_or_voice_of_a_room_stops_the_hub_at_start_naming_the_
     with pytest.raises(ConfigError, match=r"rooms\.main\.voices: unknown voice backend 'nobody'"):
         _hub({"rooms": {"main": {"voices": ["espeak", "nobody"]}}})
     assert build_timeline(_hub({"rooms": {"main": {"avatar": "sprite", "voices": ["espeak"]}}}), "main")
+
+
+def test_livehub_render_draws_a_vertical_pitch_with_scene_vertical(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "pitch.mp4"
+    common = [sys.executable, "-m", "hub", "render", "--text", "大家好。", "--config", str(tmp_path / "none.toml")]
+    done = subprocess.run([*common, "--scene", "vertical", "--size", "360x640", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=width,height", "-of", "json", str(out)], capture_output=True, text=True,
+                           check=True)
+    assert json.loads(probe.stdout)["streams"][0] == {"width": 360, "height": 640}
+    refused = subprocess.run([*common, "--scene", "vertical", "--size", "640x360", "--out", str(out)],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "portrait" in refused.stderr
+    unknown = subprocess.run([*common, "--scene", "cinema", "--out", str(out)], capture_output=True, text=True,
+                             timeout=120)
+    assert unknown.returncode != 0 and "cinema" in unknown.stderr and "vertical" in unknown.stderr
